@@ -1,0 +1,758 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * mod_opentracing: distributed tracing for Apache httpd.
+ *
+ * The httpd glue only: directives, hooks, notes, the optional function.
+ * The tracing core (ids, propagation, spans, queue, exporter, plugins)
+ * lives in tracer/ and knows nothing of httpd.
+ *
+ * One request:
+ *   post_read_request  extract the incoming context, start the server span
+ *                      (start = r->request_time); internal redirects and
+ *                      subrequests find it through r->prev / r->main
+ *   fixups             settle TraceRequest (per-dir config is merged now),
+ *                      write the span's context into headers_in, the CGI
+ *                      environment and notes, before any handler runs
+ *   log_transaction    final attributes and status (after redirects),
+ *                      finish, copy into the child's queue (O(1), no I/O)
+ * A background thread per child exports the queue through the plugin.
+ */
+
+#include "apr_lib.h"
+#include "apr_optional.h"
+#include "apr_strings.h"
+
+#include "ap_mmn.h"
+#include "ap_release.h"
+#include "http_core.h"
+#include "http_main.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "mod_opentracing.h"
+#include "mod_opentracing_private.h"
+
+#include "ot_config.h"
+#include "ot_exporter.h"
+#include "ot_ids.h"
+#include "ot_log.h"
+#include "ot_plugin.h"
+#include "ot_propagation.h"
+#include "ot_span.h"
+#include "ot_w3c.h"
+
+#include <unistd.h>
+
+#define OT_UNSET (-1)
+#define OT_MAX_PROPAGATORS 8
+
+/* One per configuration generation: the tracer and its settings. */
+typedef struct ot_tracer_conf {
+    const char *plugin_path;
+    const char *config_source;      /* file name, or "inline JSON" */
+    const ot_tracer_plugin *plugin;
+    void *handle;
+    ot_batch_config batch;
+    ot_tracer_host host;
+} ot_tracer_conf;
+
+typedef struct ot_server_conf {
+    ot_tracer_conf *tracer;         /* the main server's, shared */
+    const char *service_name;
+    const ot_propagator *propagators[OT_MAX_PROPAGATORS];
+    int n_propagators;              /* 0: unset (w3c) */
+    ot_resource *resource;          /* built in each child */
+} ot_server_conf;
+
+typedef struct ot_dir_conf {
+    int trace_request;              /* OT_UNSET, 0, 1 */
+} ot_dir_conf;
+
+/* State of one traced request, in the request_config of the initial
+ * request. */
+typedef struct ot_request {
+    ot_span *span;                  /* NULL: not sampled (not recorded) */
+    ot_span_context ctx;            /* the server span's own context */
+    int decided;                    /* TraceRequest settled */
+    int enabled;
+    const char *trace_id;
+    const char *span_id;
+    const char *traceparent;
+} ot_request;
+
+/* This child's exporter, set in child_init. */
+static ot_exporter *child_exporter;
+
+static const ot_propagator *default_propagators[1];
+
+/* ---------------------------------------------------------------- config */
+
+static void *create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    return apr_pcalloc(p, sizeof(ot_server_conf));
+}
+
+static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    ot_server_conf *base = basev, *add = addv;
+    ot_server_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->tracer = base->tracer;
+    c->service_name = add->service_name ? add->service_name
+                                        : base->service_name;
+    if (add->n_propagators) {
+        memcpy(c->propagators, add->propagators, sizeof(c->propagators));
+        c->n_propagators = add->n_propagators;
+    }
+    else {
+        memcpy(c->propagators, base->propagators, sizeof(c->propagators));
+        c->n_propagators = base->n_propagators;
+    }
+    return c;
+}
+
+static void *create_dir_conf(apr_pool_t *p, char *dir)
+{
+    ot_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->trace_request = OT_UNSET;
+    return c;
+}
+
+static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    ot_dir_conf *base = basev, *add = addv;
+    ot_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->trace_request = add->trace_request != OT_UNSET ? add->trace_request
+                                                      : base->trace_request;
+    return c;
+}
+
+static ot_server_conf *server_conf(server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &opentracing_module);
+}
+
+static apr_status_t destroy_tracer(void *data)
+{
+    ot_tracer_conf *t = data;
+
+    if (t->plugin && t->handle) {
+        t->plugin->destroy(t->handle);
+        t->handle = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+/* Read TraceTracer's second argument: inline JSON or a file. */
+static const char *read_tracer_config(cmd_parms *cmd, const char *arg,
+                                      const char **text, apr_size_t *len,
+                                      const char **source)
+{
+    const char *path;
+    apr_file_t *f;
+    apr_finfo_t fi;
+    char *buf;
+    apr_status_t rv;
+
+    if (*arg == '{') {
+        *text = arg;
+        *len = strlen(arg);
+        *source = "inline JSON";
+        return NULL;
+    }
+    path = ap_server_root_relative(cmd->pool, arg);
+    if (!path) {
+        return apr_psprintf(cmd->pool, "TraceTracer: invalid config file "
+                            "path %s", arg);
+    }
+    *source = path;
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT, cmd->temp_pool);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    }
+    if (rv == APR_SUCCESS && fi.size > 1024 * 1024) {
+        return apr_psprintf(cmd->pool, "TraceTracer: config file %s is "
+                            "larger than 1 MiB", path);
+    }
+    if (rv == APR_SUCCESS) {
+        buf = apr_palloc(cmd->temp_pool, (apr_size_t)fi.size + 1);
+        rv = apr_file_read_full(f, buf, (apr_size_t)fi.size, len);
+        buf[*len] = '\0';
+        *text = buf;
+    }
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "TraceTracer: cannot read config "
+                            "file %s: %pm", path, &rv);
+    }
+    return NULL;
+}
+
+static const char *cmd_tracer(cmd_parms *cmd, void *dummy, const char *so,
+                              const char *config)
+{
+    ot_server_conf *sc = server_conf(cmd->server);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    ot_tracer_conf *t;
+    const char *text = NULL, *path;
+    apr_size_t len = 0;
+    char *rest;
+    char msg[512];
+
+    if (err) {
+        return err;
+    }
+    if (sc->tracer) {
+        return "TraceTracer may be given only once";
+    }
+    t = apr_pcalloc(cmd->pool, sizeof(*t));
+    path = ap_server_root_relative(cmd->pool, so);
+    if (!path) {
+        return apr_psprintf(cmd->pool, "TraceTracer: invalid plugin path %s",
+                            so);
+    }
+    if (ot_plugin_load(cmd->pool, path, &t->plugin, msg, sizeof(msg))) {
+        return apr_pstrcat(cmd->pool, "TraceTracer: ", msg, NULL);
+    }
+    if ((err = read_tracer_config(cmd, config, &text, &len,
+                                  &t->config_source))) {
+        return err;
+    }
+    ot_batch_config_defaults(&t->batch);
+    if (ot_config_split(text, len, &t->batch, &rest, msg, sizeof(msg))) {
+        return apr_psprintf(cmd->pool, "TraceTracer: %s: %s",
+                            t->config_source, msg);
+    }
+    t->plugin_path = path;
+    t->host.abi_version = OT_TRACER_ABI_VERSION;
+    t->host.struct_size = sizeof(t->host);
+    t->host.module_version = OT_VERSION;
+    t->host.server_root = ap_server_root;
+    t->host.log = ot_log_host;
+    if (t->plugin->create(&t->host, rest, strlen(rest), &t->handle, msg,
+                          sizeof(msg))) {
+        free(rest);
+        return apr_psprintf(cmd->pool, "TraceTracer: %s tracer, %s: %s",
+                            t->plugin->name, t->config_source, msg);
+    }
+    free(rest);
+    /* The DSO was loaded into the same pool before this cleanup was
+     * registered, so it is unloaded after destroy() has run. */
+    apr_pool_cleanup_register(cmd->pool, t, destroy_tracer,
+                              apr_pool_cleanup_null);
+    sc->tracer = t;
+    return NULL;
+}
+
+static const char *cmd_service_name(cmd_parms *cmd, void *dummy,
+                                    const char *name)
+{
+    if (!*name) {
+        return "TraceServiceName must not be empty";
+    }
+    server_conf(cmd->server)->service_name = name;
+    return NULL;
+}
+
+static const char *cmd_propagation(cmd_parms *cmd, void *dummy,
+                                   const char *name)
+{
+    ot_server_conf *sc = server_conf(cmd->server);
+    const ot_propagator *p = ot_propagator_find(name);
+    const char *const *names;
+    const char *known = "";
+    int i;
+
+    if (!p) {
+        for (names = ot_propagator_names(); *names; names++) {
+            known = apr_pstrcat(cmd->temp_pool, known, *known ? ", " : "",
+                                *names, NULL);
+        }
+        return apr_psprintf(cmd->pool, "TracePropagation: unknown format "
+                            "'%s' (known: %s)", name, known);
+    }
+    for (i = 0; i < sc->n_propagators; i++) {
+        if (sc->propagators[i] == p) {
+            return NULL;
+        }
+    }
+    if (sc->n_propagators >= OT_MAX_PROPAGATORS) {
+        return "TracePropagation: too many formats";
+    }
+    sc->propagators[sc->n_propagators++] = p;
+    return NULL;
+}
+
+static const char *cmd_trace_request(cmd_parms *cmd, void *dconf, int on)
+{
+    ((ot_dir_conf *)dconf)->trace_request = on ? 1 : 0;
+    return NULL;
+}
+
+static const command_rec ot_cmds[] = {
+    AP_INIT_TAKE2("TraceTracer", cmd_tracer, NULL, RSRC_CONF,
+                  "a tracer plugin (.so, relative to ServerRoot) and its "
+                  "JSON configuration: a file name or inline '{...}'"),
+    AP_INIT_TAKE1("TraceServiceName", cmd_service_name, NULL, RSRC_CONF,
+                  "the service.name of spans (default: the ServerName)"),
+    AP_INIT_ITERATE("TracePropagation", cmd_propagation, NULL, RSRC_CONF,
+                    "trace context formats to read (in order) and write "
+                    "(all); default w3c"),
+    AP_INIT_FLAG("TraceRequest", cmd_trace_request, NULL,
+                 RSRC_CONF | ACCESS_CONF,
+                 "On: record a server span for requests here (default On "
+                 "once a tracer is configured)"),
+    { NULL }
+};
+
+/* --------------------------------------------------------------- logging */
+
+static void log_from_core(void *ctx, ot_log_level level, const char *msg)
+{
+    ap_log_error(APLOG_MARK, (int)level, 0, (server_rec *)ctx,
+                 OTLOGNO(00001) "%s", msg);
+}
+
+/* --------------------------------------------------------------- helpers */
+
+static ot_request *get_request(request_rec *r)
+{
+    /* The span lives with the request the client sent: walk up from
+     * subrequests (r->main) and internal redirects (r->prev). */
+    while (r->main || r->prev) {
+        r = r->main ? r->main : r->prev;
+    }
+    return ap_get_module_config(r->request_config, &opentracing_module);
+}
+
+static request_rec *initial_request(request_rec *r)
+{
+    while (r->main || r->prev) {
+        r = r->main ? r->main : r->prev;
+    }
+    return r;
+}
+
+static const char *table_get(void *carrier, const char *name)
+{
+    return apr_table_get((apr_table_t *)carrier, name);
+}
+
+static void table_set(void *carrier, const char *name, const char *value)
+{
+    if (value) {
+        apr_table_setn((apr_table_t *)carrier, name, value);
+    }
+    else {
+        apr_table_unset((apr_table_t *)carrier, name);
+    }
+}
+
+/* The CGI environment carrier: TRACEPARENT, TRACESTATE, as the
+ * OpenTelemetry environment-variable propagation names them. */
+typedef struct env_carrier {
+    apr_table_t *env;
+    apr_pool_t *pool;
+} env_carrier;
+
+static void env_set(void *carrier, const char *name, const char *value)
+{
+    env_carrier *c = carrier;
+    char *up = apr_pstrdup(c->pool, name);
+    char *q;
+
+    for (q = up; *q; q++) {
+        *q = *q == '-' ? '_' : apr_toupper(*q);
+    }
+    table_set(c->env, up, value);
+}
+
+static int propagators_of(ot_server_conf *sc, const ot_propagator ***out)
+{
+    if (sc->n_propagators) {
+        *out = (const ot_propagator **)sc->propagators;
+        return sc->n_propagators;
+    }
+    *out = (const ot_propagator **)default_propagators;
+    return 1;
+}
+
+static void settle(ot_request *rq, request_rec *initial)
+{
+    ot_dir_conf *dc = ap_get_module_config(initial->per_dir_config,
+                                           &opentracing_module);
+
+    if (!rq->decided) {
+        rq->decided = 1;
+        rq->enabled = dc->trace_request != 0;
+    }
+}
+
+static void set_notes(ot_request *rq, apr_table_t *notes)
+{
+    apr_table_setn(notes, "ot-trace-id", rq->trace_id);
+    apr_table_setn(notes, "ot-span-id", rq->span_id);
+    apr_table_setn(notes, "ot-traceparent", rq->traceparent);
+    apr_table_setn(notes, "ot-sampled",
+                   (rq->ctx.flags & OT_FLAG_SAMPLED) ? "1" : "0");
+}
+
+/* ----------------------------------------------------------------- hooks */
+
+static int ot_post_read_request(request_rec *r)
+{
+    ot_server_conf *sc = server_conf(r->server);
+    const ot_propagator **props;
+    ot_span_context parent;
+    ot_request *rq;
+    const char *v;
+    char *buf;
+    int i, n, have_parent = 0;
+
+    if (!sc->tracer || r->main || r->prev) {
+        return DECLINED;
+    }
+    rq = apr_pcalloc(r->pool, sizeof(*rq));
+    n = propagators_of(sc, &props);
+    for (i = 0; i < n && !have_parent; i++) {
+        have_parent = props[i]->extract(r->pool, table_get, r->headers_in,
+                                        &parent) == 0;
+    }
+    /* Keep what arrived, for logs: fixups replaces the headers. */
+    if ((v = apr_table_get(r->headers_in, "traceparent"))) {
+        apr_table_setn(r->notes, "ot-incoming-traceparent", v);
+    }
+    if ((v = apr_table_get(r->headers_in, "tracestate"))) {
+        apr_table_setn(r->notes, "ot-incoming-tracestate", v);
+    }
+
+    if (!have_parent || (parent.flags & OT_FLAG_SAMPLED)) {
+        rq->span = ot_span_start(r->pool, have_parent ? &parent : NULL, 1,
+                                 OT_FLAG_SAMPLED, OT_SPAN_KIND_SERVER,
+                                 (int64_t)r->request_time * 1000);
+        ot_span_context_get(rq->span, &rq->ctx);
+    }
+    else {
+        /* Not sampled upstream: record nothing, but continue the trace
+         * with an id of our own so that the flag travels on. */
+        rq->ctx = parent;
+        ot_ids_span_id(rq->ctx.span_id);
+    }
+
+    /* The strings other modules read: one buffer, three views. */
+    buf = apr_palloc(r->pool, 33 + 17 + OT_TRACEPARENT_LEN + 1);
+    ot_hex_encode(rq->ctx.trace_id, 16, buf);
+    ot_hex_encode(rq->ctx.span_id, 8, buf + 33);
+    ot_w3c_traceparent_format(rq->ctx.trace_id, rq->ctx.span_id,
+                              rq->ctx.flags, buf + 33 + 17);
+    rq->trace_id = buf;
+    rq->span_id = buf + 33;
+    rq->traceparent = buf + 33 + 17;
+
+    ap_set_module_config(r->request_config, &opentracing_module, rq);
+    return DECLINED;
+}
+
+static int ot_fixups(request_rec *r)
+{
+    ot_request *rq = get_request(r);
+    const ot_propagator **props;
+    env_carrier env;
+    int i, n;
+
+    if (!rq) {
+        return DECLINED;
+    }
+    settle(rq, initial_request(r));
+    if (!rq->enabled) {
+        /* Not traced here: whatever arrived passes through untouched. */
+        return DECLINED;
+    }
+    n = propagators_of(server_conf(r->server), &props);
+    env.env = r->subprocess_env;
+    env.pool = r->pool;
+    for (i = 0; i < n; i++) {
+        props[i]->inject(r->pool, &rq->ctx, table_set, r->headers_in);
+        props[i]->inject(r->pool, &rq->ctx, env_set, &env);
+    }
+    set_notes(rq, r->notes);
+    return DECLINED;
+}
+
+static const char *protocol_version(int proto_num)
+{
+    switch (proto_num) {
+    case HTTP_VERSION(1, 1): return "1.1";
+    case HTTP_VERSION(1, 0): return "1.0";
+    case HTTP_VERSION(2, 0): return "2";
+    case HTTP_VERSION(0, 9): return "0.9";
+    default: return NULL;
+    }
+}
+
+/* OpenTelemetry's known HTTP methods; anything else is "_OTHER". */
+static int known_method(const char *m)
+{
+    static const char *const known[] = {
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS",
+        "TRACE", "PATCH", "QUERY", NULL
+    };
+    int i;
+
+    for (i = 0; known[i]; i++) {
+        if (strcmp(m, known[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
+{
+    conn_rec *c = r->connection;
+    const char *method = r->method ? r->method : "GET";
+    const char *v;
+    int status = last->status;
+    char *end;
+    apr_int64_t cl;
+
+    if (known_method(method)) {
+        ot_span_set_name(s, method);
+        ot_span_add_str(s, "http.request.method", method, -1);
+    }
+    else {
+        ot_span_set_name(s, "HTTP");
+        ot_span_add_str(s, "http.request.method", "_OTHER", 6);
+        ot_span_add_str(s, "http.request.method_original", method, -1);
+    }
+    if (r->parsed_uri.path) {
+        ot_span_add_str(s, "url.path", r->parsed_uri.path, -1);
+    }
+    if (r->parsed_uri.query) {
+        ot_span_add_str(s, "url.query", r->parsed_uri.query, -1);
+    }
+    ot_span_add_str(s, "url.scheme", ap_run_http_scheme(r), -1);
+    v = r->hostname ? r->hostname : r->server->server_hostname;
+    if (v) {
+        ot_span_add_str(s, "server.address", v, -1);
+    }
+    ot_span_add_int(s, "server.port", ap_get_server_port(r));
+    if (r->useragent_ip) {
+        ot_span_add_str(s, "client.address", r->useragent_ip, -1);
+    }
+    if (c->client_ip) {
+        ot_span_add_str(s, "network.peer.address", c->client_ip, -1);
+    }
+    if (c->client_addr) {
+        ot_span_add_int(s, "network.peer.port", c->client_addr->port);
+    }
+    if ((v = protocol_version(r->proto_num))) {
+        ot_span_add_str(s, "network.protocol.version", v, -1);
+    }
+    if ((v = apr_table_get(r->headers_in, "User-Agent"))) {
+        ot_span_add_str(s, "user_agent.original", v, -1);
+    }
+    if ((v = apr_table_get(r->headers_in, "Content-Length"))
+        && apr_strtoff(&cl, v, &end, 10) == APR_SUCCESS && !*end && cl >= 0) {
+        ot_span_add_int(s, "http.request.body.size", cl);
+    }
+    if (status > 0) {
+        ot_span_add_int(s, "http.response.status_code", status);
+    }
+    ot_span_add_int(s, "http.response.body.size", (int64_t)last->bytes_sent);
+    if (status >= 500) {
+        /* Server spans: 5xx is an error, 4xx is the client's. */
+        ot_span_add_str(s, "error.type", apr_itoa(r->pool, status), -1);
+        ot_span_set_status(s, OT_STATUS_ERROR, NULL);
+    }
+}
+
+static int ot_log_transaction(request_rec *r)
+{
+    ot_request *rq = get_request(r);
+    request_rec *initial, *last;
+    ot_server_conf *sc;
+    ot_span_record *rec;
+
+    if (!rq) {
+        return DECLINED;
+    }
+    initial = initial_request(r);
+    settle(rq, initial);
+    if (!rq->enabled) {
+        return DECLINED;
+    }
+    for (last = r; last->next; last = last->next) {
+        continue;
+    }
+    set_notes(rq, last->notes);
+    if (last != r) {
+        set_notes(rq, r->notes);
+    }
+    if (!rq->span || !child_exporter || r != initial) {
+        return DECLINED;
+    }
+    sc = server_conf(initial->server);
+    record_attributes(rq->span, initial, last);
+    rec = ot_span_record_get(rq->span);
+    rec->resource = sc->resource;
+    ot_span_end(rq->span, (int64_t)apr_time_now() * 1000);
+    ot_exporter_submit(child_exporter, rec);
+    /* Once only, whatever runs log_transaction again. */
+    rq->span = NULL;
+    return DECLINED;
+}
+
+/* ---------------------------------------------------- process life cycle */
+
+static int ot_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    ot_server_conf *sc = server_conf(s);
+    char msg[512];
+
+    ot_log_set(log_from_core, s);
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    if (!sc->tracer) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, OTLOGNO(00002)
+                     "mod_opentracing " OT_VERSION " loaded, no TraceTracer "
+                     "configured: requests are not traced");
+        return OK;
+    }
+    if (sc->tracer->plugin->open
+        && sc->tracer->plugin->open(sc->tracer->handle, msg, sizeof(msg))) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OTLOGNO(00003)
+                     "TraceTracer %s: %s", sc->tracer->plugin_path, msg);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, OTLOGNO(00004)
+                 "mod_opentracing " OT_VERSION ": %s tracer (%s) configured "
+                 "by %s", sc->tracer->plugin->name, sc->tracer->plugin_path,
+                 sc->tracer->config_source);
+    return OK;
+}
+
+static void add_str_attr(ot_attribute *a, const char *key, const char *val)
+{
+    a->key.ptr = key;
+    a->key.len = (uint32_t)strlen(key);
+    a->type = OT_VALUE_STRING;
+    a->v.s.ptr = val;
+    a->v.s.len = (uint32_t)strlen(val);
+}
+
+static ot_resource *make_resource(apr_pool_t *p, server_rec *s,
+                                  const char *host)
+{
+    ot_server_conf *sc = server_conf(s);
+    ot_resource *res = apr_pcalloc(p, sizeof(*res));
+    ot_attribute *a = apr_pcalloc(p, 8 * sizeof(*a));
+    uint32_t n = 0;
+
+    add_str_attr(&a[n++], "service.name",
+                 sc->service_name ? sc->service_name
+                 : s->server_hostname ? s->server_hostname : "httpd");
+    add_str_attr(&a[n++], "host.name", host);
+    a[n].key.ptr = "process.pid";
+    a[n].key.len = (uint32_t)strlen("process.pid");
+    a[n].type = OT_VALUE_INT;
+    a[n++].v.i = (int64_t)getpid();
+    add_str_attr(&a[n++], "telemetry.sdk.name", "mod_opentracing");
+    add_str_attr(&a[n++], "telemetry.sdk.language", "c");
+    add_str_attr(&a[n++], "telemetry.sdk.version", OT_VERSION);
+    add_str_attr(&a[n++], "webengine.name", "Apache httpd");
+    add_str_attr(&a[n++], "webengine.version", AP_SERVER_BASEREVISION);
+    res->attributes = a;
+    res->n_attributes = n;
+    res->scope_name.ptr = "mod_opentracing";
+    res->scope_name.len = (uint32_t)strlen("mod_opentracing");
+    res->scope_version.ptr = OT_VERSION;
+    res->scope_version.len = (uint32_t)strlen(OT_VERSION);
+    return res;
+}
+
+static void ot_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    ot_server_conf *sc = server_conf(s);
+    ot_tracer_conf *t = sc->tracer;
+    char host[APRMAXHOSTLEN + 1];
+    char msg[512];
+    server_rec *vs;
+    apr_status_t rv;
+
+    if (!t) {
+        return;
+    }
+    ot_ids_reseed();
+    if (apr_gethostname(host, sizeof(host), pchild) != APR_SUCCESS) {
+        apr_cpystrn(host, "localhost", sizeof(host));
+    }
+    for (vs = s; vs; vs = vs->next) {
+        server_conf(vs)->resource = make_resource(pchild, vs,
+                                                  apr_pstrdup(pchild, host));
+    }
+    if (t->plugin->child_init
+        && t->plugin->child_init(t->handle, msg, sizeof(msg))) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, OTLOGNO(00005)
+                     "%s tracer: cannot start in this process, spans will "
+                     "not be exported: %s", t->plugin->name, msg);
+        return;
+    }
+    if ((rv = ot_exporter_create(&child_exporter, pchild, &t->batch,
+                                 t->plugin, t->handle)) != APR_SUCCESS
+        || (rv = ot_exporter_start(child_exporter)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, OTLOGNO(00006)
+                     "%s tracer: cannot start the exporter thread, spans "
+                     "will not be exported", t->plugin->name);
+        child_exporter = NULL;
+    }
+}
+
+/* ------------------------------------------------------------ public API */
+
+static int opentracing_request_context(request_rec *r, opentracing_context *out)
+{
+    ot_request *rq = get_request(r);
+
+    if (!rq || (rq->decided && !rq->enabled)) {
+        return 0;
+    }
+    apr_cpystrn(out->trace_id, rq->trace_id, sizeof(out->trace_id));
+    apr_cpystrn(out->span_id, rq->span_id, sizeof(out->span_id));
+    apr_cpystrn(out->traceparent, rq->traceparent, sizeof(out->traceparent));
+    out->sampled = (rq->ctx.flags & OT_FLAG_SAMPLED) != 0;
+    return 1;
+}
+
+static void ot_register_hooks(apr_pool_t *p)
+{
+    default_propagators[0] = ot_propagator_find("w3c");
+    /* Early, so that modules after us (mod_setenvif, mod_unique_id...)
+     * and every later phase can see the span. */
+    ap_hook_post_read_request(ot_post_read_request, NULL, NULL,
+                              APR_HOOK_REALLY_FIRST);
+    /* Late, like mod_headers: after other modules' fixups edited
+     * headers_in, before any handler. */
+    ap_hook_fixups(ot_fixups, NULL, NULL, APR_HOOK_LAST);
+    /* Before mod_log_config (APR_HOOK_MIDDLE), so that %{ot-...}n work on
+     * every request, including those that failed before fixups. */
+    ap_hook_log_transaction(ot_log_transaction, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_post_config(ot_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(ot_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_REGISTER_OPTIONAL_FN(opentracing_request_context);
+}
+
+AP_DECLARE_MODULE(opentracing) = {
+    STANDARD20_MODULE_STUFF,
+    create_dir_conf,
+    merge_dir_conf,
+    create_server_conf,
+    merge_server_conf,
+    ot_cmds,
+    ot_register_hooks,
+    AP_MODULE_FLAG_NONE
+};

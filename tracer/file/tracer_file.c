@@ -1,0 +1,206 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * tracer_file.so: writes spans as OTLP/JSON lines, one
+ * ExportTraceServiceRequest per line (a batch), the format the
+ * OpenTelemetry Collector's file exporter writes and its otlpjsonfile
+ * receiver reads.
+ *
+ * Like CustomLog, the file is opened by the parent process (as root) in
+ * open(), so that it may live in a folder the children cannot write; the
+ * children inherit the descriptor.  A graceful restart creates and opens a
+ * new handle, which reopens the file: logrotate's usual postrotate works.
+ * Each batch is one write() with O_APPEND, so lines of different children
+ * never interleave.
+ *
+ * Config: {"path": "/var/log/apache2/spans.jsonl"}  (relative: ServerRoot)
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ot_buf.h"
+#include "ot_config.h"
+#include "ot_otlp_json.h"
+#include "ot_tracer.h"
+
+typedef struct file_config {
+    char *path;
+    uint32_t mode;
+    uint32_t max_line_bytes;
+} file_config;
+
+typedef struct file_tracer {
+    file_config cfg;
+    char *full_path;
+    const ot_tracer_host *host;
+    int fd;
+    ot_buf buf;                 /* exporter thread only */
+} file_tracer;
+
+static const ot_cfg_field fields[] = {
+    { "path", OT_CFG_STRING, offsetof(file_config, path), 0, 0, NULL, 1 },
+    { "mode", OT_CFG_UINT, offsetof(file_config, mode), 0, 0777, NULL, 0 },
+    { "max_line_bytes", OT_CFG_UINT, offsetof(file_config, max_line_bytes),
+      4096, 1u << 30, NULL, 0 },
+};
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+static void file_log(file_tracer *ft, ot_log_level level, const char *msg)
+{
+    if (ft->host && ft->host->log) {
+        ft->host->log(ft->host->log_ctx, level, msg);
+    }
+}
+
+static int file_create(const ot_tracer_host *host, const char *json,
+                       size_t len, void **handle, char *err, size_t errlen)
+{
+    file_tracer *ft = calloc(1, sizeof(*ft));
+    const char *root;
+    size_t n;
+
+    if (!ft) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    ft->fd = -1;
+    ft->host = host;
+    ft->cfg.mode = 0640;
+    ft->cfg.max_line_bytes = 64u << 20;
+    if (ot_config_parse(json, len, fields, NFIELDS, &ft->cfg, err, errlen)) {
+        free(ft);
+        return -1;
+    }
+    if (!*ft->cfg.path) {
+        snprintf(err, errlen, "key \"path\": must not be empty");
+        goto fail;
+    }
+    root = host && host->server_root ? host->server_root : "";
+    if (ft->cfg.path[0] == '/' || !*root) {
+        ft->full_path = strdup(ft->cfg.path);
+    }
+    else {
+        n = strlen(root) + strlen(ft->cfg.path) + 2;
+        ft->full_path = malloc(n);
+        if (ft->full_path) {
+            snprintf(ft->full_path, n, "%s/%s", root, ft->cfg.path);
+        }
+    }
+    if (!ft->full_path) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    ot_buf_init(&ft->buf, 0, ft->cfg.max_line_bytes);
+    *handle = ft;
+    return 0;
+fail:
+    ot_config_free(fields, NFIELDS, &ft->cfg);
+    free(ft);
+    return -1;
+}
+
+static int file_open(void *handle, char *err, size_t errlen)
+{
+    file_tracer *ft = handle;
+
+    if (ft->fd >= 0) {
+        close(ft->fd);
+    }
+    ft->fd = open(ft->full_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+                  (mode_t)ft->cfg.mode);
+    if (ft->fd < 0) {
+        snprintf(err, errlen, "cannot open span file %s: %s", ft->full_path,
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static ot_export_result file_export(void *handle,
+                                    const ot_span_record *const *spans,
+                                    size_t count, uint32_t timeout_ms)
+{
+    file_tracer *ft = handle;
+    ot_json_options opt = { 0 };
+    const char *p;
+    size_t left;
+    ssize_t w;
+    char msg[256];
+
+    if (ft->fd < 0) {
+        return OT_EXPORT_FAIL;
+    }
+    ot_buf_reset(&ft->buf);
+    if (ot_otlp_json_encode(&ft->buf, spans, count, &opt) != 0) {
+        snprintf(msg, sizeof(msg), "file tracer: a batch of %lu spans does "
+                 "not fit in max_line_bytes %u; dropped",
+                 (unsigned long)count, ft->cfg.max_line_bytes);
+        file_log(ft, OT_LOG_ERR, msg);
+        return OT_EXPORT_FAIL;
+    }
+    ot_buf_putc(&ft->buf, '\n');
+    if (ot_buf_failed(&ft->buf)) {
+        return OT_EXPORT_FAIL;
+    }
+    p = ft->buf.data;
+    left = ft->buf.len;
+    while (left > 0) {
+        w = write(ft->fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            snprintf(msg, sizeof(msg), "file tracer: write to %s failed: %s",
+                     ft->full_path, strerror(errno));
+            file_log(ft, OT_LOG_ERR, msg);
+            return OT_EXPORT_FAIL;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    /* Keep a large buffer from one burst from staying around. */
+    if (ft->buf.cap > (1u << 20)) {
+        ot_buf_free(&ft->buf);
+    }
+    return OT_EXPORT_OK;
+}
+
+static void file_destroy(void *handle)
+{
+    file_tracer *ft = handle;
+
+    if (ft->fd >= 0) {
+        close(ft->fd);
+    }
+    ot_buf_free(&ft->buf);
+    ot_config_free(fields, NFIELDS, &ft->cfg);
+    free(ft->full_path);
+    free(ft);
+}
+
+static const ot_tracer_plugin file_plugin = {
+    OT_TRACER_ABI_VERSION,
+    sizeof(ot_tracer_plugin),
+    "file",
+    OT_VERSION,
+    file_create,
+    file_open,
+    NULL,
+    file_export,
+    NULL,
+    NULL,
+    file_destroy,
+};
+
+OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void);
+
+OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void)
+{
+    return &file_plugin;
+}

@@ -1,0 +1,309 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+#include "ot_exporter.h"
+
+#include <stdlib.h>
+
+#include <apr_atomic.h>
+#include <apr_thread_cond.h>
+#include <apr_thread_mutex.h>
+#include <apr_thread_proc.h>
+#include <apr_time.h>
+
+#include "ot_log.h"
+#include "ot_queue.h"
+
+/* At most one log line per this interval about drops and failures. */
+#define REPORT_INTERVAL apr_time_from_sec(60)
+#define BACKOFF_MIN apr_time_from_msec(100)
+#define BACKOFF_MAX apr_time_from_sec(5)
+
+typedef struct counters {
+    volatile apr_uint64_t queued, exported, dropped_full, dropped_too_big,
+        failed, retries, batches;
+} counters;
+
+struct ot_exporter {
+    apr_pool_t *pool;           /* unmanaged: outlives a stuck thread */
+    ot_batch_config cfg;
+    const ot_tracer_plugin *plugin;
+    void *handle;
+    ot_queue *queue;
+    apr_thread_t *thread;
+    const ot_span_record **batch;
+    volatile apr_uint32_t stopping;
+    apr_thread_mutex_t *done_lock;
+    apr_thread_cond_t *done_cond;
+    int done;
+    int running;
+    counters c;
+    /* exporter thread only */
+    apr_time_t last_report;
+    uint64_t reported_dropped;
+    uint64_t reported_failed;
+};
+
+void ot_batch_config_defaults(ot_batch_config *c)
+{
+    c->max_queue_size = 2048;
+    c->max_export_batch_size = 512;
+    c->schedule_delay_ms = 5000;
+    c->export_timeout_ms = 30000;
+    c->shutdown_timeout_ms = 5000;
+    c->max_queue_bytes = 0;
+    c->max_attribute_length = 4096;
+}
+
+static int stopping(ot_exporter *e)
+{
+    return apr_atomic_read32(&e->stopping) != 0;
+}
+
+/* Random-ish jitter for backoff: no need for quality here. */
+static apr_interval_time_t jitter(apr_interval_time_t t)
+{
+    static _Thread_local uint32_t x = 2463534242u;
+
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return t / 2 + (apr_interval_time_t)(x % (uint32_t)(t / 2 + 1));
+}
+
+static void export_batch(ot_exporter *e, size_t n, apr_time_t deadline)
+{
+    apr_interval_time_t backoff = BACKOFF_MIN, wait;
+    ot_export_result r;
+    apr_time_t now;
+    uint32_t timeout_ms;
+
+    for (;;) {
+        now = apr_time_now();
+        timeout_ms = deadline > now
+            ? (uint32_t)apr_time_as_msec(deadline - now) : 1;
+        if (timeout_ms == 0) {
+            timeout_ms = 1;
+        }
+        r = e->plugin->export_spans(e->handle, e->batch, n, timeout_ms);
+        if (r == OT_EXPORT_OK) {
+            apr_atomic_add64(&e->c.exported, n);
+            apr_atomic_inc64(&e->c.batches);
+            return;
+        }
+        wait = jitter(backoff);
+        if (r != OT_EXPORT_RETRY || apr_time_now() + wait >= deadline) {
+            apr_atomic_add64(&e->c.failed, n);
+            return;
+        }
+        apr_atomic_inc64(&e->c.retries);
+        apr_sleep(wait);
+        backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
+    }
+}
+
+static void report(ot_exporter *e, int force)
+{
+    apr_time_t now = apr_time_now();
+    uint64_t dropped = apr_atomic_read64(&e->c.dropped_full)
+        + apr_atomic_read64(&e->c.dropped_too_big);
+    uint64_t failed = apr_atomic_read64(&e->c.failed);
+
+    if ((dropped == e->reported_dropped && failed == e->reported_failed)
+        || (!force && now - e->last_report < REPORT_INTERVAL)) {
+        return;
+    }
+    ot_log(OT_LOG_WARNING,
+           "%s tracer: %llu spans dropped (queue full or too large) and "
+           "%llu failed to export since the last report; totals %llu and "
+           "%llu in this process",
+           e->plugin->name,
+           (unsigned long long)(dropped - e->reported_dropped),
+           (unsigned long long)(failed - e->reported_failed),
+           (unsigned long long)dropped, (unsigned long long)failed);
+    e->reported_dropped = dropped;
+    e->reported_failed = failed;
+    e->last_report = now;
+}
+
+/* Export everything queued now, in batches. */
+static void drain(ot_exporter *e, apr_time_t stop_deadline)
+{
+    size_t n;
+    apr_time_t deadline;
+
+    while ((n = ot_queue_peek(e->queue, e->batch,
+                              e->cfg.max_export_batch_size)) > 0) {
+        deadline = apr_time_now()
+            + apr_time_from_msec(e->cfg.export_timeout_ms);
+        if (stop_deadline && deadline > stop_deadline) {
+            deadline = stop_deadline;
+        }
+        if (stop_deadline && apr_time_now() >= stop_deadline) {
+            apr_atomic_add64(&e->c.failed, ot_queue_count(e->queue));
+            ot_queue_release(e->queue, ot_queue_count(e->queue));
+            return;
+        }
+        export_batch(e, n, deadline);
+        ot_queue_release(e->queue, n);
+        if (n < e->cfg.max_export_batch_size && !stop_deadline) {
+            return;
+        }
+    }
+}
+
+static void *APR_THREAD_FUNC exporter_main(apr_thread_t *t, void *data)
+{
+    ot_exporter *e = data;
+    apr_time_t stop_deadline;
+
+    while (!stopping(e)) {
+        ot_queue_wait(e->queue,
+                      apr_time_from_msec(e->cfg.schedule_delay_ms));
+        if (stopping(e)) {
+            break;
+        }
+        drain(e, 0);
+        report(e, 0);
+    }
+    stop_deadline = apr_time_now()
+        + apr_time_from_msec(e->cfg.shutdown_timeout_ms);
+    drain(e, stop_deadline);
+    if (e->plugin->flush) {
+        apr_time_t now = apr_time_now();
+        e->plugin->flush(e->handle, now < stop_deadline
+                         ? (uint32_t)apr_time_as_msec(stop_deadline - now)
+                         : 1);
+    }
+    report(e, 1);
+
+    apr_thread_mutex_lock(e->done_lock);
+    e->done = 1;
+    apr_thread_cond_signal(e->done_cond);
+    apr_thread_mutex_unlock(e->done_lock);
+    return NULL;
+}
+
+static apr_status_t exporter_stop(ot_exporter *e);
+
+static apr_status_t exporter_cleanup(void *data)
+{
+    exporter_stop(data);
+    return APR_SUCCESS;
+}
+
+apr_status_t ot_exporter_create(ot_exporter **ep, apr_pool_t *p,
+                                const ot_batch_config *cfg,
+                                const ot_tracer_plugin *plugin, void *handle)
+{
+    apr_pool_t *pool;
+    ot_exporter *e;
+    apr_status_t rv;
+    size_t bytes;
+
+    if ((rv = apr_pool_create_unmanaged_ex(&pool, NULL, NULL))
+        != APR_SUCCESS) {
+        return rv;
+    }
+    apr_pool_tag(pool, "ot_exporter");
+    e = apr_pcalloc(pool, sizeof(*e));
+    e->pool = pool;
+    e->cfg = *cfg;
+    if (e->cfg.max_export_batch_size > e->cfg.max_queue_size) {
+        e->cfg.max_export_batch_size = e->cfg.max_queue_size;
+    }
+    e->plugin = plugin;
+    e->handle = handle;
+    bytes = cfg->max_queue_bytes ? cfg->max_queue_bytes
+        : (size_t)cfg->max_queue_size * 1024;
+    e->batch = apr_pcalloc(pool, sizeof(*e->batch)
+                           * e->cfg.max_export_batch_size);
+    if ((rv = ot_queue_create(&e->queue, pool, cfg->max_queue_size, bytes,
+                              cfg->max_attribute_length,
+                              e->cfg.max_export_batch_size)) != APR_SUCCESS
+        || (rv = apr_thread_mutex_create(&e->done_lock,
+                                         APR_THREAD_MUTEX_DEFAULT, pool))
+           != APR_SUCCESS
+        || (rv = apr_thread_cond_create(&e->done_cond, pool))
+           != APR_SUCCESS) {
+        apr_pool_destroy(pool);
+        return rv;
+    }
+    apr_pool_pre_cleanup_register(p, e, exporter_cleanup);
+    *ep = e;
+    return APR_SUCCESS;
+}
+
+apr_status_t ot_exporter_start(ot_exporter *e)
+{
+    apr_threadattr_t *attr;
+    apr_status_t rv;
+
+    if ((rv = apr_threadattr_create(&attr, e->pool)) != APR_SUCCESS
+        || (rv = apr_thread_create(&e->thread, attr, exporter_main, e,
+                                   e->pool)) != APR_SUCCESS) {
+        return rv;
+    }
+    e->running = 1;
+    return APR_SUCCESS;
+}
+
+void ot_exporter_submit(ot_exporter *e, const ot_span_record *rec)
+{
+    switch (ot_queue_push(e->queue, rec)) {
+    case OT_PUSH_OK:
+        apr_atomic_inc64(&e->c.queued);
+        break;
+    case OT_PUSH_FULL:
+        apr_atomic_inc64(&e->c.dropped_full);
+        break;
+    case OT_PUSH_TOO_BIG:
+        apr_atomic_inc64(&e->c.dropped_too_big);
+        break;
+    }
+}
+
+static apr_status_t exporter_stop(ot_exporter *e)
+{
+    apr_status_t rv = APR_SUCCESS, trv;
+    apr_time_t deadline;
+
+    if (!e->running) {
+        apr_pool_destroy(e->pool);
+        return APR_SUCCESS;
+    }
+    apr_atomic_set32(&e->stopping, 1);
+    ot_queue_wake(e->queue);
+    /* The thread has shutdown_timeout_ms to flush; give it a little more
+     * to return before leaving it behind. */
+    deadline = apr_time_now()
+        + apr_time_from_msec(e->cfg.shutdown_timeout_ms + 500);
+    apr_thread_mutex_lock(e->done_lock);
+    while (!e->done && apr_time_now() < deadline) {
+        apr_thread_cond_timedwait(e->done_cond, e->done_lock,
+                                  deadline - apr_time_now());
+    }
+    apr_thread_mutex_unlock(e->done_lock);
+    if (!e->done) {
+        ot_log(OT_LOG_WARNING, "%s tracer: exporter did not finish within "
+               "%u ms at shutdown; %lu spans abandoned", e->plugin->name,
+               e->cfg.shutdown_timeout_ms,
+               (unsigned long)ot_queue_count(e->queue));
+        e->running = 0;
+        return APR_TIMEUP;
+    }
+    apr_thread_join(&trv, e->thread);
+    e->running = 0;
+    apr_pool_destroy(e->pool);
+    return rv;
+}
+
+void ot_exporter_counters(ot_exporter *e, ot_counters *out)
+{
+    out->queued = apr_atomic_read64(&e->c.queued);
+    out->exported = apr_atomic_read64(&e->c.exported);
+    out->dropped_full = apr_atomic_read64(&e->c.dropped_full);
+    out->dropped_too_big = apr_atomic_read64(&e->c.dropped_too_big);
+    out->failed = apr_atomic_read64(&e->c.failed);
+    out->retries = apr_atomic_read64(&e->c.retries);
+    out->batches = apr_atomic_read64(&e->c.batches);
+}

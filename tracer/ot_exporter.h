@@ -1,0 +1,60 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * ot_exporter.h: the batch span processor of one child process: the
+ * bounded queue, one background thread that drains it in batches into a
+ * tracer plugin, and the counters that tell how it went.
+ *
+ * Defaults follow the OpenTelemetry batch span processor.
+ */
+
+#ifndef OT_EXPORTER_H
+#define OT_EXPORTER_H
+
+#include <apr_pools.h>
+
+#include "ot_tracer.h"
+
+typedef struct ot_batch_config {
+    uint32_t max_queue_size;        /* spans; default 2048 */
+    uint32_t max_export_batch_size; /* spans; default 512 */
+    uint32_t schedule_delay_ms;     /* default 5000 */
+    uint32_t export_timeout_ms;     /* default 30000 */
+    uint32_t shutdown_timeout_ms;   /* flush at child exit; default 5000 */
+    uint32_t max_queue_bytes;       /* default max_queue_size * 1 KiB */
+    uint32_t max_attribute_length;  /* string values; default 4096 */
+} ot_batch_config;
+
+void ot_batch_config_defaults(ot_batch_config *c);
+
+/* Counters of one child process, kept in one place for the status page. */
+typedef struct ot_counters {
+    uint64_t queued;            /* spans accepted into the queue */
+    uint64_t exported;          /* spans the plugin took */
+    uint64_t dropped_full;      /* queue full */
+    uint64_t dropped_too_big;   /* one span larger than the queue allows */
+    uint64_t failed;            /* spans in batches the plugin failed */
+    uint64_t retries;           /* export attempts repeated */
+    uint64_t batches;           /* export calls that succeeded */
+} ot_counters;
+
+typedef struct ot_exporter ot_exporter;
+
+/* Create (not start) in pool p, a pool of the child process.  A
+ * pre-cleanup of p stops the exporter: it flushes what is queued and stops
+ * the thread, waiting at most shutdown_timeout_ms; a thread that did not
+ * finish in time is left behind (the process is about to exit) and its
+ * memory deliberately not freed.  The plugin handle must outlive p. */
+apr_status_t ot_exporter_create(ot_exporter **e, apr_pool_t *p,
+                                const ot_batch_config *cfg,
+                                const ot_tracer_plugin *plugin, void *handle);
+apr_status_t ot_exporter_start(ot_exporter *e);
+
+/* Request thread: copy the finished span into the queue, or drop it and
+ * count.  Never blocks on I/O. */
+void ot_exporter_submit(ot_exporter *e, const ot_span_record *rec);
+
+/* A snapshot of the counters. */
+void ot_exporter_counters(ot_exporter *e, ot_counters *out);
+
+#endif /* OT_EXPORTER_H */

@@ -1,0 +1,24 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * ot_ids.h: trace and span ids.  A xoshiro256** generator per thread, seeded
+ * from the operating system's entropy source (APR's apr_generate_random_bytes)
+ * the first time a thread asks, and again after ot_ids_reseed() (called in
+ * every child process after fork, so that no two children share a stream).
+ * Ids are never all zero.
+ */
+
+#ifndef OT_IDS_H
+#define OT_IDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void ot_ids_reseed(void);
+void ot_ids_trace_id(uint8_t out[16]);
+void ot_ids_span_id(uint8_t out[8]);
+int ot_ids_is_zero(const uint8_t *id, size_t n);
+/* 2n lowercase hex digits and a NUL. */
+void ot_hex_encode(const uint8_t *in, size_t n, char *out);
+
+#endif /* OT_IDS_H */

@@ -1,0 +1,342 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+#include "ot_queue.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_thread_cond.h>
+#include <apr_thread_mutex.h>
+
+/* Each entry: its size, then the record, then the arrays it points to,
+ * then the bytes of its strings. */
+typedef struct entry_hdr {
+    size_t size;
+} entry_hdr;
+
+#define ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
+#define HDR_SIZE ALIGN8(sizeof(entry_hdr))
+
+struct ot_queue {
+    apr_thread_mutex_t *lock;
+    apr_thread_cond_t *cond;
+    char *buf;
+    size_t cap;
+    size_t head;        /* oldest entry */
+    size_t tail;        /* where the next entry goes */
+    size_t end;         /* while wrapped: end of the entries above head */
+    int wrapped;        /* entries run from head to end, then 0 to tail */
+    size_t count;
+    size_t max_spans;
+    size_t max_value_len;
+    size_t notify_at;
+    int waiting;
+    int woken;
+};
+
+static apr_status_t queue_cleanup(void *data)
+{
+    ot_queue *q = data;
+
+    free(q->buf);
+    q->buf = NULL;
+    return APR_SUCCESS;
+}
+
+apr_status_t ot_queue_create(ot_queue **qp, apr_pool_t *p, size_t max_spans,
+                             size_t max_bytes, size_t max_value_len,
+                             size_t notify_at)
+{
+    ot_queue *q = apr_pcalloc(p, sizeof(*q));
+    apr_status_t rv;
+
+    q->cap = ALIGN8(max_bytes);
+    q->max_spans = max_spans ? max_spans : 1;
+    q->max_value_len = max_value_len;
+    q->notify_at = notify_at ? notify_at : 1;
+    q->buf = malloc(q->cap);
+    if (!q->buf) {
+        return APR_ENOMEM;
+    }
+    apr_pool_cleanup_register(p, q, queue_cleanup, apr_pool_cleanup_null);
+    if ((rv = apr_thread_mutex_create(&q->lock, APR_THREAD_MUTEX_DEFAULT, p))
+        != APR_SUCCESS
+        || (rv = apr_thread_cond_create(&q->cond, p)) != APR_SUCCESS) {
+        return rv;
+    }
+    *qp = q;
+    return APR_SUCCESS;
+}
+
+/* Length of s cut to max bytes without splitting a UTF-8 sequence. */
+static uint32_t cut_len(const ot_str *s, size_t max)
+{
+    size_t n = s->len;
+
+    if (max && n > max) {
+        n = max;
+        /* Back off continuation bytes (10xxxxxx) so that the cut falls
+         * before a lead byte. */
+        while (n > 0 && ((unsigned char)s->ptr[n] & 0xC0) == 0x80) {
+            n--;
+        }
+    }
+    return (uint32_t)n;
+}
+
+static size_t attrs_size(const ot_attribute *a, uint32_t n, size_t maxv)
+{
+    size_t sz = ALIGN8(n * sizeof(ot_attribute));
+    uint32_t i;
+
+    for (i = 0; i < n; i++) {
+        sz += a[i].key.len;
+        if (a[i].type == OT_VALUE_STRING) {
+            sz += cut_len(&a[i].v.s, maxv);
+        }
+    }
+    return sz;
+}
+
+size_t ot_queue_record_size(const ot_span_record *rec, size_t maxv)
+{
+    size_t sz = HDR_SIZE + ALIGN8(sizeof(ot_span_record));
+    uint32_t i;
+
+    sz += rec->trace_state.len + rec->name.len + rec->status_message.len;
+    sz += attrs_size(rec->attributes, rec->n_attributes, maxv);
+    sz += ALIGN8(rec->n_events * sizeof(ot_event));
+    for (i = 0; i < rec->n_events; i++) {
+        sz += rec->events[i].name.len;
+        sz += attrs_size(rec->events[i].attributes,
+                         rec->events[i].n_attributes, maxv);
+    }
+    sz += ALIGN8(rec->n_links * sizeof(ot_link));
+    for (i = 0; i < rec->n_links; i++) {
+        sz += rec->links[i].trace_state.len;
+        sz += attrs_size(rec->links[i].attributes,
+                         rec->links[i].n_attributes, maxv);
+    }
+    /* Arrays after strings need realignment: one pad per array. */
+    sz += 8 * (2 + 2 * (size_t)(rec->n_events + rec->n_links));
+    return ALIGN8(sz);
+}
+
+typedef struct writer {
+    char *p;
+} writer;
+
+static void *take(writer *w, size_t n, size_t align)
+{
+    void *r;
+
+    if (align > 1) {
+        w->p = (char *)(((uintptr_t)w->p + (align - 1)) & ~(uintptr_t)(align - 1));
+    }
+    r = w->p;
+    w->p += n;
+    return r;
+}
+
+static ot_str copy_str(writer *w, const ot_str *s, uint32_t len)
+{
+    ot_str r;
+
+    r.ptr = take(w, len, 1);
+    r.len = len;
+    if (len) {
+        memcpy((char *)r.ptr, s->ptr, len);
+    }
+    return r;
+}
+
+static const ot_attribute *copy_attrs(writer *w, const ot_attribute *src,
+                                      uint32_t n, size_t maxv)
+{
+    ot_attribute *dst;
+    uint32_t i;
+
+    if (!n) {
+        return NULL;
+    }
+    dst = take(w, n * sizeof(*dst), 8);
+    memcpy(dst, src, n * sizeof(*dst));
+    for (i = 0; i < n; i++) {
+        dst[i].key = copy_str(w, &src[i].key, src[i].key.len);
+        if (src[i].type == OT_VALUE_STRING) {
+            dst[i].v.s = copy_str(w, &src[i].v.s, cut_len(&src[i].v.s, maxv));
+        }
+    }
+    return dst;
+}
+
+static void copy_record(char *at, const ot_span_record *src, size_t maxv)
+{
+    writer w;
+    ot_span_record *dst;
+    ot_event *ev;
+    ot_link *ln;
+    uint32_t i;
+
+    w.p = at;
+    dst = take(&w, sizeof(*dst), 8);
+    *dst = *src;
+    dst->trace_state = copy_str(&w, &src->trace_state, src->trace_state.len);
+    dst->name = copy_str(&w, &src->name, src->name.len);
+    dst->status_message = copy_str(&w, &src->status_message,
+                                   src->status_message.len);
+    dst->attributes = copy_attrs(&w, src->attributes, src->n_attributes, maxv);
+    dst->events = NULL;
+    if (src->n_events) {
+        ev = take(&w, src->n_events * sizeof(*ev), 8);
+        for (i = 0; i < src->n_events; i++) {
+            ev[i] = src->events[i];
+            ev[i].name = copy_str(&w, &src->events[i].name,
+                                  src->events[i].name.len);
+            ev[i].attributes = copy_attrs(&w, src->events[i].attributes,
+                                          src->events[i].n_attributes, maxv);
+        }
+        dst->events = ev;
+    }
+    dst->links = NULL;
+    if (src->n_links) {
+        ln = take(&w, src->n_links * sizeof(*ln), 8);
+        for (i = 0; i < src->n_links; i++) {
+            ln[i] = src->links[i];
+            ln[i].trace_state = copy_str(&w, &src->links[i].trace_state,
+                                         src->links[i].trace_state.len);
+            ln[i].attributes = copy_attrs(&w, src->links[i].attributes,
+                                          src->links[i].n_attributes, maxv);
+        }
+        dst->links = ln;
+    }
+}
+
+/* Where an entry of size need can go, or (size_t)-1.  Lock held. */
+static size_t reserve(ot_queue *q, size_t need)
+{
+    size_t pos;
+
+    if (q->count == 0) {
+        q->head = q->tail = 0;
+        q->wrapped = 0;
+    }
+    if (!q->wrapped) {
+        if (q->cap - q->tail >= need) {
+            pos = q->tail;
+            q->tail += need;
+            return pos;
+        }
+        if (q->head >= need) {
+            q->end = q->tail;
+            q->wrapped = 1;
+            q->tail = need;
+            return 0;
+        }
+        return (size_t)-1;
+    }
+    if (q->head - q->tail >= need) {
+        pos = q->tail;
+        q->tail += need;
+        return pos;
+    }
+    return (size_t)-1;
+}
+
+ot_push_result ot_queue_push(ot_queue *q, const ot_span_record *rec)
+{
+    size_t need = ot_queue_record_size(rec, q->max_value_len);
+    size_t pos;
+    int notify;
+
+    if (need > q->cap / 4) {
+        return OT_PUSH_TOO_BIG;
+    }
+    apr_thread_mutex_lock(q->lock);
+    if (q->count >= q->max_spans
+        || (pos = reserve(q, need)) == (size_t)-1) {
+        apr_thread_mutex_unlock(q->lock);
+        return OT_PUSH_FULL;
+    }
+    ((entry_hdr *)(q->buf + pos))->size = need;
+    copy_record(q->buf + pos + HDR_SIZE, rec, q->max_value_len);
+    q->count++;
+    notify = q->waiting && q->count == q->notify_at;
+    apr_thread_mutex_unlock(q->lock);
+    if (notify) {
+        apr_thread_cond_signal(q->cond);
+    }
+    return OT_PUSH_OK;
+}
+
+void ot_queue_wait(ot_queue *q, apr_interval_time_t timeout)
+{
+    apr_thread_mutex_lock(q->lock);
+    if (q->count < q->notify_at && !q->woken) {
+        q->waiting = 1;
+        apr_thread_cond_timedwait(q->cond, q->lock, timeout);
+        q->waiting = 0;
+    }
+    q->woken = 0;
+    apr_thread_mutex_unlock(q->lock);
+}
+
+void ot_queue_wake(ot_queue *q)
+{
+    apr_thread_mutex_lock(q->lock);
+    q->woken = 1;
+    apr_thread_cond_signal(q->cond);
+    apr_thread_mutex_unlock(q->lock);
+}
+
+size_t ot_queue_peek(ot_queue *q, const ot_span_record **out, size_t max)
+{
+    size_t n = 0, pos;
+    int wrapped;
+
+    apr_thread_mutex_lock(q->lock);
+    pos = q->head;
+    wrapped = q->wrapped;
+    while (n < max && n < q->count) {
+        if (wrapped && pos == q->end) {
+            pos = 0;
+            wrapped = 0;
+        }
+        out[n++] = (const ot_span_record *)(q->buf + pos + HDR_SIZE);
+        pos += ((entry_hdr *)(q->buf + pos))->size;
+    }
+    apr_thread_mutex_unlock(q->lock);
+    return n;
+}
+
+void ot_queue_release(ot_queue *q, size_t n)
+{
+    apr_thread_mutex_lock(q->lock);
+    while (n-- > 0 && q->count > 0) {
+        if (q->wrapped && q->head == q->end) {
+            q->head = 0;
+            q->wrapped = 0;
+        }
+        q->head += ((entry_hdr *)(q->buf + q->head))->size;
+        q->count--;
+        if (q->wrapped && q->head == q->end) {
+            q->head = 0;
+            q->wrapped = 0;
+        }
+    }
+    if (q->count == 0) {
+        q->head = q->tail = 0;
+        q->wrapped = 0;
+    }
+    apr_thread_mutex_unlock(q->lock);
+}
+
+size_t ot_queue_count(ot_queue *q)
+{
+    size_t n;
+
+    apr_thread_mutex_lock(q->lock);
+    n = q->count;
+    apr_thread_mutex_unlock(q->lock);
+    return n;
+}

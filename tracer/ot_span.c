@@ -1,0 +1,187 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+#include "ot_span.h"
+
+#include <string.h>
+
+#include "ot_ids.h"
+
+struct ot_span {
+    ot_span_record rec;
+    ot_attribute attrs[OT_SPAN_MAX_ATTRIBUTES];
+    ot_event events[OT_SPAN_MAX_EVENTS];
+    ot_link links[OT_SPAN_MAX_LINKS];
+};
+
+static ot_str mkstr(const char *s, long len)
+{
+    ot_str r;
+
+    r.ptr = s ? s : "";
+    r.len = (uint32_t)(len < 0 ? (s ? strlen(s) : 0) : (size_t)len);
+    return r;
+}
+
+ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
+                       int parent_is_remote, uint8_t root_flags,
+                       ot_span_kind kind, int64_t start_ns)
+{
+    /* Only the record header needs zeroing; the arrays are filled as
+     * they are used. */
+    ot_span *s = apr_palloc(p, sizeof(*s));
+    ot_span_record *r = &s->rec;
+
+    memset(r, 0, sizeof(*r));
+    if (parent) {
+        memcpy(r->trace_id, parent->trace_id, 16);
+        memcpy(r->parent_span_id, parent->span_id, 8);
+        r->flags = parent->flags;
+        r->parent_is_remote = parent_is_remote ? 1 : 0;
+        r->trace_state = mkstr(parent->trace_state, -1);
+    }
+    else {
+        ot_ids_trace_id(r->trace_id);
+        r->flags = root_flags;
+        r->trace_state = mkstr(NULL, 0);
+    }
+    ot_ids_span_id(r->span_id);
+    r->kind = (uint8_t)kind;
+    r->start_ns = start_ns;
+    r->end_ns = start_ns;
+    r->name = mkstr(NULL, 0);
+    r->status_message = mkstr(NULL, 0);
+    r->attributes = s->attrs;
+    r->events = s->events;
+    r->links = s->links;
+    return s;
+}
+
+ot_span_record *ot_span_record_get(ot_span *s)
+{
+    return &s->rec;
+}
+
+void ot_span_context_get(const ot_span *s, ot_span_context *out)
+{
+    memcpy(out->trace_id, s->rec.trace_id, 16);
+    memcpy(out->span_id, s->rec.span_id, 8);
+    out->flags = s->rec.flags;
+    out->trace_state = s->rec.trace_state.len ? s->rec.trace_state.ptr : NULL;
+}
+
+void ot_span_set_name(ot_span *s, const char *name)
+{
+    s->rec.name = mkstr(name, -1);
+}
+
+void ot_span_set_status(ot_span *s, ot_status_code code, const char *msg)
+{
+    s->rec.status_code = (uint8_t)code;
+    s->rec.status_message = mkstr(msg, -1);
+}
+
+static ot_attribute *next_attr(ot_span *s, const char *key)
+{
+    ot_attribute *a;
+
+    if (s->rec.n_attributes >= OT_SPAN_MAX_ATTRIBUTES) {
+        s->rec.dropped_attributes++;
+        return NULL;
+    }
+    a = &s->attrs[s->rec.n_attributes++];
+    a->key = mkstr(key, -1);
+    return a;
+}
+
+void ot_span_add_str(ot_span *s, const char *key, const char *val, long len)
+{
+    ot_attribute *a = next_attr(s, key);
+
+    if (a) {
+        a->type = OT_VALUE_STRING;
+        a->v.s = mkstr(val, len);
+    }
+}
+
+void ot_span_add_int(ot_span *s, const char *key, int64_t v)
+{
+    ot_attribute *a = next_attr(s, key);
+
+    if (a) {
+        a->type = OT_VALUE_INT;
+        a->v.i = v;
+    }
+}
+
+void ot_span_add_bool(ot_span *s, const char *key, int v)
+{
+    ot_attribute *a = next_attr(s, key);
+
+    if (a) {
+        a->type = OT_VALUE_BOOL;
+        a->v.b = v ? 1 : 0;
+    }
+}
+
+void ot_span_add_double(ot_span *s, const char *key, double v)
+{
+    ot_attribute *a = next_attr(s, key);
+
+    if (a) {
+        a->type = OT_VALUE_DOUBLE;
+        a->v.d = v;
+    }
+}
+
+void ot_span_set_str(ot_span *s, const char *key, const char *val, long len)
+{
+    size_t klen = strlen(key);
+    uint32_t i;
+
+    for (i = 0; i < s->rec.n_attributes; i++) {
+        ot_attribute *a = &s->attrs[i];
+        if (a->key.len == klen && memcmp(a->key.ptr, key, klen) == 0) {
+            a->type = OT_VALUE_STRING;
+            a->v.s = mkstr(val, len);
+            return;
+        }
+    }
+    ot_span_add_str(s, key, val, len);
+}
+
+void ot_span_add_event(ot_span *s, const char *name, int64_t time_ns)
+{
+    ot_event *e;
+
+    if (s->rec.n_events >= OT_SPAN_MAX_EVENTS) {
+        s->rec.dropped_events++;
+        return;
+    }
+    e = &s->events[s->rec.n_events++];
+    e->name = mkstr(name, -1);
+    e->time_ns = time_ns;
+    e->attributes = NULL;
+    e->n_attributes = 0;
+}
+
+void ot_span_add_link(ot_span *s, const ot_span_context *ctx)
+{
+    ot_link *l;
+
+    if (s->rec.n_links >= OT_SPAN_MAX_LINKS) {
+        s->rec.dropped_links++;
+        return;
+    }
+    l = &s->links[s->rec.n_links++];
+    memcpy(l->trace_id, ctx->trace_id, 16);
+    memcpy(l->span_id, ctx->span_id, 8);
+    l->flags = ctx->flags;
+    l->trace_state = mkstr(ctx->trace_state, -1);
+    l->attributes = NULL;
+    l->n_attributes = 0;
+}
+
+void ot_span_end(ot_span *s, int64_t end_ns)
+{
+    s->rec.end_ns = end_ns < s->rec.start_ns ? s->rec.start_ns : end_ns;
+}

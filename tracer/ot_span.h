@@ -1,0 +1,56 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * ot_span.h: a span being recorded on a request thread.
+ *
+ * One allocation from the request pool holds the record and fixed-size
+ * arrays for its attributes, events and links, so recording costs no
+ * further allocation; what does not fit is counted as dropped, as the
+ * OpenTelemetry span limits say.  Strings are not copied: they must live as
+ * long as the span (the request pool); the queue copies the finished span.
+ */
+
+#ifndef OT_SPAN_H
+#define OT_SPAN_H
+
+#include <apr_pools.h>
+
+#include "ot_propagation.h"
+#include "ot_tracer.h"
+
+#define OT_SPAN_MAX_ATTRIBUTES 64
+#define OT_SPAN_MAX_EVENTS 8
+#define OT_SPAN_MAX_LINKS 4
+
+typedef struct ot_span ot_span;
+
+/* A new span: ids from ot_ids, child of parent (NULL: a root span, new
+ * trace id), start time start_ns, flags inherited from the parent or given
+ * by the sampler (root). */
+ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
+                       int parent_is_remote, uint8_t root_flags,
+                       ot_span_kind kind, int64_t start_ns);
+
+/* The record, for direct reads and writes of its plain fields. */
+ot_span_record *ot_span_record_get(ot_span *s);
+/* This span's own context (its span id), for propagation. */
+void ot_span_context_get(const ot_span *s, ot_span_context *out);
+
+void ot_span_set_name(ot_span *s, const char *name);
+void ot_span_set_status(ot_span *s, ot_status_code code, const char *msg);
+
+/* Append an attribute (no check for an earlier one with the same key:
+ * for the fixed attributes the glue sets once). len < 0: strlen. */
+void ot_span_add_str(ot_span *s, const char *key, const char *val, long len);
+void ot_span_add_int(ot_span *s, const char *key, int64_t v);
+void ot_span_add_bool(ot_span *s, const char *key, int v);
+void ot_span_add_double(ot_span *s, const char *key, double v);
+/* Replace the attribute with this key, or append it. */
+void ot_span_set_str(ot_span *s, const char *key, const char *val, long len);
+
+void ot_span_add_event(ot_span *s, const char *name, int64_t time_ns);
+void ot_span_add_link(ot_span *s, const ot_span_context *ctx);
+
+void ot_span_end(ot_span *s, int64_t end_ns);
+
+#endif /* OT_SPAN_H */

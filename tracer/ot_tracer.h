@@ -1,0 +1,203 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * ot_tracer.h: the tracer plugin ABI of mod_opentracing.
+ *
+ * A tracer plugin is a shared object that exports one function,
+ * OT_TRACER_ENTRY_SYMBOL, returning a pointer to a constant
+ * ot_tracer_plugin table.  The module loads it with TraceTracer, checks
+ * abi_version, and drives it through the life of httpd:
+ *
+ *   parent (root)   create()        parse and validate the JSON config; no
+ *                                   side effects: this runs under configtest
+ *   parent (root)   open()          open files, sockets... (optional)
+ *   each child      child_init()    per-process set-up after fork (optional)
+ *   exporter thread export_spans()  batches of finished spans, never from a
+ *                                   request thread
+ *   exporter thread flush()         at child exit and graceful restart
+ *   each child      child_exit()    per-process tear-down (optional)
+ *   parent          destroy()       config pool cleanup (restart, stop)
+ *
+ * export_spans() is only ever called from one thread at a time per process.
+ * Everything a plugin receives is plain C data; it must copy what it keeps.
+ *
+ * The ABI is versioned with OT_TRACER_ABI_VERSION: any incompatible change
+ * to this file bumps it and the module refuses plugins built for another
+ * version.  Compatible additions append members to ot_tracer_plugin and are
+ * detected through struct_size.
+ */
+
+#ifndef OT_TRACER_H
+#define OT_TRACER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OT_TRACER_ABI_VERSION 1u
+
+/* The one symbol a plugin exports; its type is ot_tracer_entry_fn. */
+#define OT_TRACER_ENTRY_SYMBOL "ot_tracer_entry"
+
+#if defined(__GNUC__)
+#define OT_TRACER_EXPORT __attribute__((visibility("default")))
+#else
+#define OT_TRACER_EXPORT
+#endif
+
+/* A string that need not be NUL-terminated.  Attribute values may hold any
+ * bytes, including invalid UTF-8: encoders must repair or escape them. */
+typedef struct ot_str {
+    const char *ptr;
+    uint32_t len;
+} ot_str;
+
+typedef enum ot_value_type {
+    OT_VALUE_STRING = 1,
+    OT_VALUE_BOOL = 2,
+    OT_VALUE_INT = 3,
+    OT_VALUE_DOUBLE = 4
+} ot_value_type;
+
+typedef struct ot_attribute {
+    ot_str key;
+    uint32_t type;              /* ot_value_type */
+    union {
+        ot_str s;
+        int64_t i;
+        double d;
+        int b;
+    } v;
+} ot_attribute;
+
+/* OTLP's SpanKind values. */
+typedef enum ot_span_kind {
+    OT_SPAN_KIND_UNSPECIFIED = 0,
+    OT_SPAN_KIND_INTERNAL = 1,
+    OT_SPAN_KIND_SERVER = 2,
+    OT_SPAN_KIND_CLIENT = 3,
+    OT_SPAN_KIND_PRODUCER = 4,
+    OT_SPAN_KIND_CONSUMER = 5
+} ot_span_kind;
+
+/* OTLP's Status.StatusCode values. */
+typedef enum ot_status_code {
+    OT_STATUS_UNSET = 0,
+    OT_STATUS_OK = 1,
+    OT_STATUS_ERROR = 2
+} ot_status_code;
+
+/* W3C trace-flags bit. */
+#define OT_FLAG_SAMPLED 0x01u
+
+typedef struct ot_event {
+    ot_str name;
+    int64_t time_ns;            /* Unix epoch, nanoseconds */
+    const ot_attribute *attributes;
+    uint32_t n_attributes;
+} ot_event;
+
+typedef struct ot_link {
+    uint8_t trace_id[16];
+    uint8_t span_id[8];
+    uint8_t flags;
+    ot_str trace_state;
+    const ot_attribute *attributes;
+    uint32_t n_attributes;
+} ot_link;
+
+/* Resource and instrumentation scope: one per virtual host and process;
+ * they outlive every span that points to them. */
+typedef struct ot_resource {
+    const ot_attribute *attributes;
+    uint32_t n_attributes;
+    ot_str scope_name;
+    ot_str scope_version;
+} ot_resource;
+
+typedef struct ot_span_record {
+    uint8_t trace_id[16];
+    uint8_t span_id[8];
+    uint8_t parent_span_id[8];  /* all zero: a root span */
+    uint8_t flags;              /* W3C trace-flags */
+    uint8_t kind;               /* ot_span_kind */
+    uint8_t status_code;        /* ot_status_code */
+    uint8_t parent_is_remote;   /* parent came from another process */
+    ot_str trace_state;
+    ot_str name;
+    ot_str status_message;
+    int64_t start_ns;           /* Unix epoch, nanoseconds */
+    int64_t end_ns;
+    const ot_attribute *attributes;
+    uint32_t n_attributes;
+    uint32_t dropped_attributes;
+    const ot_event *events;
+    uint32_t n_events;
+    uint32_t dropped_events;
+    const ot_link *links;
+    uint32_t n_links;
+    uint32_t dropped_links;
+    const ot_resource *resource;
+} ot_span_record;
+
+typedef enum ot_export_result {
+    OT_EXPORT_OK = 0,           /* delivered (or written) */
+    OT_EXPORT_RETRY = 1,        /* transient failure: the batch may be retried */
+    OT_EXPORT_FAIL = 2          /* permanent failure: the batch is dropped */
+} ot_export_result;
+
+/* Log levels, numbered like syslog and httpd's APLOG_*. */
+typedef enum ot_log_level {
+    OT_LOG_ERR = 3,
+    OT_LOG_WARNING = 4,
+    OT_LOG_NOTICE = 5,
+    OT_LOG_INFO = 6,
+    OT_LOG_DEBUG = 7
+} ot_log_level;
+
+/* What the module offers a plugin.  Valid until destroy(). */
+typedef struct ot_tracer_host {
+    uint32_t abi_version;
+    uint32_t struct_size;
+    const char *module_version;
+    const char *server_root;    /* relative paths in configs resolve here */
+    void *log_ctx;
+    void (*log)(void *log_ctx, ot_log_level level, const char *msg);
+} ot_tracer_host;
+
+typedef struct ot_tracer_plugin {
+    uint32_t abi_version;       /* OT_TRACER_ABI_VERSION */
+    uint32_t struct_size;       /* sizeof(ot_tracer_plugin) */
+    const char *name;           /* "file", "otlp", ... */
+    const char *version;
+
+    /* Parse and validate json (a JSON object, len bytes, NUL-terminated).
+     * On failure return non-zero and write one line to err. */
+    int (*create)(const ot_tracer_host *host, const char *json, size_t len,
+                  void **handle, char *err, size_t errlen);
+    /* Optional, in the parent as root after every (re)start. */
+    int (*open)(void *handle, char *err, size_t errlen);
+    /* Optional, in each child process after fork. */
+    int (*child_init)(void *handle, char *err, size_t errlen);
+    /* Deliver count spans; give up after timeout_ms. */
+    ot_export_result (*export_spans)(void *handle,
+                                     const ot_span_record *const *spans,
+                                     size_t count, uint32_t timeout_ms);
+    /* Optional: push out anything buffered. */
+    int (*flush)(void *handle, uint32_t timeout_ms);
+    /* Optional, in each child process before it exits. */
+    void (*child_exit)(void *handle);
+    /* Release everything create() and open() acquired. */
+    void (*destroy)(void *handle);
+} ot_tracer_plugin;
+
+typedef const ot_tracer_plugin *(*ot_tracer_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OT_TRACER_H */
