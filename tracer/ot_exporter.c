@@ -125,14 +125,19 @@ static void report(ot_exporter *e, int force)
     e->last_report = now;
 }
 
-/* Export everything queued now, in batches. */
-static void drain(ot_exporter *e, apr_time_t stop_deadline)
+/* Export what is queued, in batches: only full ones when full_only (the
+ * schedule delay has not passed), else everything (with stop_deadline, at
+ * shutdown). */
+static void drain(ot_exporter *e, int full_only, apr_time_t stop_deadline)
 {
     size_t n;
     apr_time_t deadline;
 
     while ((n = ot_queue_peek(e->queue, e->batch,
                               e->cfg.max_export_batch_size)) > 0) {
+        if (full_only && n < e->cfg.max_export_batch_size) {
+            return;
+        }
         deadline = apr_time_now()
             + apr_time_from_msec(e->cfg.export_timeout_ms);
         if (stop_deadline && deadline > stop_deadline) {
@@ -145,9 +150,6 @@ static void drain(ot_exporter *e, apr_time_t stop_deadline)
         }
         export_batch(e, n, deadline);
         ot_queue_release(e->queue, n);
-        if (n < e->cfg.max_export_batch_size && !stop_deadline) {
-            return;
-        }
     }
 }
 
@@ -155,19 +157,22 @@ static void *APR_THREAD_FUNC exporter_main(apr_thread_t *t, void *data)
 {
     ot_exporter *e = data;
     apr_time_t stop_deadline;
+    int full;
 
     while (!stopping(e)) {
-        ot_queue_wait(e->queue,
-                      apr_time_from_msec(e->cfg.schedule_delay_ms));
+        full = ot_queue_wait(e->queue,
+                             apr_time_from_msec(e->cfg.schedule_delay_ms));
         if (stopping(e)) {
             break;
         }
-        drain(e, 0);
+        /* Woken by a full batch: export full batches and leave the rest
+         * for the next round; after the delay: export everything. */
+        drain(e, full, 0);
         report(e, 0);
     }
     stop_deadline = apr_time_now()
         + apr_time_from_msec(e->cfg.shutdown_timeout_ms);
-    drain(e, stop_deadline);
+    drain(e, 0, stop_deadline);
     if (e->plugin->flush) {
         apr_time_t now = apr_time_now();
         e->plugin->flush(e->handle, now < stop_deadline

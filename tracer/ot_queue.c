@@ -269,16 +269,24 @@ ot_push_result ot_queue_push(ot_queue *q, const ot_span_record *rec)
     return OT_PUSH_OK;
 }
 
-void ot_queue_wait(ot_queue *q, apr_interval_time_t timeout)
+int ot_queue_wait(ot_queue *q, apr_interval_time_t timeout)
 {
+    apr_time_t deadline = apr_time_now() + timeout;
+    apr_time_t now;
+    int ready;
+
     apr_thread_mutex_lock(q->lock);
-    if (q->count < q->notify_at && !q->woken) {
+    /* Loop: condition variables may wake spuriously. */
+    while (q->count < q->notify_at && !q->woken
+           && (now = apr_time_now()) < deadline) {
         q->waiting = 1;
-        apr_thread_cond_timedwait(q->cond, q->lock, timeout);
+        apr_thread_cond_timedwait(q->cond, q->lock, deadline - now);
         q->waiting = 0;
     }
     q->woken = 0;
+    ready = q->count >= q->notify_at;
     apr_thread_mutex_unlock(q->lock);
+    return ready;
 }
 
 void ot_queue_wake(ot_queue *q)

@@ -40,9 +40,9 @@ apr_status_t ot_queue_create(ot_queue **q, apr_pool_t *p, size_t max_spans,
 
 ot_push_result ot_queue_push(ot_queue *q, const ot_span_record *rec);
 
-/* Consumer side.  wait() returns when the count reaches notify_at, when
- * woken by ot_queue_wake(), or after timeout. */
-void ot_queue_wait(ot_queue *q, apr_interval_time_t timeout);
+/* Consumer side.  wait() returns when the count reaches notify_at (then
+ * 1), when woken by ot_queue_wake() or after timeout (then 0). */
+int ot_queue_wait(ot_queue *q, apr_interval_time_t timeout);
 void ot_queue_wake(ot_queue *q);
 /* Up to max pointers to the oldest records, which stay valid (and in the
  * queue) until ot_queue_release(). Returns how many. */

@@ -1,0 +1,295 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/* The batch exporter: a thread, batches, retries, drops, shutdown.  The
+ * plugin here is a table of test functions (the ABI is a vtable, so tests
+ * can swap it). */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include <apr_atomic.h>
+#include <apr_general.h>
+#include <apr_time.h>
+
+#include "ot_exporter.h"
+#include "ot_span.h"
+
+typedef struct recorder {
+    volatile apr_uint32_t calls;
+    volatile apr_uint32_t spans;
+    apr_uint32_t max_batch_seen;
+    apr_uint32_t min_batch_seen;
+    int fail_first;             /* RETRY this many times */
+    int permanent_fail;
+    apr_interval_time_t hang;   /* sleep in export */
+    int64_t last_start;         /* order check */
+    int out_of_order;
+} recorder;
+
+static ot_export_result rec_export(void *h, const ot_span_record *const *s,
+                                   size_t n, uint32_t timeout_ms)
+{
+    recorder *r = h;
+    size_t i;
+
+    apr_atomic_inc32(&r->calls);
+    if (r->hang) {
+        apr_sleep(r->hang);
+    }
+    if (r->permanent_fail) {
+        return OT_EXPORT_FAIL;
+    }
+    if (r->fail_first > 0) {
+        r->fail_first--;
+        return OT_EXPORT_RETRY;
+    }
+    for (i = 0; i < n; i++) {
+        if (s[i]->start_ns <= r->last_start) {
+            r->out_of_order = 1;
+        }
+        r->last_start = s[i]->start_ns;
+    }
+    if (!r->min_batch_seen || n < r->min_batch_seen) {
+        r->min_batch_seen = (apr_uint32_t)n;
+    }
+    if (n > r->max_batch_seen) {
+        r->max_batch_seen = (apr_uint32_t)n;
+    }
+    apr_atomic_add32(&r->spans, (apr_uint32_t)n);
+    return OT_EXPORT_OK;
+}
+
+static void rec_destroy(void *h)
+{
+}
+
+static const ot_tracer_plugin rec_plugin = {
+    OT_TRACER_ABI_VERSION, sizeof(ot_tracer_plugin), "test", "0",
+    NULL, NULL, NULL, rec_export, NULL, NULL, rec_destroy
+};
+
+static void submit(ot_exporter *e, apr_pool_t *p, int i)
+{
+    ot_span *s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, i + 1);
+
+    ot_span_set_name(s, "GET");
+    ot_span_add_str(s, "url.path", "/x", -1);
+    ot_exporter_submit(e, ot_span_record_get(s));
+}
+
+static void wait_for(volatile apr_uint32_t *v, apr_uint32_t want, int ms)
+{
+    while (apr_atomic_read32(v) < want && ms-- > 0) {
+        apr_sleep(apr_time_from_msec(1));
+    }
+}
+
+static void config(ot_batch_config *c, uint32_t q, uint32_t batch,
+                   uint32_t delay)
+{
+    ot_batch_config_defaults(c);
+    c->max_queue_size = q;
+    c->max_export_batch_size = batch;
+    c->schedule_delay_ms = delay;
+}
+
+static void test_batches_when_full(void **state)
+{
+    apr_pool_t *p;
+    ot_batch_config c;
+    ot_exporter *e;
+    ot_counters k;
+    recorder r;
+    int i;
+
+    memset(&r, 0, sizeof(r));
+    apr_pool_create(&p, NULL);
+    /* a long delay: only a full batch triggers an export */
+    config(&c, 100, 10, 60000);
+    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
+                     APR_SUCCESS);
+    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    for (i = 0; i < 30; i++) {
+        submit(e, p, i);
+    }
+    wait_for(&r.spans, 30, 5000);
+    assert_int_equal(apr_atomic_read32(&r.spans), 30);
+    assert_int_equal(r.max_batch_seen, 10);
+    assert_int_equal(r.min_batch_seen, 10);
+    assert_int_equal(apr_atomic_read32(&r.calls), 3);
+    assert_false(r.out_of_order);
+    ot_exporter_counters(e, &k);
+    assert_int_equal(k.queued, 30);
+    assert_int_equal(k.exported, 30);
+    assert_int_equal(k.dropped_full, 0);
+    apr_pool_destroy(p);
+}
+
+static void test_schedule_delay_and_shutdown_flush(void **state)
+{
+    apr_pool_t *p;
+    ot_batch_config c;
+    ot_exporter *e;
+    recorder r;
+    apr_time_t t0;
+
+    memset(&r, 0, sizeof(r));
+    apr_pool_create(&p, NULL);
+    config(&c, 100, 50, 50);
+    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
+                     APR_SUCCESS);
+    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    t0 = apr_time_now();
+    submit(e, p, 0);
+    submit(e, p, 1);
+    /* fewer than a batch: exported after the delay */
+    wait_for(&r.spans, 2, 2000);
+    assert_int_equal(apr_atomic_read32(&r.spans), 2);
+    assert_true(apr_time_now() - t0 >= apr_time_from_msec(40));
+    /* what is queued at shutdown is flushed */
+    c.schedule_delay_ms = 60000;
+    apr_pool_destroy(p);
+
+    memset(&r, 0, sizeof(r));
+    apr_pool_create(&p, NULL);
+    config(&c, 100, 50, 60000);
+    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
+                     APR_SUCCESS);
+    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    submit(e, p, 0);
+    submit(e, p, 1);
+    submit(e, p, 2);
+    t0 = apr_time_now();
+    apr_pool_destroy(p);    /* the pre-cleanup stops and flushes */
+    assert_int_equal(apr_atomic_read32(&r.spans), 3);
+    assert_true(apr_time_now() - t0 < apr_time_from_sec(2));
+}
+
+static void test_drops_when_full(void **state)
+{
+    apr_pool_t *p;
+    ot_batch_config c;
+    ot_exporter *e;
+    ot_counters k;
+    recorder r;
+    int i;
+
+    memset(&r, 0, sizeof(r));
+    r.hang = apr_time_from_msec(300);
+    apr_pool_create(&p, NULL);
+    config(&c, 8, 8, 60000);
+    c.shutdown_timeout_ms = 2000;
+    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
+                     APR_SUCCESS);
+    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    /* 8 fill the queue and start an export that takes 300 ms; while it
+     * runs, the queue is still full (records are released after export) */
+    for (i = 0; i < 8; i++) {
+        submit(e, p, i);
+    }
+    wait_for(&r.calls, 1, 2000);
+    for (i = 8; i < 20; i++) {
+        submit(e, p, i);
+    }
+    ot_exporter_counters(e, &k);
+    assert_int_equal(k.queued, 8);
+    assert_int_equal(k.dropped_full, 12);
+    apr_pool_destroy(p);
+    assert_int_equal(apr_atomic_read32(&r.spans), 8);
+}
+
+static void test_retry_then_ok(void **state)
+{
+    apr_pool_t *p;
+    ot_batch_config c;
+    ot_exporter *e;
+    ot_counters k;
+    recorder r;
+
+    memset(&r, 0, sizeof(r));
+    r.fail_first = 2;
+    apr_pool_create(&p, NULL);
+    config(&c, 16, 1, 10);
+    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
+                     APR_SUCCESS);
+    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    submit(e, p, 0);
+    wait_for(&r.spans, 1, 5000);
+    ot_exporter_counters(e, &k);
+    assert_int_equal(apr_atomic_read32(&r.calls), 3);
+    assert_int_equal(k.retries, 2);
+    assert_int_equal(k.exported, 1);
+    assert_int_equal(k.failed, 0);
+    apr_pool_destroy(p);
+}
+
+static void test_permanent_failure_counts(void **state)
+{
+    apr_pool_t *p;
+    ot_batch_config c;
+    ot_exporter *e;
+    ot_counters k;
+    recorder r;
+
+    memset(&r, 0, sizeof(r));
+    r.permanent_fail = 1;
+    apr_pool_create(&p, NULL);
+    config(&c, 16, 2, 10);
+    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
+                     APR_SUCCESS);
+    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    submit(e, p, 0);
+    submit(e, p, 1);
+    wait_for(&r.calls, 1, 2000);
+    apr_sleep(apr_time_from_msec(20));
+    ot_exporter_counters(e, &k);
+    assert_int_equal(k.failed, 2);
+    assert_int_equal(k.retries, 0);
+    assert_int_equal(k.exported, 0);
+    apr_pool_destroy(p);
+}
+
+/* An export that hangs longer than the shutdown timeout: the pool cleanup
+ * returns after about shutdown_timeout_ms anyway. */
+static void test_shutdown_with_hung_export(void **state)
+{
+    apr_pool_t *p;
+    ot_batch_config c;
+    ot_exporter *e;
+    static recorder r;  /* the abandoned thread may still touch it */
+    apr_time_t t0;
+
+    memset(&r, 0, sizeof(r));
+    r.hang = apr_time_from_sec(5);
+    apr_pool_create(&p, NULL);
+    config(&c, 16, 1, 10);
+    c.shutdown_timeout_ms = 200;
+    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
+                     APR_SUCCESS);
+    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    submit(e, p, 0);
+    wait_for(&r.calls, 1, 2000);
+    t0 = apr_time_now();
+    apr_pool_destroy(p);
+    assert_true(apr_time_now() - t0 < apr_time_from_msec(1500));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_batches_when_full),
+        cmocka_unit_test(test_schedule_delay_and_shutdown_flush),
+        cmocka_unit_test(test_drops_when_full),
+        cmocka_unit_test(test_retry_then_ok),
+        cmocka_unit_test(test_permanent_failure_counts),
+        cmocka_unit_test(test_shutdown_with_hung_export),
+    };
+
+    apr_initialize();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,302 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/* The span model and the queue: what the request thread records, what the
+ * queue copies, and how the ring behaves when full, wrapped and drained. */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include <apr_general.h>
+#include <apr_strings.h>
+
+#include "ot_ids.h"
+#include "ot_queue.h"
+#include "ot_span.h"
+
+static int setup(void **state)
+{
+    apr_pool_t *p;
+
+    apr_pool_create(&p, NULL);
+    *state = p;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    apr_pool_destroy(*state);
+    return 0;
+}
+
+static void test_root_span(void **state)
+{
+    apr_pool_t *p = *state;
+    ot_span *s = ot_span_start(p, NULL, 0, OT_FLAG_SAMPLED,
+                               OT_SPAN_KIND_SERVER, 1000);
+    ot_span_record *r = ot_span_record_get(s);
+    ot_span_context ctx;
+
+    assert_false(ot_ids_is_zero(r->trace_id, 16));
+    assert_false(ot_ids_is_zero(r->span_id, 8));
+    assert_true(ot_ids_is_zero(r->parent_span_id, 8));
+    assert_int_equal(r->flags, OT_FLAG_SAMPLED);
+    assert_int_equal(r->kind, OT_SPAN_KIND_SERVER);
+    assert_int_equal(r->start_ns, 1000);
+    assert_int_equal(r->trace_state.len, 0);
+    ot_span_context_get(s, &ctx);
+    assert_memory_equal(ctx.trace_id, r->trace_id, 16);
+    assert_memory_equal(ctx.span_id, r->span_id, 8);
+    assert_null(ctx.trace_state);
+    /* the end never precedes the start */
+    ot_span_end(s, 500);
+    assert_int_equal(r->end_ns, 1000);
+    ot_span_end(s, 2500);
+    assert_int_equal(r->end_ns, 2500);
+}
+
+static void test_child_span(void **state)
+{
+    apr_pool_t *p = *state;
+    ot_span_context parent;
+    ot_span *s;
+    ot_span_record *r;
+
+    memset(&parent, 0, sizeof(parent));
+    memset(parent.trace_id, 0xab, 16);
+    memset(parent.span_id, 0xcd, 8);
+    parent.flags = 1;
+    parent.trace_state = "rojo=1,congo=2";
+    s = ot_span_start(p, &parent, 1, 0, OT_SPAN_KIND_SERVER, 1);
+    r = ot_span_record_get(s);
+    assert_memory_equal(r->trace_id, parent.trace_id, 16);
+    assert_memory_equal(r->parent_span_id, parent.span_id, 8);
+    assert_memory_not_equal(r->span_id, parent.span_id, 8);
+    assert_int_equal(r->flags, 1);
+    assert_int_equal(r->parent_is_remote, 1);
+    assert_int_equal(r->trace_state.len, strlen("rojo=1,congo=2"));
+}
+
+static void test_attribute_limits(void **state)
+{
+    apr_pool_t *p = *state;
+    ot_span *s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, 1);
+    ot_span_record *r = ot_span_record_get(s);
+    int i;
+
+    ot_span_add_str(s, "a", "xyz", 2);
+    ot_span_add_int(s, "b", -7);
+    ot_span_add_bool(s, "c", 5);
+    ot_span_add_double(s, "d", 0.5);
+    assert_int_equal(r->n_attributes, 4);
+    assert_int_equal(r->attributes[0].v.s.len, 2);
+    assert_int_equal(r->attributes[1].v.i, -7);
+    assert_int_equal(r->attributes[2].v.b, 1);
+    ot_span_set_str(s, "a", "replaced", -1);
+    assert_int_equal(r->n_attributes, 4);
+    assert_memory_equal(r->attributes[0].v.s.ptr, "replaced", 8);
+    ot_span_set_str(s, "e", "new", -1);
+    assert_int_equal(r->n_attributes, 5);
+    for (i = 0; i < OT_SPAN_MAX_ATTRIBUTES; i++) {
+        ot_span_add_int(s, "k", i);
+    }
+    assert_int_equal(r->n_attributes, OT_SPAN_MAX_ATTRIBUTES);
+    assert_int_equal(r->dropped_attributes, 5);
+    for (i = 0; i < OT_SPAN_MAX_EVENTS + 2; i++) {
+        ot_span_add_event(s, "ev", i);
+    }
+    assert_int_equal(r->n_events, OT_SPAN_MAX_EVENTS);
+    assert_int_equal(r->dropped_events, 2);
+}
+
+static ot_span_record *make_record(apr_pool_t *p, int i, size_t value_len)
+{
+    ot_span *s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, i);
+    char *v = apr_palloc(p, value_len + 1);
+    ot_span_context link;
+
+    memset(v, 'v', value_len);
+    v[value_len] = '\0';
+    ot_span_set_name(s, apr_psprintf(p, "span-%d", i));
+    ot_span_add_str(s, "url.path", v, -1);
+    ot_span_add_int(s, "n", i);
+    ot_span_add_event(s, "event", i);
+    memset(&link, 0, sizeof(link));
+    link.trace_id[0] = 1;
+    link.span_id[0] = 2;
+    link.trace_state = "k=v";
+    ot_span_add_link(s, &link);
+    ot_span_set_status(s, OT_STATUS_ERROR, "boom");
+    return ot_span_record_get(s);
+}
+
+static void check_copy(const ot_span_record *c, int i, size_t value_len)
+{
+    char name[32];
+    size_t k;
+
+    snprintf(name, sizeof(name), "span-%d", i);
+    assert_int_equal(c->name.len, strlen(name));
+    assert_memory_equal(c->name.ptr, name, c->name.len);
+    assert_int_equal(c->start_ns, i);
+    assert_int_equal(c->n_attributes, 2);
+    assert_int_equal(c->attributes[0].key.len, 8);
+    assert_memory_equal(c->attributes[0].key.ptr, "url.path", 8);
+    assert_int_equal(c->attributes[0].v.s.len, value_len);
+    for (k = 0; k < value_len; k++) {
+        assert_int_equal(c->attributes[0].v.s.ptr[k], 'v');
+    }
+    assert_int_equal(c->attributes[1].v.i, i);
+    assert_int_equal(c->n_events, 1);
+    assert_memory_equal(c->events[0].name.ptr, "event", 5);
+    assert_int_equal(c->n_links, 1);
+    assert_int_equal(c->links[0].trace_id[0], 1);
+    assert_memory_equal(c->links[0].trace_state.ptr, "k=v", 3);
+    assert_int_equal(c->status_code, OT_STATUS_ERROR);
+    assert_memory_equal(c->status_message.ptr, "boom", 4);
+}
+
+static void test_queue_copies(void **state)
+{
+    apr_pool_t *p = *state, *req;
+    const ot_span_record *out[8];
+    ot_queue *q;
+    int i;
+
+    assert_int_equal(ot_queue_create(&q, p, 8, 65536, 0, 4), APR_SUCCESS);
+    apr_pool_create(&req, p);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(ot_queue_push(q, make_record(req, i, 10)), OT_PUSH_OK);
+    }
+    /* The request pool dies: the queued copies must not care. */
+    apr_pool_destroy(req);
+    assert_int_equal(ot_queue_count(q), 3);
+    assert_int_equal(ot_queue_peek(q, out, 8), 3);
+    for (i = 0; i < 3; i++) {
+        check_copy(out[i], i, 10);
+    }
+    /* peek does not remove */
+    assert_int_equal(ot_queue_peek(q, out, 2), 2);
+    ot_queue_release(q, 2);
+    assert_int_equal(ot_queue_count(q), 1);
+    assert_int_equal(ot_queue_peek(q, out, 8), 1);
+    check_copy(out[0], 2, 10);
+    ot_queue_release(q, 1);
+    assert_int_equal(ot_queue_count(q), 0);
+    assert_int_equal(ot_queue_peek(q, out, 8), 0);
+}
+
+static void test_queue_full_by_count(void **state)
+{
+    apr_pool_t *p = *state;
+    ot_queue *q;
+    int i;
+
+    assert_int_equal(ot_queue_create(&q, p, 4, 1 << 20, 0, 4), APR_SUCCESS);
+    for (i = 0; i < 4; i++) {
+        assert_int_equal(ot_queue_push(q, make_record(p, i, 1)), OT_PUSH_OK);
+    }
+    assert_int_equal(ot_queue_push(q, make_record(p, 9, 1)), OT_PUSH_FULL);
+    ot_queue_release(q, 1);
+    assert_int_equal(ot_queue_push(q, make_record(p, 9, 1)), OT_PUSH_OK);
+}
+
+static void test_queue_too_big_and_truncation(void **state)
+{
+    apr_pool_t *p = *state;
+    const ot_span_record *out[1];
+    ot_queue *q;
+    ot_span *s;
+    ot_span_record *r;
+    /* "é" is 2 bytes: a cut at 5 bytes must back off to 4. */
+    const char *utf8 = "\xc3\xa9\xc3\xa9\xc3\xa9";
+
+    assert_int_equal(ot_queue_create(&q, p, 16, 65536, 5, 4), APR_SUCCESS);
+    /* a value over the limit is cut, at a character boundary */
+    s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, 1);
+    ot_span_add_str(s, "k", utf8, -1);
+    assert_int_equal(ot_queue_push(q, ot_span_record_get(s)), OT_PUSH_OK);
+    assert_int_equal(ot_queue_peek(q, out, 1), 1);
+    assert_int_equal(out[0]->attributes[0].v.s.len, 4);
+    ot_queue_release(q, 1);
+    /* a name larger than a quarter of the buffer cannot be cut: dropped */
+    s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, 1);
+    r = ot_span_record_get(s);
+    {
+        char *big = apr_palloc(p, 20000);
+        memset(big, 'n', 19999);
+        big[19999] = 0;
+        ot_span_set_name(s, big);
+    }
+    assert_int_equal(ot_queue_push(q, r), OT_PUSH_TOO_BIG);
+    assert_int_equal(ot_queue_count(q), 0);
+}
+
+static size_t len_for(int i)
+{
+    return 50 + (size_t)(i * 37) % 700;
+}
+
+/* Fill, drain partly, refill: the ring wraps around many times and every
+ * record comes out intact and in order. */
+static void test_queue_wraps(void **state)
+{
+    apr_pool_t *p = *state, *req;
+    const ot_span_record *out[64];
+    ot_queue *q;
+    int pushed = 0, popped = 0, round, n, i, ok;
+
+    assert_int_equal(ot_queue_create(&q, p, 1000, 65536, 0, 4), APR_SUCCESS);
+    for (round = 0; round < 200; round++) {
+        apr_pool_create(&req, p);
+        /* push until full (by bytes: entries are ~1 KiB, the buffer 64 KiB) */
+        ok = 0;
+        while (ot_queue_push(q, make_record(req, pushed, len_for(pushed)))
+               == OT_PUSH_OK) {
+            pushed++;
+            ok++;
+        }
+        assert_true(ok > 0 || round > 0);
+        apr_pool_destroy(req);
+        /* drain a varying part of it */
+        n = (int)ot_queue_peek(q, out, (size_t)(1 + round % 37));
+        for (i = 0; i < n; i++) {
+            check_copy(out[i], popped + i, len_for(popped + i));
+        }
+        ot_queue_release(q, (size_t)n);
+        popped += n;
+    }
+    /* everything still queued comes out in order */
+    while ((n = (int)ot_queue_peek(q, out, 64)) > 0) {
+        for (i = 0; i < n; i++) {
+            assert_int_equal(out[i]->start_ns, popped + i);
+        }
+        ot_queue_release(q, (size_t)n);
+        popped += n;
+    }
+    assert_int_equal(popped, pushed);
+    assert_true(pushed > 1000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_root_span, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_child_span, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attribute_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_copies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_full_by_count, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_queue_too_big_and_truncation,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_wraps, setup, teardown),
+    };
+
+    apr_initialize();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
