@@ -63,6 +63,10 @@ $(B)/tracer_%.so: $$(wildcard tracer/%/*.c) $(CORE_LIB) conf/plugin.map
 	$(CC) $(CFLAGS_ALL) -Itracer/$* -shared -o $@ $(wildcard tracer/$*/*.c) $(CORE_LIB) $(LDFLAGS_ALL) \
 	    -Wl,--version-script=conf/plugin.map $(LIBS) $(PLUGIN_LIBS_$*)
 
+UNIT_SO  := $(B)/unit/plugin_bad_abi.so $(B)/unit/plugin_none.so
+$(B)/unit/%.so: t/unit/%.c tracer/ot_tracer.h | $(B)/unit
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -shared -o $@ $<
+
 $(B)/unit/%: t/unit/%.c $(CORE_LIB) | $(B)/unit
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(CORE_LIB) $(LDFLAGS_ALL) $(LIBS) -lcmocka
 
@@ -73,7 +77,7 @@ deps:
 run: deps all
 	@sh conf/run-demo.sh $(PORT)
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(UNIT_SO) $(PLUGIN_SO)
 	@sh t/run-unit.sh $(UNIT_BIN)
 
 integration: all

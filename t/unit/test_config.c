@@ -1,0 +1,158 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/* Tracer JSON configuration: the batch keys the core takes, the declarative
+ * reader plugins use, and the errors a sysadmin sees. */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ot_config.h"
+
+static void test_split_defaults_and_rest(void **state)
+{
+    ot_batch_config c;
+    char err[256];
+    char *rest = NULL;
+    const char *json = "{\"path\": \"/tmp/x\", \"max_queue_size\": 100, "
+                       "\"schedule_delay_ms\": 250, \"nested\": {\"a\": [1]}}";
+
+    ot_batch_config_defaults(&c);
+    assert_int_equal(c.max_queue_size, 2048);
+    assert_int_equal(c.max_export_batch_size, 512);
+    assert_int_equal(c.schedule_delay_ms, 5000);
+    assert_int_equal(c.export_timeout_ms, 30000);
+    c.max_export_batch_size = 50;
+    assert_int_equal(ot_config_split(json, strlen(json), &c, &rest, err,
+                                     sizeof(err)), 0);
+    assert_int_equal(c.max_queue_size, 100);
+    assert_int_equal(c.schedule_delay_ms, 250);
+    assert_string_equal(rest, "{\"path\":\"/tmp/x\",\"nested\":{\"a\":[1]}}");
+    free(rest);
+}
+
+static void test_split_errors(void **state)
+{
+    static const struct {
+        const char *json;
+        const char *error;
+    } cases[] = {
+        { "{", "invalid JSON at line 1" },
+        { "[1]", "the configuration must be a JSON object" },
+        { "{\"a\":1,\"a\":2}", "invalid JSON at line 1, column 10: duplicate object key" },
+        { "{\"max_queue_size\": \"big\"}",
+          "key \"max_queue_size\": expected an integer" },
+        { "{\"max_queue_size\": 0}",
+          "key \"max_queue_size\": 0 is out of range 1..1000000" },
+        { "{\"schedule_delay_ms\": -5}",
+          "key \"schedule_delay_ms\": -5 is out of range 1..3600000" },
+        { "{\"max_queue_size\": 10, \"max_export_batch_size\": 20}",
+          "key \"max_export_batch_size\": 20 is larger than max_queue_size 10" },
+    };
+    ot_batch_config c;
+    char err[256];
+    char *rest;
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ot_batch_config_defaults(&c);
+        rest = NULL;
+        err[0] = 0;
+        assert_int_equal(ot_config_split(cases[i].json, strlen(cases[i].json),
+                                         &c, &rest, err, sizeof(err)), -1);
+        assert_null(rest);
+        if (strncmp(err, cases[i].error, strlen(cases[i].error)) != 0) {
+            fail_msg("case %lu: got \"%s\", want \"%s\"", (unsigned long)i,
+                     err, cases[i].error);
+        }
+    }
+}
+
+typedef struct plugin_cfg {
+    char *path;
+    uint32_t timeout;
+    int gzip;
+    int protocol;
+} plugin_cfg;
+
+static const char *const protocols[] = { "http/protobuf", "http/json", NULL };
+
+static const ot_cfg_field fields[] = {
+    { "path", OT_CFG_STRING, offsetof(plugin_cfg, path), 0, 0, NULL, 1 },
+    { "timeout", OT_CFG_UINT, offsetof(plugin_cfg, timeout), 1, 1000, NULL, 0 },
+    { "gzip", OT_CFG_BOOL, offsetof(plugin_cfg, gzip), 0, 0, NULL, 0 },
+    { "protocol", OT_CFG_ENUM, offsetof(plugin_cfg, protocol), 0, 0,
+      protocols, 0 },
+};
+#define NF (sizeof(fields) / sizeof(fields[0]))
+
+static void test_parse_fields(void **state)
+{
+    plugin_cfg c;
+    char err[256];
+    const char *json = "{\"path\":\"/var/log/x\",\"timeout\":7,\"gzip\":true,"
+                       "\"protocol\":\"http/json\"}";
+
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(ot_config_parse(json, strlen(json), fields, NF, &c, err,
+                                     sizeof(err)), 0);
+    assert_string_equal(c.path, "/var/log/x");
+    assert_int_equal(c.timeout, 7);
+    assert_int_equal(c.gzip, 1);
+    assert_int_equal(c.protocol, 1);
+    ot_config_free(fields, NF, &c);
+    assert_null(c.path);
+}
+
+static void test_parse_errors(void **state)
+{
+    static const struct {
+        const char *json;
+        const char *error;
+    } cases[] = {
+        { "{\"path\":\"x\",\"colour\":1}", "unknown key \"colour\"" },
+        { "{}", "key \"path\" is required" },
+        { "{\"path\":7}", "key \"path\": expected a string" },
+        { "{\"path\":\"a\\u0000b\"}",
+          "invalid JSON at line 1, column 18: \\u0000 is not allowed" },
+        { "{\"path\":\"x\",\"timeout\":1001}",
+          "key \"timeout\": 1001 is out of range 1..1000" },
+        { "{\"path\":\"x\",\"timeout\":1.5}", "key \"timeout\": expected an integer" },
+        { "{\"path\":\"x\",\"gzip\":\"yes\"}", "key \"gzip\": expected true or false" },
+        { "{\"path\":\"x\",\"protocol\":\"grpc\"}",
+          "key \"protocol\": expected one of \"http/protobuf\", \"http/json\"" },
+        { "not json", "invalid JSON" },
+    };
+    plugin_cfg c;
+    char err[256];
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(ot_config_parse(cases[i].json, strlen(cases[i].json),
+                                         fields, NF, &c, err, sizeof(err)), -1);
+        /* nothing leaks on failure */
+        assert_null(c.path);
+        if (strncmp(err, cases[i].error, strlen(cases[i].error)) != 0) {
+            fail_msg("case %lu: got \"%s\", want \"%s\"", (unsigned long)i,
+                     err, cases[i].error);
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_split_defaults_and_rest),
+        cmocka_unit_test(test_split_errors),
+        cmocka_unit_test(test_parse_fields),
+        cmocka_unit_test(test_parse_errors),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
