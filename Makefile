@@ -41,7 +41,8 @@ UNIT_SRC := $(sort $(wildcard t/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(B)/unit/%)
 LIBS     := $(APR_LIBS) -ljansson -lpthread
 
-.PHONY: all deps run test unit integration install fuzz fuzz-build clean cppcheck valgrind asan
+.PHONY: all deps run test unit integration install fuzz fuzz-build fuzz-replay \
+        clean cppcheck valgrind asan clang
 all: $(B)/mod_opentracing.so $(PLUGIN_SO)
 
 $(B)/obj/%.o: tracer/%.c $(wildcard tracer/*.h) | $(B)/obj
@@ -83,11 +84,57 @@ unit: $(UNIT_BIN) $(UNIT_SO) $(PLUGIN_SO)
 integration: all
 	@prove -I t/lib -v t/*.t
 
+# Every test: unit, the unit tests again under ASan/UBSan and valgrind,
+# cppcheck, a short fuzz run of every parser, the integration suite.
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) clang
+	$(MAKE) asan
+	$(MAKE) valgrind
+	$(MAKE) cppcheck
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(MAKE) integration
 
+# The same -Werror build with clang, in a tree of its own.
+clang:
+	$(MAKE) B=$(B)/clang CC=clang all $(B)/clang/unit/test_ids
+
+# The unit tests built with AddressSanitizer and UBSan, in a tree of their own.
+asan:
+	LSAN_OPTIONS=suppressions=$(CURDIR)/t/unit/lsan.supp:print_suppressions=0 \
+	$(MAKE) B=$(B)/asan CC=$(CC) OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" unit
+
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite --show-leak-kinds=definite
+valgrind: $(UNIT_BIN) $(UNIT_SO) $(PLUGIN_SO) $(B)/fuzz/replay_w3c $(B)/fuzz/replay_config \
+          $(B)/fuzz/replay_json_string
+	@sh t/run-unit.sh $(foreach t,$(UNIT_BIN),"$(VALGRIND) $(t)")
+	$(VALGRIND) $(B)/fuzz/replay_w3c t/fuzz/corpus/w3c
+	$(VALGRIND) $(B)/fuzz/replay_config t/fuzz/corpus/config
+	$(VALGRIND) $(B)/fuzz/replay_json_string t/fuzz/corpus/w3c t/fuzz/corpus/config
+
+# libFuzzer targets (clang), each run for FUZZ_SECONDS on its corpus.
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS := $(patsubst t/fuzz/fuzz_%.c,%,$(wildcard t/fuzz/fuzz_*.c))
+FUZZ_CFLAGS = -std=c11 -g -O1 -D_GNU_SOURCE -DOT_VERSION=\"$(VERSION)\" $(APR_CPPFLAGS) \
+              $(APR_INCLUDES) -Itracer
+$(B)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(CORE_SRC) | $(B)/fuzz
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRC) $(LIBS)
+$(B)/fuzz/replay_%: t/fuzz/fuzz_%.c t/fuzz/replay.c $(CORE_LIB) | $(B)/fuzz
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< t/fuzz/replay.c $(CORE_LIB) $(LIBS)
+fuzz-build: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(B)/fuzz/corpus-$$t; \
+	    seeds=t/fuzz/corpus/$$t; [ -d $$seeds ] || seeds=t/fuzz/corpus/w3c; \
+	    echo "fuzz $$t for $(FUZZ_SECONDS)s"; \
+	    $(B)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	        $(B)/fuzz/corpus-$$t $$seeds > $(B)/fuzz/$$t.log 2>&1 \
+	        || { tail -n 40 $(B)/fuzz/$$t.log; exit 1; }; \
+	    grep -E '^#[0-9]+.*(DONE|pulse)' $(B)/fuzz/$$t.log | tail -n 1; \
+	done
 install: all
 	install -d $(DESTDIR)$(APXS_LIBEXECDIR) $(DESTDIR)$(APXS_INCLUDEDIR)
 	install -m 644 $(B)/mod_opentracing.so $(PLUGIN_SO) $(DESTDIR)$(APXS_LIBEXECDIR)/
@@ -101,8 +148,9 @@ install: all
 
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	    --inline-suppr --std=c11 -Itracer -I$(APXS_INCLUDEDIR) --suppress=missingIncludeSystem \
-	    mod_opentracing.c tracer
+	    --inline-suppr --std=c11 -Itracer --suppress=missingIncludeSystem \
+	    --suppress=missingInclude -DOT_VERSION=\"$(VERSION)\" \
+	    mod_opentracing.c tracer t/unit t/fuzz
 
 clean:
 	rm -rf $(B)

@@ -304,7 +304,7 @@ static const command_rec ot_cmds[] = {
                  RSRC_CONF | ACCESS_CONF,
                  "On: record a server span for requests here (default On "
                  "once a tracer is configured)"),
-    { NULL }
+    { NULL, { NULL }, NULL, 0, 0, NULL }
 };
 
 /* --------------------------------------------------------------- logging */

@@ -1,12 +1,13 @@
 #!/bin/sh
-# Run the cmocka unit test binaries given as arguments; print one summary
-# line and fail when any test failed.
+# Run the cmocka unit test commands given as arguments (a binary, or a
+# command line such as "valgrind ... binary"); print one summary line and
+# fail when any test failed.
 status=0
 passed=0
 failed=0
 for bin in "$@"; do
     echo "== $bin"
-    out=$("$bin" 2>&1)
+    out=$(sh -c "$bin" 2>&1)
     rc=$?
     printf '%s\n' "$out"
     p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | head -n1)

@@ -1,0 +1,503 @@
+package OTTest;
+
+# Integration-test harness for mod_opentracing: runs a private apache2
+# (Debian's binary, as root, children as www-data) from a fresh temporary
+# ServerRoot, and reads back what it produced: spans (OTLP/JSON lines
+# written by build/tracer_file.so), the access log and the error log.
+#
+#   my $h = OTTest->new(mpm => 'event', extra => $conf, tracer => $json);
+#   $h->start;
+#   my $res = $h->get('/index.html', { 'User-Agent' => 'x' });
+#   my @spans = $h->spans(min => 1);
+#   $h->stop;
+#
+# new() arguments, all optional:
+#   mpm         event (default), worker or prefork
+#   extra       configuration appended to httpd.conf
+#   tracer      the JSON of TraceTracer (default: the file tracer writing
+#               <dir>/spans.jsonl every 100 ms); undef: no TraceTracer line
+#   spans_path  where spans() reads (default <dir>/spans.jsonl)
+#   servername  ServerName (default ot-test.invalid)
+#   mpm_conf    configuration for the MPM (default: small, one process
+#               except where a test asks for more)
+# In extra, tracer and spans_path, @DIR@ is the temporary ServerRoot,
+# @REPO@ the checkout and @MODDIR@ apxs's LIBEXECDIR.  Only Perl core
+# modules are used: Apache::Test refuses to run as root.
+
+use strict;
+use warnings;
+
+use Carp qw(croak);
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+use File::Copy qw(copy);
+use File::Find qw(find);
+use File::Path qw(make_path remove_tree);
+use File::Spec;
+use File::Temp qw(tempdir);
+use HTTP::Tiny;
+use IO::Socket::INET;
+use JSON::PP;
+use POSIX qw(:sys_wait_h);
+use Time::HiRes qw(sleep time);
+
+our $REPO = abs_path(File::Spec->catdir(dirname(__FILE__), '..', '..'));
+our $T_DIR = "$REPO/t";
+our $APACHE = $ENV{APACHE2} || 'apache2';
+
+my $MODDIR;
+sub moddir {
+    return $MODDIR if defined $MODDIR;
+    my $d = `apxs -q LIBEXECDIR 2>/dev/null`;
+    chomp $d;
+    $d = '/usr/lib/apache2/modules' unless $d && -d $d;
+    return $MODDIR = $d;
+}
+
+# Every live harness, so that END can stop what a dying test left running.
+my %LIVE;
+
+# Error-log lines that a healthy start, graceful restart or stop produces
+# at LogLevel info.  Anything else is "unexpected".
+our @ALLOWED = (
+    # start (prefork, worker, event)
+    qr/\] OT00004: mod_opentracing [\d.]+: file tracer \(\S+\) configured by (?:inline JSON|\/\S+)$/,
+    qr/\] AH00163: Apache\/[\d.]+ \(Debian\) configured -- resuming normal operations$/,
+    qr/\] AH00292: Apache\/[\d.]+ \(Debian\) configured -- resuming normal operations$/,
+    qr/\] AH00489: Apache\/[\d.]+ \(Debian\) configured -- resuming normal operations$/,
+    qr/\] AH0(?:0164|0293|0490): Server built: /,
+    qr/\] AH00094: Command line: '[^']*'$/,
+    # graceful restart
+    qr/\] AH00171: Graceful restart requested, doing restart$/,
+    qr/\] AH00297: SIGUSR1 received\.  Doing graceful restart$/,
+    qr/\] AH00493: SIGUSR1 received\.  Doing graceful restart$/,
+    # stop
+    qr/\] AH00096: removed PID file \S+ \(pid=\d+\)$/,
+    qr/\] AH00169: caught SIGTERM, shutting down$/,
+    qr/\] AH00295: caught SIGTERM, shutting down$/,
+    qr/\] AH00491: caught SIGTERM, shutting down$/,
+);
+
+sub new {
+    my ($class, %a) = @_;
+    my $mpm = $a{mpm} || 'event';
+    croak "unknown mpm $mpm" unless $mpm =~ /^(?:event|worker|prefork)$/;
+    my $dir = tempdir('mod_ot_test.XXXXXX', DIR => '/tmp', CLEANUP => 0);
+    chmod 0755, $dir or croak "chmod $dir: $!";
+    my $self = bless {
+        mpm        => $mpm,
+        dir        => $dir,
+        port       => free_port(),
+        servername => $a{servername} || 'ot-test.invalid',
+        extra      => $a{extra} // '',
+        mpm_conf   => $a{mpm_conf},
+        keep       => $ENV{OT_KEEP},
+        owner_pid  => $$,
+    }, $class;
+    $self->{tracer} = exists $a{tracer}
+        ? $a{tracer}
+        : '{"path": "@DIR@/spans.jsonl", "schedule_delay_ms": 100}';
+    $self->{spans_path} = $self->subst($a{spans_path} // '@DIR@/spans.jsonl');
+    $self->setup_tree;
+    $self->write_file($self->conf_file, $self->config(undef));
+    return $self;
+}
+
+sub dir        { $_[0]{dir} }
+sub port       { $_[0]{port} }
+sub mpm        { $_[0]{mpm} }
+sub conf_file  { "$_[0]{dir}/conf/httpd.conf" }
+sub error_log  { "$_[0]{dir}/logs/error_log" }
+sub access_log { "$_[0]{dir}/logs/access_log" }
+sub pid_file   { "$_[0]{dir}/run/httpd.pid" }
+sub spans_path { $_[0]{spans_path} }
+sub url        { "http://127.0.0.1:$_[0]{port}$_[1]" }
+sub plugin     { "$REPO/build/tracer_file.so" }
+sub module     { "$REPO/build/mod_opentracing.so" }
+
+sub subst {
+    my ($self, $s) = @_;
+    return $s unless defined $s;
+    my $moddir = moddir();
+    $s =~ s/\@DIR\@/$self->{dir}/g;
+    $s =~ s/\@REPO\@/$REPO/g;
+    $s =~ s/\@MODDIR\@/$moddir/g;
+    return $s;
+}
+
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1)
+        or die "cannot bind a free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+sub write_file {
+    my ($self, $path, $text, $mode) = @_;
+    open my $fh, '>', $path or croak "write $path: $!";
+    print $fh $text;
+    close $fh or croak "close $path: $!";
+    chmod $mode, $path if defined $mode;
+    return $path;
+}
+
+sub slurp {
+    my ($path) = @_;
+    open my $fh, '<', $path or return undef;
+    local $/;
+    my $s = <$fh>;
+    close $fh;
+    return $s;
+}
+
+# htdocs and cgi-bin copied from t/, readable (and CGIs executable) by
+# www-data; conf, logs and run of our own.
+sub setup_tree {
+    my ($self) = @_;
+    my $d = $self->{dir};
+    for my $sub (qw(htdocs cgi-bin)) {
+        my $src = "$T_DIR/$sub";
+        make_path("$d/$sub");
+        chmod 0755, "$d/$sub";
+        find({ no_chdir => 1, wanted => sub {
+            my $rel = File::Spec->abs2rel($File::Find::name, $src);
+            return if $rel eq '.';
+            my $to = "$d/$sub/$rel";
+            if (-d $File::Find::name) {
+                make_path($to);
+                chmod 0755, $to;
+            }
+            else {
+                copy($File::Find::name, $to) or croak "copy $rel: $!";
+                chmod(($sub eq 'cgi-bin' ? 0755 : 0644), $to);
+            }
+        } }, $src) if -d $src;
+    }
+    make_path("$d/conf", "$d/logs", "$d/run");
+    chmod 0755, "$d/conf", "$d/logs";
+    # cgid's socket lives in run/: the daemon runs as www-data.
+    my ($uid, $gid) = (getpwnam('www-data'))[2, 3];
+    croak 'no www-data user (apache2 is not installed?)' unless defined $uid;
+    chown $uid, $gid, "$d/run";
+    chmod 0755, "$d/run";
+}
+
+sub default_mpm_conf {
+    my ($self) = @_;
+    return <<'EOC' if $self->{mpm} eq 'prefork';
+StartServers 1
+MinSpareServers 1
+MaxSpareServers 2
+MaxRequestWorkers 10
+EOC
+    return <<'EOC';
+StartServers 1
+ServerLimit 2
+ThreadsPerChild 10
+MaxRequestWorkers 20
+MinSpareThreads 1
+MaxSpareThreads 20
+ThreadLimit 10
+EOC
+}
+
+# The httpd.conf text; $body replaces the tracer line and extra when
+# given (configtest).
+sub config {
+    my ($self, $body) = @_;
+    my $d = $self->{dir};
+    my $m = moddir();
+    my $mpm = $self->{mpm};
+    my $cgi = $mpm eq 'prefork'
+        ? "LoadModule cgi_module $m/mod_cgi.so\n"
+        : "LoadModule cgid_module $m/mod_cgid.so\nScriptSock $d/run/cgid.sock\n";
+    my $mpm_conf = $self->{mpm_conf} // $self->default_mpm_conf;
+    if (!defined $body) {
+        $body = '';
+        if (defined $self->{tracer}) {
+            $body .= sprintf "TraceTracer %s '%s'\n", $self->plugin,
+                $self->subst($self->{tracer});
+        }
+        $body .= $self->subst($self->{extra});
+    }
+    else {
+        $body = $self->subst($body);
+    }
+    my $module = $self->module;
+    return <<"EOC";
+# Generated by t/lib/OTTest.pm
+ServerRoot "$d"
+ServerName $self->{servername}
+Listen 127.0.0.1:$self->{port}
+PidFile $d/run/httpd.pid
+DefaultRuntimeDir $d/run
+User www-data
+Group www-data
+ErrorLog $d/logs/error_log
+LogLevel info
+LoadModule mpm_${mpm}_module $m/mod_mpm_${mpm}.so
+LoadModule authz_core_module $m/mod_authz_core.so
+LoadModule mime_module $m/mod_mime.so
+LoadModule dir_module $m/mod_dir.so
+LoadModule alias_module $m/mod_alias.so
+LoadModule rewrite_module $m/mod_rewrite.so
+$cgi
+LoadModule opentracing_module $module
+$mpm_conf
+Timeout 30
+KeepAliveTimeout 5
+TypesConfig /etc/mime.types
+DocumentRoot $d/htdocs
+DirectoryIndex index.html
+ScriptAlias /cgi-bin/ $d/cgi-bin/
+<Directory />
+    Require all denied
+    AllowOverride None
+</Directory>
+<Directory $d/htdocs>
+    Require all granted
+</Directory>
+<Directory $d/cgi-bin>
+    Require all granted
+</Directory>
+LogFormat "%{ot-trace-id}n %{ot-span-id}n %>s %U%<q %{ot-sampled}n" ot
+CustomLog $d/logs/access_log ot
+
+$body
+EOC
+}
+
+# ------------------------------------------------------------- life cycle
+
+sub run_apache {
+    my ($self, @args) = @_;
+    my $out = `$APACHE -f '@{[$self->conf_file]}' @args 2>&1`;
+    return ($?, $out);
+}
+
+sub server_pid {
+    my ($self) = @_;
+    my $p = slurp($self->pid_file);
+    return undef unless defined $p && $p =~ /^(\d+)/;
+    return $1;
+}
+
+sub port_answers {
+    my ($self) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                  PeerPort => $self->{port},
+                                  Proto => 'tcp', Timeout => 1);
+    return 0 unless $s;
+    close $s;
+    return 1;
+}
+
+sub wait_for {
+    my ($timeout, $cond) = @_;
+    my $end = time + $timeout;
+    while (1) {
+        return 1 if $cond->();
+        return 0 if time > $end;
+        sleep 0.02;
+    }
+}
+
+sub start {
+    my ($self) = @_;
+    croak 'already running' if $self->{running};
+    my ($st, $out) = $self->run_apache('-k', 'start');
+    $LIVE{$self} = $self;
+    $self->{running} = 1;
+    my $ok = $st == 0 && wait_for(10, sub {
+        defined $self->server_pid && kill(0, $self->server_pid)
+            && $self->port_answers
+    });
+    if (!$ok) {
+        my $pid = $self->server_pid;
+        $self->stop if $pid && kill 0, $pid;
+        $self->{running} = 0;
+        delete $LIVE{$self};
+        die "apache2 did not start (status $st): $out\n--- error log:\n"
+            . (slurp($self->error_log) // '') . "\n";
+    }
+    $self->{pid} = $self->server_pid;
+    return $self;
+}
+
+sub stop {
+    my ($self) = @_;
+    return unless $self->{running};
+    my $pid = $self->server_pid // $self->{pid};
+    $self->run_apache('-k', 'stop');
+    if ($pid && !wait_for(20, sub { !kill 0, $pid })) {
+        kill 'KILL', $pid;
+        wait_for(5, sub { !kill 0, $pid });
+        warn "apache2 $pid did not stop within 20 s: killed\n";
+    }
+    # Children outlive the parent only when something is wrong; do not
+    # leave them behind either.
+    $self->{running} = 0;
+    delete $LIVE{$self};
+    return $self;
+}
+
+sub graceful {
+    my ($self) = @_;
+    my $before = () = (slurp($self->error_log) // '') =~ /resuming normal operations/g;
+    my ($st, $out) = $self->run_apache('-k', 'graceful');
+    die "apache2 -k graceful failed: $out" if $st;
+    wait_for(10, sub {
+        my $n = () = (slurp($self->error_log) // '') =~ /resuming normal operations/g;
+        $n > $before && $self->port_answers;
+    }) or die "graceful restart did not complete:\n" . slurp($self->error_log);
+    return $self;
+}
+
+# apache2 -t on httpd.conf with $snippet in place of the TraceTracer line
+# and extra.  Returns (exit code, combined output, signal).
+sub configtest {
+    my ($self, $snippet) = @_;
+    my $f = "$self->{dir}/conf/configtest.conf";
+    $self->write_file($f, $self->config($snippet // ''));
+    my $out = `$APACHE -t -f '$f' 2>&1`;
+    my $st = $?;
+    return ($st >> 8, $out, $st & 127);
+}
+
+sub DESTROY {
+    my ($self) = @_;
+    return unless $$ == ($self->{owner_pid} // 0);
+    $self->stop if $self->{running};
+    remove_tree($self->{dir}) if $self->{dir} && !$self->{keep}
+        && !$self->{kept};
+}
+
+# Keep the temporary directory (for a failing test's post-mortem).
+sub keep { $_[0]{kept} = 1; diag_dir($_[0]) }
+sub diag_dir { print STDERR "# server root kept: $_[0]{dir}\n" }
+
+END {
+    for my $h (values %LIVE) {
+        $h->stop if $h && $h->{running} && $$ == $h->{owner_pid};
+    }
+}
+
+# ------------------------------------------------------------- requests
+
+# GET through a new connection; HTTP::Tiny's response hash.  A header
+# value may be an array ref: one header line per element.
+sub get {
+    my ($self, $path, $headers) = @_;
+    my $ua = HTTP::Tiny->new(timeout => 15, keep_alive => 0,
+                             agent => 'OTTest/1.0');
+    return $ua->get($self->url($path), { headers => $headers || {} });
+}
+
+# ---------------------------------------------------------------- spans
+
+sub flatten_kv {
+    my ($list) = @_;
+    my %h;
+    for my $a (@{ $list || [] }) {
+        my $v = $a->{value} || {};
+        my ($type) = keys %$v;
+        $h{ $a->{key} } = defined $type ? $v->{$type} : undef;
+    }
+    return \%h;
+}
+
+# Every span in $file (default spans_path), flattened: the span's own
+# fields plus attr => {key => value}, resource => {key => value},
+# scope => {...}, line => the line's number.  Dies on a line that is not
+# a complete OTLP/JSON object: the file format is under test too.
+sub read_spans {
+    my ($self, $file) = @_;
+    $file //= $self->{spans_path};
+    open my $fh, '<', $file or return ();
+    my @out;
+    my $json = JSON::PP->new;
+    my $n = 0;
+    while (my $line = <$fh>) {
+        $n++;
+        # A line still being written has no newline yet: not ours to judge.
+        last unless $line =~ /\n\z/;
+        my $doc = eval { $json->decode($line) };
+        die "$file line $n is not JSON: $@$line" unless $doc;
+        die "$file line $n has no resourceSpans" unless ref $doc->{resourceSpans} eq 'ARRAY';
+        for my $rs (@{ $doc->{resourceSpans} }) {
+            my $res = flatten_kv($rs->{resource}{attributes});
+            for my $ss (@{ $rs->{scopeSpans} || [] }) {
+                for my $sp (@{ $ss->{spans} || [] }) {
+                    push @out, { %$sp,
+                                 attr => flatten_kv($sp->{attributes}),
+                                 resource => $res,
+                                 scope => $ss->{scope},
+                                 line => $n };
+                }
+            }
+        }
+    }
+    close $fh;
+    return @out;
+}
+
+# Wait until at least min spans (default 1) are in the file, for at most
+# timeout seconds (default 5); returns all the spans found.
+sub spans {
+    my ($self, %o) = @_;
+    my $min = $o{min} // 1;
+    my $timeout = $o{timeout} // 5;
+    my @s;
+    wait_for($timeout, sub { @s = $self->read_spans($o{file}); @s >= $min });
+    return @s;
+}
+
+# Access-log lines (chomped), waiting for at least min of them.
+sub access_log_lines {
+    my ($self, %o) = @_;
+    my $min = $o{min} // 0;
+    my @l;
+    wait_for($o{timeout} // 5, sub {
+        my $t = slurp($self->access_log) // '';
+        @l = split /\n/, $t;
+        @l >= $min;
+    });
+    return @l;
+}
+
+sub error_log_lines {
+    my ($self) = @_;
+    return split /\n/, (slurp($self->error_log) // '');
+}
+
+# Error-log lines not on the allowlist of normal start/restart/stop lines
+# (@ALLOWED) nor matching one of the extra patterns given.
+sub error_log_unexpected {
+    my ($self, @extra) = @_;
+    my @allowed = (@ALLOWED, @extra);
+    return grep {
+        my $l = $_;
+        !grep { $l =~ $_ } @allowed
+    } $self->error_log_lines;
+}
+
+# Spans grouped by url.query: {query => [spans]}.  Tests mark each
+# request with a query string of its own to find its span.
+sub by_query {
+    my ($class_or_self, @spans) = @_;
+    my %h;
+    push @{ $h{ $_->{attr}{'url.query'} // '' } }, $_ for @spans;
+    return \%h;
+}
+
+# The W3C traceparent a span's context propagates as.
+sub traceparent_of {
+    my ($class_or_self, $span) = @_;
+    return sprintf '00-%s-%s-%02x', $span->{traceId}, $span->{spanId},
+        ($span->{flags} // 0) & 0xff;
+}
+
+1;
+
