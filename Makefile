@@ -140,7 +140,10 @@ install: all
 	install -m 644 $(B)/mod_opentracing.so $(PLUGIN_SO) $(DESTDIR)$(APXS_LIBEXECDIR)/
 	install -m 644 mod_opentracing.h tracer/ot_tracer.h $(DESTDIR)$(APXS_INCLUDEDIR)/
 	if [ -d $(DESTDIR)/etc/apache2/mods-available ]; then \
-	    install -m 644 conf/opentracing.load conf/opentracing.conf $(DESTDIR)/etc/apache2/mods-available/; \
+	    for f in opentracing.load opentracing.conf; do \
+	        sed 's|@LIBEXECDIR@|$(APXS_LIBEXECDIR)|g' conf/$$f > $(B)/$$f; \
+	        install -m 644 $(B)/$$f $(DESTDIR)/etc/apache2/mods-available/$$f; \
+	    done; \
 	    install -d $(DESTDIR)/etc/apache2/opentracing; \
 	    [ -e $(DESTDIR)/etc/apache2/opentracing/file.json ] || \
 	        install -m 644 conf/file.json $(DESTDIR)/etc/apache2/opentracing/file.json; \

@@ -87,6 +87,11 @@ static void test_file_plugin(void **state)
     assert_int_equal(pl->create(&host, "{\"path\":\"\"}", 11, &h, err,
                                 sizeof(err)), -1);
     assert_string_equal(err, "key \"path\": must not be empty");
+    snprintf(json, sizeof(json), "{\"path\":\"x\",\"mode\":\"0999\"}");
+    assert_int_equal(pl->create(&host, json, strlen(json), &h, err,
+                                sizeof(err)), -1);
+    assert_string_equal(err, "key \"mode\": \"0999\" is not an octal file "
+                             "mode such as \"0640\"");
 
     /* relative to the server root; created with mode 0640 */
     snprintf(json, sizeof(json), "{\"path\":\"spans.jsonl\"}");

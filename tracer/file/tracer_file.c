@@ -13,7 +13,8 @@
  * Each batch is one write() with O_APPEND, so lines of different children
  * never interleave.
  *
- * Config: {"path": "/var/log/apache2/spans.jsonl"}  (relative: ServerRoot)
+ * Config: {"path": "/var/log/apache2/spans.jsonl", "mode": "0640"}
+ * (a relative path is relative to ServerRoot)
  */
 
 #include <errno.h>
@@ -31,7 +32,7 @@
 
 typedef struct file_config {
     char *path;
-    uint32_t mode;
+    char *mode;                 /* octal, as a string: "0640" */
     uint32_t max_line_bytes;
 } file_config;
 
@@ -39,13 +40,14 @@ typedef struct file_tracer {
     file_config cfg;
     char *full_path;
     const ot_tracer_host *host;
+    mode_t mode;
     int fd;
     ot_buf buf;                 /* exporter thread only */
 } file_tracer;
 
 static const ot_cfg_field fields[] = {
     { "path", OT_CFG_STRING, offsetof(file_config, path), 0, 0, NULL, 1 },
-    { "mode", OT_CFG_UINT, offsetof(file_config, mode), 0, 0777, NULL, 0 },
+    { "mode", OT_CFG_STRING, offsetof(file_config, mode), 0, 0, NULL, 0 },
     { "max_line_bytes", OT_CFG_UINT, offsetof(file_config, max_line_bytes),
       4096, 1u << 30, NULL, 0 },
 };
@@ -71,7 +73,7 @@ static int file_create(const ot_tracer_host *host, const char *json,
     }
     ft->fd = -1;
     ft->host = host;
-    ft->cfg.mode = 0640;
+    ft->mode = 0640;
     ft->cfg.max_line_bytes = 64u << 20;
     if (ot_config_parse(json, len, fields, NFIELDS, &ft->cfg, err, errlen)) {
         free(ft);
@@ -80,6 +82,17 @@ static int file_create(const ot_tracer_host *host, const char *json,
     if (!*ft->cfg.path) {
         snprintf(err, errlen, "key \"path\": must not be empty");
         goto fail;
+    }
+    if (ft->cfg.mode) {
+        char *end;
+        unsigned long m = strtoul(ft->cfg.mode, &end, 8);
+
+        if (!*ft->cfg.mode || *end || m > 0777) {
+            snprintf(err, errlen, "key \"mode\": \"%s\" is not an octal "
+                     "file mode such as \"0640\"", ft->cfg.mode);
+            goto fail;
+        }
+        ft->mode = (mode_t)m;
     }
     root = host && host->server_root ? host->server_root : "";
     if (ft->cfg.path[0] == '/' || !*root) {
@@ -113,7 +126,7 @@ static int file_open(void *handle, char *err, size_t errlen)
         close(ft->fd);
     }
     ft->fd = open(ft->full_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-                  (mode_t)ft->cfg.mode);
+                  ft->mode);
     if (ft->fd < 0) {
         snprintf(err, errlen, "cannot open span file %s: %s", ft->full_path,
                  strerror(errno));
