@@ -26,9 +26,10 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wno-unused-parameter
 OPT      ?= -O2 -g
 SAN      ?=
+# -Itracer first: an installed (older) ot_tracer.h must not win.
 CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SAN) -fPIC -fvisibility=hidden \
-             -D_GNU_SOURCE -DOT_VERSION=\"$(VERSION)\" \
-             $(APXS_CFLAGS) $(APR_CPPFLAGS) $(APR_INCLUDES) -I$(APXS_INCLUDEDIR) -Itracer
+             -D_GNU_SOURCE -DOT_VERSION=\"$(VERSION)\" -I. -Itracer \
+             $(APXS_CFLAGS) $(APR_CPPFLAGS) $(APR_INCLUDES) -I$(APXS_INCLUDEDIR)
 LDFLAGS_ALL = $(SAN)
 
 B        := build

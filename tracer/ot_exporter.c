@@ -12,11 +12,10 @@
 
 #include "ot_log.h"
 #include "ot_queue.h"
+#include "ot_retry.h"
 
 /* At most one log line per this interval about drops and failures. */
 #define REPORT_INTERVAL apr_time_from_sec(60)
-#define BACKOFF_MIN apr_time_from_msec(100)
-#define BACKOFF_MAX apr_time_from_sec(5)
 
 typedef struct counters {
     volatile apr_uint64_t queued, exported, dropped_full, dropped_too_big,
@@ -33,7 +32,8 @@ struct ot_exporter {
     const ot_span_record **batch;
     volatile apr_uint32_t stopping;
     apr_thread_mutex_t *done_lock;
-    apr_thread_cond_t *done_cond;
+    apr_thread_cond_t *done_cond;   /* the thread finished */
+    apr_thread_cond_t *stop_cond;   /* stopping was set */
     int done;
     int running;
     counters c;
@@ -59,45 +59,68 @@ static int stopping(ot_exporter *e)
     return apr_atomic_read32(&e->stopping) != 0;
 }
 
-/* Random-ish jitter for backoff: no need for quality here. */
-static apr_interval_time_t jitter(apr_interval_time_t t)
+static uint32_t next_random(void)
 {
     static _Thread_local uint32_t x = 2463534242u;
 
     x ^= x << 13;
     x ^= x >> 17;
     x ^= x << 5;
-    return t / 2 + (apr_interval_time_t)(x % (uint32_t)(t / 2 + 1));
+    return x;
 }
 
-static void export_batch(ot_exporter *e, size_t n, apr_time_t deadline)
+/* Sleep until t, or until stopping. Returns 0 when stopping. */
+static int sleep_until(ot_exporter *e, apr_time_t t)
 {
-    apr_interval_time_t backoff = BACKOFF_MIN, wait;
-    ot_export_result r;
     apr_time_t now;
-    uint32_t timeout_ms;
+
+    apr_thread_mutex_lock(e->done_lock);
+    while (!stopping(e) && (now = apr_time_now()) < t) {
+        apr_thread_cond_timedwait(e->stop_cond, e->done_lock, t - now);
+    }
+    apr_thread_mutex_unlock(e->done_lock);
+    return !stopping(e);
+}
+
+/* Export the batch, retrying transient failures within the deadline.
+ * Returns 0 when the batch is done with (exported or failed), 1 when a
+ * stop interrupted the wait between attempts: the batch stays queued for
+ * the shutdown flush. */
+static int export_batch(ot_exporter *e, size_t n, apr_time_t deadline,
+                        int at_shutdown)
+{
+    ot_export_result r;
+    apr_time_t now, next;
+    uint32_t timeout_ms, hint, attempt = 0;
 
     for (;;) {
         now = apr_time_now();
         timeout_ms = deadline > now
-            ? (uint32_t)apr_time_as_msec(deadline - now) : 1;
+            ? (uint32_t)apr_time_as_msec(deadline - now) : 0;
         if (timeout_ms == 0) {
             timeout_ms = 1;
         }
-        r = e->plugin->export_spans(e->handle, e->batch, n, timeout_ms);
+        hint = 0;
+        r = e->plugin->export_spans(e->handle, e->batch, n, timeout_ms,
+                                    &hint);
         if (r == OT_EXPORT_OK) {
             apr_atomic_add64(&e->c.exported, n);
             apr_atomic_inc64(&e->c.batches);
-            return;
+            return 0;
         }
-        wait = jitter(backoff);
-        if (r != OT_EXPORT_RETRY || apr_time_now() + wait >= deadline) {
+        next = apr_time_now() + apr_time_from_msec(
+            ot_retry_delay_ms(++attempt, hint, next_random()));
+        if (r != OT_EXPORT_RETRY || next >= deadline) {
             apr_atomic_add64(&e->c.failed, n);
-            return;
+            return 0;
+        }
+        if (at_shutdown) {
+            apr_sleep(next - apr_time_now());
+        }
+        else if (!sleep_until(e, next)) {
+            return 1;
         }
         apr_atomic_inc64(&e->c.retries);
-        apr_sleep(wait);
-        backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
     }
 }
 
@@ -148,7 +171,9 @@ static void drain(ot_exporter *e, int full_only, apr_time_t stop_deadline)
             ot_queue_release(e->queue, ot_queue_count(e->queue));
             return;
         }
-        export_batch(e, n, deadline);
+        if (export_batch(e, n, deadline, stop_deadline != 0)) {
+            return;
+        }
         ot_queue_release(e->queue, n);
     }
 }
@@ -190,6 +215,18 @@ static void *APR_THREAD_FUNC exporter_main(apr_thread_t *t, void *data)
 
 static apr_status_t exporter_stop(ot_exporter *e);
 
+static void wait_done(ot_exporter *e, apr_time_t deadline)
+{
+    apr_time_t now;
+
+    apr_thread_mutex_lock(e->done_lock);
+    while (!e->done && (now = apr_time_now()) < deadline) {
+        apr_thread_cond_timedwait(e->done_cond, e->done_lock,
+                                  deadline - now);
+    }
+    apr_thread_mutex_unlock(e->done_lock);
+}
+
 static apr_status_t exporter_cleanup(void *data)
 {
     exporter_stop(data);
@@ -229,6 +266,8 @@ apr_status_t ot_exporter_create(ot_exporter **ep, apr_pool_t *p,
                                          APR_THREAD_MUTEX_DEFAULT, pool))
            != APR_SUCCESS
         || (rv = apr_thread_cond_create(&e->done_cond, pool))
+           != APR_SUCCESS
+        || (rv = apr_thread_cond_create(&e->stop_cond, pool))
            != APR_SUCCESS) {
         apr_pool_destroy(pool);
         return rv;
@@ -276,18 +315,21 @@ static apr_status_t exporter_stop(ot_exporter *e)
         apr_pool_destroy(e->pool);
         return APR_SUCCESS;
     }
-    apr_atomic_set32(&e->stopping, 1);
-    ot_queue_wake(e->queue);
-    /* The thread has shutdown_timeout_ms to flush; give it a little more
-     * to return before leaving it behind. */
-    deadline = apr_time_now()
-        + apr_time_from_msec(e->cfg.shutdown_timeout_ms + 500);
     apr_thread_mutex_lock(e->done_lock);
-    while (!e->done && apr_time_now() < deadline) {
-        apr_thread_cond_timedwait(e->done_cond, e->done_lock,
-                                  deadline - apr_time_now());
-    }
+    apr_atomic_set32(&e->stopping, 1);
+    apr_thread_cond_broadcast(e->stop_cond);
     apr_thread_mutex_unlock(e->done_lock);
+    ot_queue_wake(e->queue);
+    /* The thread has shutdown_timeout_ms to flush.  An export that was
+     * already running may take longer: then cancel it, and give the thread
+     * a little more time to return before leaving it behind. */
+    deadline = apr_time_now()
+        + apr_time_from_msec(e->cfg.shutdown_timeout_ms);
+    wait_done(e, deadline);
+    if (!e->done && e->plugin->cancel) {
+        e->plugin->cancel(e->handle);
+    }
+    wait_done(e, apr_time_now() + apr_time_from_msec(500));
     if (!e->done) {
         ot_log(OT_LOG_WARNING, "%s tracer: exporter did not finish within "
                "%u ms at shutdown; %lu spans abandoned", e->plugin->name,

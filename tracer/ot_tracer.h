@@ -15,6 +15,8 @@
  *   exporter thread export_spans()  batches of finished spans, never from a
  *                                   request thread
  *   exporter thread flush()         at child exit and graceful restart
+ *   any thread      cancel()        make a running export_spans() return
+ *                                   soon: the child is shutting down
  *   each child      child_exit()    per-process tear-down (optional)
  *   parent          destroy()       config pool cleanup (restart, stop)
  *
@@ -182,16 +184,22 @@ typedef struct ot_tracer_plugin {
     int (*open)(void *handle, char *err, size_t errlen);
     /* Optional, in each child process after fork. */
     int (*child_init)(void *handle, char *err, size_t errlen);
-    /* Deliver count spans; give up after timeout_ms. */
+    /* Deliver count spans; give up after timeout_ms.  On OT_EXPORT_RETRY,
+     * *retry_after_ms may carry the receiver's hint (0: none); the module
+     * retries with exponential backoff and jitter within its deadline. */
     ot_export_result (*export_spans)(void *handle,
                                      const ot_span_record *const *spans,
-                                     size_t count, uint32_t timeout_ms);
+                                     size_t count, uint32_t timeout_ms,
+                                     uint32_t *retry_after_ms);
     /* Optional: push out anything buffered. */
     int (*flush)(void *handle, uint32_t timeout_ms);
     /* Optional, in each child process before it exits. */
     void (*child_exit)(void *handle);
     /* Release everything create() and open() acquired. */
     void (*destroy)(void *handle);
+    /* Optional, from another thread: abort a running export_spans() (it
+     * then returns OT_EXPORT_FAIL) and make later ones fail at once. */
+    void (*cancel)(void *handle);
 } ot_tracer_plugin;
 
 typedef const ot_tracer_plugin *(*ot_tracer_entry_fn)(void);

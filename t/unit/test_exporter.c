@@ -25,6 +25,7 @@ typedef struct recorder {
     apr_uint32_t max_batch_seen;
     apr_uint32_t min_batch_seen;
     int fail_first;             /* RETRY this many times */
+    uint32_t retry_after_ms;    /* with this hint */
     int permanent_fail;
     apr_interval_time_t hang;   /* sleep in export */
     int64_t last_start;         /* order check */
@@ -32,7 +33,8 @@ typedef struct recorder {
 } recorder;
 
 static ot_export_result rec_export(void *h, const ot_span_record *const *s,
-                                   size_t n, uint32_t timeout_ms)
+                                   size_t n, uint32_t timeout_ms,
+                                   uint32_t *retry_after_ms)
 {
     recorder *r = h;
     size_t i;
@@ -46,6 +48,7 @@ static ot_export_result rec_export(void *h, const ot_span_record *const *s,
     }
     if (r->fail_first > 0) {
         r->fail_first--;
+        *retry_after_ms = r->retry_after_ms;
         return OT_EXPORT_RETRY;
     }
     for (i = 0; i < n; i++) {
@@ -70,7 +73,7 @@ static void rec_destroy(void *h)
 
 static const ot_tracer_plugin rec_plugin = {
     OT_TRACER_ABI_VERSION, sizeof(ot_tracer_plugin), "test", "0",
-    NULL, NULL, NULL, rec_export, NULL, NULL, rec_destroy
+    NULL, NULL, NULL, rec_export, NULL, NULL, rec_destroy, NULL
 };
 
 static void submit(ot_exporter *e, apr_pool_t *p, int i)
@@ -228,6 +231,66 @@ static void test_retry_then_ok(void **state)
     apr_pool_destroy(p);
 }
 
+/* A Retry-After hint longer than the export deadline: the batch fails
+ * without waiting for it. */
+static void test_retry_after_beyond_deadline(void **state)
+{
+    apr_pool_t *p;
+    ot_batch_config c;
+    ot_exporter *e;
+    ot_counters k;
+    recorder r;
+    apr_time_t t0;
+
+    memset(&r, 0, sizeof(r));
+    r.fail_first = 1;
+    r.retry_after_ms = 60000;
+    apr_pool_create(&p, NULL);
+    config(&c, 16, 1, 10);
+    c.export_timeout_ms = 2000;
+    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
+                     APR_SUCCESS);
+    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    t0 = apr_time_now();
+    submit(e, p, 0);
+    wait_for(&r.calls, 1, 2000);
+    apr_sleep(apr_time_from_msec(50));
+    ot_exporter_counters(e, &k);
+    assert_int_equal(k.failed, 1);
+    assert_int_equal(k.retries, 0);
+    assert_true(apr_time_now() - t0 < apr_time_from_sec(1));
+    apr_pool_destroy(p);
+}
+
+/* A stop during the wait between attempts: the batch is flushed at
+ * shutdown, not lost, and the stop does not wait for the backoff. */
+static void test_stop_during_backoff(void **state)
+{
+    apr_pool_t *p;
+    ot_batch_config c;
+    ot_exporter *e;
+    recorder r;
+    apr_time_t t0;
+
+    memset(&r, 0, sizeof(r));
+    r.fail_first = 1;
+    r.retry_after_ms = 20000;
+    apr_pool_create(&p, NULL);
+    config(&c, 16, 1, 10);
+    c.export_timeout_ms = 30000;
+    c.shutdown_timeout_ms = 3000;
+    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
+                     APR_SUCCESS);
+    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    submit(e, p, 0);
+    wait_for(&r.calls, 1, 2000);
+    t0 = apr_time_now();
+    apr_pool_destroy(p);
+    assert_true(apr_time_now() - t0 < apr_time_from_sec(1));
+    assert_int_equal(apr_atomic_read32(&r.spans), 1);
+    assert_int_equal(apr_atomic_read32(&r.calls), 2);
+}
+
 static void test_permanent_failure_counts(void **state)
 {
     apr_pool_t *p;
@@ -286,6 +349,8 @@ int main(void)
         cmocka_unit_test(test_schedule_delay_and_shutdown_flush),
         cmocka_unit_test(test_drops_when_full),
         cmocka_unit_test(test_retry_then_ok),
+        cmocka_unit_test(test_retry_after_beyond_deadline),
+        cmocka_unit_test(test_stop_during_backoff),
         cmocka_unit_test(test_permanent_failure_counts),
         cmocka_unit_test(test_shutdown_with_hung_export),
     };

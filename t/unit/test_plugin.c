@@ -119,8 +119,8 @@ static void test_file_plugin(void **state)
     ot_span_set_name(s, "POST");
     ot_span_record_get(s)->resource = &res;
     recs[1] = ot_span_record_get(s);
-    assert_int_equal(pl->export_spans(h, recs, 2, 1000), OT_EXPORT_OK);
-    assert_int_equal(pl->export_spans(h, recs, 1, 1000), OT_EXPORT_OK);
+    assert_int_equal(pl->export_spans(h, recs, 2, 1000, NULL), OT_EXPORT_OK);
+    assert_int_equal(pl->export_spans(h, recs, 1, 1000, NULL), OT_EXPORT_OK);
     pl->destroy(h);
 
     /* two lines, each an ExportTraceServiceRequest */

@@ -137,7 +137,8 @@ static int file_open(void *handle, char *err, size_t errlen)
 
 static ot_export_result file_export(void *handle,
                                     const ot_span_record *const *spans,
-                                    size_t count, uint32_t timeout_ms)
+                                    size_t count, uint32_t timeout_ms,
+                                    uint32_t *retry_after_ms)
 {
     file_tracer *ft = handle;
     ot_json_options opt = { 0 };
@@ -209,6 +210,7 @@ static const ot_tracer_plugin file_plugin = {
     NULL,
     NULL,
     file_destroy,
+    NULL,
 };
 
 OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void);
