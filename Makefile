@@ -41,6 +41,10 @@ PLUGIN_SO := $(PLUGINS:%=$(B)/tracer_%.so)
 UNIT_SRC := $(sort $(wildcard t/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(B)/unit/%)
 LIBS     := $(APR_LIBS) -ljansson -lpthread
+# The HTTP exporters, and the tests of the core, need libcurl and zlib too.
+HTTP_LIBS := -lcurl -lz
+PLUGIN_LIBS_otlp := $(HTTP_LIBS)
+PLUGIN_LIBS_zipkin := $(HTTP_LIBS)
 
 .PHONY: all deps run test unit integration install fuzz fuzz-build fuzz-replay \
         clean cppcheck valgrind asan clang
@@ -70,7 +74,8 @@ $(B)/unit/%.so: t/unit/%.c tracer/ot_tracer.h | $(B)/unit
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -shared -o $@ $<
 
 $(B)/unit/%: t/unit/%.c $(CORE_LIB) | $(B)/unit
-	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(CORE_LIB) $(LDFLAGS_ALL) $(LIBS) -lcmocka
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(CORE_LIB) $(LDFLAGS_ALL) $(LIBS) \
+	    $(HTTP_LIBS) -lcmocka
 
 # Install what is missing (Debian): build and test dependencies.
 deps:
@@ -122,9 +127,9 @@ FUZZ_TARGETS := $(patsubst t/fuzz/fuzz_%.c,%,$(wildcard t/fuzz/fuzz_*.c))
 FUZZ_CFLAGS = -std=c11 -g -O1 -D_GNU_SOURCE -DOT_VERSION=\"$(VERSION)\" $(APR_CPPFLAGS) \
               $(APR_INCLUDES) -Itracer
 $(B)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(CORE_SRC) | $(B)/fuzz
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRC) $(LIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRC) $(LIBS) $(HTTP_LIBS)
 $(B)/fuzz/replay_%: t/fuzz/fuzz_%.c t/fuzz/replay.c $(CORE_LIB) | $(B)/fuzz
-	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< t/fuzz/replay.c $(CORE_LIB) $(LIBS)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< t/fuzz/replay.c $(CORE_LIB) $(LIBS) $(HTTP_LIBS)
 fuzz-build: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \

@@ -34,6 +34,7 @@
 #include "mod_opentracing_private.h"
 
 #include "ot_config.h"
+#include "ot_env.h"
 #include "ot_exporter.h"
 #include "ot_ids.h"
 #include "ot_log.h"
@@ -55,6 +56,9 @@ typedef struct ot_tracer_conf {
     void *handle;
     ot_batch_config batch;
     ot_tracer_host host;
+    ot_kv *resource_attrs;          /* "resource_attributes" and
+                                     * OTEL_RESOURCE_ATTRIBUTES */
+    size_t n_resource_attrs;
 } ot_tracer_conf;
 
 typedef struct ot_server_conf {
@@ -143,7 +147,44 @@ static apr_status_t destroy_tracer(void *data)
         t->plugin->destroy(t->handle);
         t->handle = NULL;
     }
+    ot_kv_free(t->resource_attrs, t->n_resource_attrs);
+    t->resource_attrs = NULL;
     return APR_SUCCESS;
+}
+
+/* OTEL_RESOURCE_ATTRIBUTES, then the config's resource_attributes (which
+ * win): one list, in pconf. */
+static const char *resource_attributes(cmd_parms *cmd, ot_tracer_conf *t,
+                                       ot_kv *cfg_attrs, size_t n_cfg)
+{
+    const char *env = getenv("OTEL_RESOURCE_ATTRIBUTES");
+    ot_kv *env_attrs = NULL, *all;
+    size_t n_env = 0, i, n = 0;
+    char msg[256];
+
+    if (env && *env
+        && ot_env_parse_list(env, &env_attrs, &n_env, msg, sizeof(msg))) {
+        ot_kv_free(cfg_attrs, n_cfg);
+        return apr_psprintf(cmd->pool, "TraceTracer: environment variable "
+                            "OTEL_RESOURCE_ATTRIBUTES: %s", msg);
+    }
+    all = calloc(n_env + n_cfg + 1, sizeof(*all));
+    if (!all) {
+        ot_kv_free(env_attrs, n_env);
+        ot_kv_free(cfg_attrs, n_cfg);
+        return "TraceTracer: out of memory";
+    }
+    for (i = 0; i < n_env; i++) {
+        all[n++] = env_attrs[i];
+    }
+    for (i = 0; i < n_cfg; i++) {
+        all[n++] = cfg_attrs[i];
+    }
+    free(env_attrs);
+    free(cfg_attrs);
+    t->resource_attrs = all;
+    t->n_resource_attrs = n;
+    return NULL;
 }
 
 /* Read TraceTracer's second argument: inline JSON or a file. */
@@ -199,6 +240,8 @@ static const char *cmd_tracer(cmd_parms *cmd, void *dummy, const char *so,
     const char *text = NULL, *path;
     apr_size_t len = 0;
     char *rest;
+    ot_kv *res;
+    size_t n_res;
     char msg[512];
 
     if (err) {
@@ -221,9 +264,20 @@ static const char *cmd_tracer(cmd_parms *cmd, void *dummy, const char *so,
         return err;
     }
     ot_batch_config_defaults(&t->batch);
-    if (ot_config_split(text, len, &t->batch, &rest, msg, sizeof(msg))) {
+    if (ot_batch_config_env(&t->batch, msg, sizeof(msg))) {
+        return apr_pstrcat(cmd->pool, "TraceTracer: ", msg, NULL);
+    }
+    if (ot_config_split(text, len, &t->batch, &res, &n_res, &rest, msg,
+                        sizeof(msg))) {
         return apr_psprintf(cmd->pool, "TraceTracer: %s: %s",
                             t->config_source, msg);
+    }
+    /* From here on, t owns what it holds: the cleanup frees it. */
+    apr_pool_cleanup_register(cmd->pool, t, destroy_tracer,
+                              apr_pool_cleanup_null);
+    if ((err = resource_attributes(cmd, t, res, n_res))) {
+        free(rest);
+        return err;
     }
     t->plugin_path = path;
     t->host.abi_version = OT_TRACER_ABI_VERSION;
@@ -238,10 +292,8 @@ static const char *cmd_tracer(cmd_parms *cmd, void *dummy, const char *so,
                             t->plugin->name, t->config_source, msg);
     }
     free(rest);
-    /* The DSO was loaded into the same pool before this cleanup was
+    /* The DSO was loaded into the same pool before the cleanup was
      * registered, so it is unloaded after destroy() has run. */
-    apr_pool_cleanup_register(cmd->pool, t, destroy_tracer,
-                              apr_pool_cleanup_null);
     sc->tracer = t;
     return NULL;
 }
@@ -645,16 +697,29 @@ static void add_str_attr(ot_attribute *a, const char *key, const char *val)
     a->v.s.len = (uint32_t)strlen(val);
 }
 
+/* service.name: TraceServiceName, else OTEL_SERVICE_NAME, else a
+ * service.name in the resource attributes, else the ServerName. */
 static ot_resource *make_resource(apr_pool_t *p, server_rec *s,
-                                  const char *host)
+                                  const char *host, const ot_tracer_conf *t)
 {
     ot_server_conf *sc = server_conf(s);
     ot_resource *res = apr_pcalloc(p, sizeof(*res));
-    ot_attribute *a = apr_pcalloc(p, 8 * sizeof(*a));
+    ot_attribute *a = apr_pcalloc(p, (9 + t->n_resource_attrs) * sizeof(*a));
+    const char *service = sc->service_name;
+    const char *env = getenv("OTEL_SERVICE_NAME");
     uint32_t n = 0;
+    size_t i;
 
+    if (!service && env && *env) {
+        service = env;
+    }
+    for (i = 0; !service && i < t->n_resource_attrs; i++) {
+        if (strcmp(t->resource_attrs[i].key, "service.name") == 0) {
+            service = t->resource_attrs[i].value;
+        }
+    }
     add_str_attr(&a[n++], "service.name",
-                 sc->service_name ? sc->service_name
+                 service ? service
                  : s->server_hostname ? s->server_hostname : "httpd");
     add_str_attr(&a[n++], "host.name", host);
     a[n].key.ptr = "process.pid";
@@ -666,6 +731,22 @@ static ot_resource *make_resource(apr_pool_t *p, server_rec *s,
     add_str_attr(&a[n++], "telemetry.sdk.version", OT_VERSION);
     add_str_attr(&a[n++], "webengine.name", "Apache httpd");
     add_str_attr(&a[n++], "webengine.version", AP_SERVER_BASEREVISION);
+    /* the user's own attributes, later ones winning over earlier ones */
+    for (i = 0; i < t->n_resource_attrs; i++) {
+        const char *key = t->resource_attrs[i].key;
+        uint32_t j;
+
+        if (strcmp(key, "service.name") == 0) {
+            continue;
+        }
+        for (j = 0; j < n && strcmp(a[j].key.ptr, key) != 0; j++) {
+            continue;
+        }
+        add_str_attr(&a[j], key, t->resource_attrs[i].value);
+        if (j == n) {
+            n++;
+        }
+    }
     res->attributes = a;
     res->n_attributes = n;
     res->scope_name.ptr = "mod_opentracing";
@@ -693,7 +774,8 @@ static void ot_child_init(apr_pool_t *pchild, server_rec *s)
     }
     for (vs = s; vs; vs = vs->next) {
         server_conf(vs)->resource = make_resource(pchild, vs,
-                                                  apr_pstrdup(pchild, host));
+                                                  apr_pstrdup(pchild, host),
+                                                  t);
     }
     if (t->plugin->child_init
         && t->plugin->child_init(t->handle, msg, sizeof(msg))) {

@@ -47,6 +47,9 @@ int ot_buf_reserve(ot_buf *b, size_t extra)
     }
     need = b->len + extra;
     ncap = b->cap ? b->cap : 256;
+    if (ncap > b->limit) {
+        ncap = b->limit;
+    }
     while (ncap < need) {
         ncap = ncap > b->limit / 2 ? b->limit : ncap * 2;
     }

@@ -67,13 +67,55 @@ static const struct {
       offsetof(ot_batch_config, max_attribute_length), 16, 1u << 20 },
 };
 
+static int take_resource(json_t *root, ot_kv **res, size_t *n_res,
+                         char *err, size_t errlen)
+{
+    json_t *obj = json_object_get(root, "resource_attributes"), *v;
+    const char *key;
+    size_t i = 0;
+
+    *res = NULL;
+    *n_res = 0;
+    if (!obj) {
+        return 0;
+    }
+    if (!json_is_object(obj)) {
+        snprintf(err, errlen, "key \"resource_attributes\": expected an "
+                 "object of strings");
+        return -1;
+    }
+    *res = calloc(json_object_size(obj) + 1, sizeof(**res));
+    if (!*res) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    json_object_foreach(obj, key, v) {
+        if (!json_is_string(v)) {
+            snprintf(err, errlen, "key \"resource_attributes\": \"%s\" "
+                     "must be a string", key);
+            ot_kv_free(*res, i);
+            *res = NULL;
+            return -1;
+        }
+        (*res)[i].key = strdup(key);
+        (*res)[i].value = strdup(json_string_value(v));
+        i++;
+    }
+    *n_res = i;
+    json_object_del(root, "resource_attributes");
+    return 0;
+}
+
 int ot_config_split(const char *json, size_t len, ot_batch_config *cfg,
-                    char **rest, char *err, size_t errlen)
+                    ot_kv **res, size_t *n_res, char **rest, char *err,
+                    size_t errlen)
 {
     json_t *root = load_object(json, len, err, errlen);
     json_t *v;
     size_t i;
 
+    *res = NULL;
+    *n_res = 0;
     if (!root) {
         return -1;
     }
@@ -98,11 +140,56 @@ int ot_config_split(const char *json, size_t len, ot_batch_config *cfg,
         json_decref(root);
         return -1;
     }
+    if (take_resource(root, res, n_res, err, errlen) != 0) {
+        json_decref(root);
+        return -1;
+    }
     *rest = json_dumps(root, JSON_COMPACT);
     json_decref(root);
     if (!*rest) {
+        ot_kv_free(*res, *n_res);
+        *res = NULL;
+        *n_res = 0;
         snprintf(err, errlen, "out of memory");
         return -1;
+    }
+    return 0;
+}
+
+int ot_batch_config_env(ot_batch_config *cfg, char *err, size_t errlen)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+        uint32_t min, max;
+    } vars[] = {
+        { "OTEL_BSP_SCHEDULE_DELAY",
+          offsetof(ot_batch_config, schedule_delay_ms), 1, 3600000 },
+        { "OTEL_BSP_EXPORT_TIMEOUT",
+          offsetof(ot_batch_config, export_timeout_ms), 1, 3600000 },
+        { "OTEL_BSP_MAX_QUEUE_SIZE",
+          offsetof(ot_batch_config, max_queue_size), 1, 1000000 },
+        { "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+          offsetof(ot_batch_config, max_export_batch_size), 1, 100000 },
+    };
+    const char *v;
+    char *end;
+    unsigned long n;
+    size_t i;
+
+    for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+        v = getenv(vars[i].name);
+        if (!v || !*v) {
+            continue;
+        }
+        n = strtoul(v, &end, 10);
+        if (*end || n < vars[i].min || n > vars[i].max) {
+            snprintf(err, errlen, "environment variable %s=\"%s\" is not "
+                     "a number in %u..%u", vars[i].name, v, vars[i].min,
+                     vars[i].max);
+            return -1;
+        }
+        *(uint32_t *)((char *)cfg + vars[i].offset) = (uint32_t)n;
     }
     return 0;
 }
@@ -118,6 +205,78 @@ static const ot_cfg_field *find_field(const ot_cfg_field *fields, size_t n,
         }
     }
     return NULL;
+}
+
+static void free_headers(char **h)
+{
+    char **p;
+
+    for (p = h; p && *p; p++) {
+        free(*p);
+    }
+    free(h);
+}
+
+/* RFC 9110 token characters, for header names. */
+static int is_token(const char *s)
+{
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+
+    if (!*s) {
+        return 0;
+    }
+    for (; *s; s++) {
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')
+              || (*s >= '0' && *s <= '9') || strchr(extra, *s))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int set_headers(const ot_cfg_field *f, json_t *obj, char ***out,
+                       char *err, size_t errlen)
+{
+    const char *name, *value;
+    json_t *v;
+    char **h;
+    size_t i = 0, n;
+
+    if (!json_is_object(obj)) {
+        snprintf(err, errlen, "key \"%s\": expected an object of header "
+                 "names and string values", f->key);
+        return -1;
+    }
+    h = calloc(json_object_size(obj) + 1, sizeof(*h));
+    if (!h) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    json_object_foreach(obj, name, v) {
+        value = json_is_string(v) ? json_string_value(v) : NULL;
+        if (!is_token(name)) {
+            snprintf(err, errlen, "key \"%s\": \"%s\" is not a valid "
+                     "header name", f->key, name);
+            goto fail;
+        }
+        if (!value || strpbrk(value, "\r\n")) {
+            snprintf(err, errlen, "key \"%s\": the value of \"%s\" must "
+                     "be a string on one line", f->key, name);
+            goto fail;
+        }
+        n = strlen(name) + strlen(value) + 3;
+        if (!(h[i] = malloc(n))) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+        snprintf(h[i++], n, "%s: %s", name, value);
+    }
+    free_headers(*out);
+    *out = h;
+    return 0;
+fail:
+    free_headers(h);
+    return -1;
 }
 
 static int set_field(const ot_cfg_field *f, json_t *v, void *target,
@@ -152,6 +311,8 @@ static int set_field(const ot_cfg_field *f, json_t *v, void *target,
         }
         *(int *)at = json_is_true(v);
         return 0;
+    case OT_CFG_HEADERS:
+        return set_headers(f, v, (char ***)at, err, errlen);
     case OT_CFG_ENUM:
         s = json_is_string(v) ? json_string_value(v) : NULL;
         for (i = 0; s && f->choices[i]; i++) {
@@ -221,6 +382,11 @@ void ot_config_free(const ot_cfg_field *fields, size_t nfields, void *target)
         if (fields[i].type == OT_CFG_STRING) {
             char **at = (char **)((char *)target + fields[i].offset);
             free(*at);
+            *at = NULL;
+        }
+        else if (fields[i].type == OT_CFG_HEADERS) {
+            char ***at = (char ***)((char *)target + fields[i].offset);
+            free_headers(*at);
             *at = NULL;
         }
     }

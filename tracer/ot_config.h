@@ -16,13 +16,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ot_env.h"
 #include "ot_exporter.h"
 
 typedef enum ot_cfg_type {
     OT_CFG_STRING = 1,      /* char * (malloc'd; ot_config_free frees) */
     OT_CFG_UINT = 2,        /* uint32_t, within [min, max] */
     OT_CFG_BOOL = 3,        /* int */
-    OT_CFG_ENUM = 4         /* int: index in the NULL-terminated choices */
+    OT_CFG_ENUM = 4,        /* int: index in the NULL-terminated choices */
+    OT_CFG_HEADERS = 5      /* char **: {"Name": "value"} as "Name: value",
+                             * NULL-terminated (malloc'd) */
 } ot_cfg_type;
 
 typedef struct ot_cfg_field {
@@ -36,12 +39,20 @@ typedef struct ot_cfg_field {
 
 /*
  * Parse the JSON object json (len bytes): take the batch-processor keys
- * into cfg (which holds defaults on entry) and write the remaining object,
- * compact, to *rest (malloc'd: the caller frees it).  0, or -1 with a
- * one-line reason in err.
+ * into cfg (which holds defaults on entry), the object
+ * "resource_attributes" (string values) into *res / *n_res (malloc'd, free
+ * with ot_kv_free), and write the remaining object, compact, to *rest
+ * (malloc'd: the caller frees it).  0, or -1 with a one-line reason in err.
  */
 int ot_config_split(const char *json, size_t len, ot_batch_config *cfg,
-                    char **rest, char *err, size_t errlen);
+                    ot_kv **res, size_t *n_res, char **rest, char *err,
+                    size_t errlen);
+
+/* The OpenTelemetry batch span processor's environment variables
+ * (OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_EXPORT_TIMEOUT,
+ * OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BSP_MAX_EXPORT_BATCH_SIZE) into cfg.
+ * 0, or -1 with a reason naming the variable. */
+int ot_batch_config_env(ot_batch_config *cfg, char *err, size_t errlen);
 
 /* Read json into target per fields.  0, or -1 with a reason in err (and
  * whatever strings were set freed). */

@@ -340,6 +340,10 @@ static apr_status_t exporter_stop(ot_exporter *e)
     }
     apr_thread_join(&trv, e->thread);
     e->running = 0;
+    /* The thread is gone: the plugin's per-process state may go too. */
+    if (e->plugin->child_exit) {
+        e->plugin->child_exit(e->handle);
+    }
     apr_pool_destroy(e->pool);
     return rv;
 }

@@ -11,6 +11,7 @@
 
 typedef struct cfg {
     char *path;
+    char **headers;
     uint32_t n;
     int flag;
     int choice;
@@ -23,6 +24,7 @@ static const ot_cfg_field fields[] = {
     { "n", OT_CFG_UINT, offsetof(cfg, n), 0, 100, NULL, 0 },
     { "flag", OT_CFG_BOOL, offsetof(cfg, flag), 0, 0, NULL, 0 },
     { "choice", OT_CFG_ENUM, offsetof(cfg, choice), 0, 0, choices, 0 },
+    { "headers", OT_CFG_HEADERS, offsetof(cfg, headers), 0, 0, NULL, 0 },
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,23 +34,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ot_batch_config b;
     char err[256];
     char *rest = NULL;
+    ot_kv *res;
+    size_t nres;
     cfg c;
 
     ot_batch_config_defaults(&b);
-    if (ot_config_split((const char *)data, size, &b, &rest, err,
-                        sizeof(err)) == 0) {
+    if (ot_config_split((const char *)data, size, &b, &res, &nres, &rest,
+                        err, sizeof(err)) == 0) {
+        ot_kv_free(res, nres);
         if (b.max_export_batch_size > b.max_queue_size) {
             abort();
         }
         memset(&c, 0, sizeof(c));
-        if (ot_config_parse(rest, strlen(rest), fields, 4, &c, err,
+        if (ot_config_parse(rest, strlen(rest), fields, 5, &c, err,
                             sizeof(err)) == 0) {
             if (!c.path || c.n > 100) {
                 abort();
             }
-            ot_config_free(fields, 4, &c);
+            ot_config_free(fields, 5, &c);
         }
-        else if (c.path) {
+        else if (c.path || c.headers) {
             abort();    /* failure must free what it set */
         }
         free(rest);

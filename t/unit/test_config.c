@@ -19,8 +19,12 @@ static void test_split_defaults_and_rest(void **state)
     ot_batch_config c;
     char err[256];
     char *rest = NULL;
+    ot_kv *res;
+    size_t nres;
     const char *json = "{\"path\": \"/tmp/x\", \"max_queue_size\": 100, "
-                       "\"schedule_delay_ms\": 250, \"nested\": {\"a\": [1]}}";
+                       "\"schedule_delay_ms\": 250, \"nested\": {\"a\": [1]}, "
+                       "\"resource_attributes\": "
+                       "{\"deployment.environment.name\": \"prod\"}}";
 
     ot_batch_config_defaults(&c);
     assert_int_equal(c.max_queue_size, 2048);
@@ -28,8 +32,12 @@ static void test_split_defaults_and_rest(void **state)
     assert_int_equal(c.schedule_delay_ms, 5000);
     assert_int_equal(c.export_timeout_ms, 30000);
     c.max_export_batch_size = 50;
-    assert_int_equal(ot_config_split(json, strlen(json), &c, &rest, err,
-                                     sizeof(err)), 0);
+    assert_int_equal(ot_config_split(json, strlen(json), &c, &res, &nres,
+                                     &rest, err, sizeof(err)), 0);
+    assert_int_equal(nres, 1);
+    assert_string_equal(res[0].key, "deployment.environment.name");
+    assert_string_equal(res[0].value, "prod");
+    ot_kv_free(res, nres);
     assert_int_equal(c.max_queue_size, 100);
     assert_int_equal(c.schedule_delay_ms, 250);
     assert_string_equal(rest, "{\"path\":\"/tmp/x\",\"nested\":{\"a\":[1]}}");
@@ -53,19 +61,26 @@ static void test_split_errors(void **state)
           "key \"schedule_delay_ms\": -5 is out of range 1..3600000" },
         { "{\"max_queue_size\": 10, \"max_export_batch_size\": 20}",
           "key \"max_export_batch_size\": 20 is larger than max_queue_size 10" },
+        { "{\"resource_attributes\": [1]}",
+          "key \"resource_attributes\": expected an object of strings" },
+        { "{\"resource_attributes\": {\"a\": 1}}",
+          "key \"resource_attributes\": \"a\" must be a string" },
     };
     ot_batch_config c;
     char err[256];
     char *rest;
-    size_t i;
+    ot_kv *res;
+    size_t i, nres;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         ot_batch_config_defaults(&c);
         rest = NULL;
         err[0] = 0;
         assert_int_equal(ot_config_split(cases[i].json, strlen(cases[i].json),
-                                         &c, &rest, err, sizeof(err)), -1);
+                                         &c, &res, &nres, &rest, err,
+                                         sizeof(err)), -1);
         assert_null(rest);
+        assert_null(res);
         if (strncmp(err, cases[i].error, strlen(cases[i].error)) != 0) {
             fail_msg("case %lu: got \"%s\", want \"%s\"", (unsigned long)i,
                      err, cases[i].error);
@@ -75,6 +90,7 @@ static void test_split_errors(void **state)
 
 typedef struct plugin_cfg {
     char *path;
+    char **headers;
     uint32_t timeout;
     int gzip;
     int protocol;
@@ -88,6 +104,7 @@ static const ot_cfg_field fields[] = {
     { "gzip", OT_CFG_BOOL, offsetof(plugin_cfg, gzip), 0, 0, NULL, 0 },
     { "protocol", OT_CFG_ENUM, offsetof(plugin_cfg, protocol), 0, 0,
       protocols, 0 },
+    { "headers", OT_CFG_HEADERS, offsetof(plugin_cfg, headers), 0, 0, NULL, 0 },
 };
 #define NF (sizeof(fields) / sizeof(fields[0]))
 
@@ -96,7 +113,8 @@ static void test_parse_fields(void **state)
     plugin_cfg c;
     char err[256];
     const char *json = "{\"path\":\"/var/log/x\",\"timeout\":7,\"gzip\":true,"
-                       "\"protocol\":\"http/json\"}";
+                       "\"protocol\":\"http/json\",\"headers\":{\"Authorization\":"
+                       "\"Bearer t0k\",\"X-Scope-OrgID\":\"tenant-1\"}}";
 
     memset(&c, 0, sizeof(c));
     assert_int_equal(ot_config_parse(json, strlen(json), fields, NF, &c, err,
@@ -105,8 +123,12 @@ static void test_parse_fields(void **state)
     assert_int_equal(c.timeout, 7);
     assert_int_equal(c.gzip, 1);
     assert_int_equal(c.protocol, 1);
+    assert_string_equal(c.headers[0], "Authorization: Bearer t0k");
+    assert_string_equal(c.headers[1], "X-Scope-OrgID: tenant-1");
+    assert_null(c.headers[2]);
     ot_config_free(fields, NF, &c);
     assert_null(c.path);
+    assert_null(c.headers);
 }
 
 static void test_parse_errors(void **state)
@@ -127,6 +149,14 @@ static void test_parse_errors(void **state)
         { "{\"path\":\"x\",\"protocol\":\"grpc\"}",
           "key \"protocol\": expected one of \"http/protobuf\", \"http/json\"" },
         { "not json", "invalid JSON" },
+        { "{\"path\":\"x\",\"headers\":[]}",
+          "key \"headers\": expected an object of header names" },
+        { "{\"path\":\"x\",\"headers\":{\"Bad Name\":\"v\"}}",
+          "key \"headers\": \"Bad Name\" is not a valid header name" },
+        { "{\"path\":\"x\",\"headers\":{\"X\":\"a\\r\\nInjected: 1\"}}",
+          "key \"headers\": the value of \"X\" must be a string on one line" },
+        { "{\"path\":\"x\",\"headers\":{\"X\":1}}",
+          "key \"headers\": the value of \"X\" must be a string on one line" },
     };
     plugin_cfg c;
     char err[256];
@@ -138,11 +168,65 @@ static void test_parse_errors(void **state)
                                          fields, NF, &c, err, sizeof(err)), -1);
         /* nothing leaks on failure */
         assert_null(c.path);
+        assert_null(c.headers);
         if (strncmp(err, cases[i].error, strlen(cases[i].error)) != 0) {
             fail_msg("case %lu: got \"%s\", want \"%s\"", (unsigned long)i,
                      err, cases[i].error);
         }
     }
+}
+
+static void test_env(void **state)
+{
+    ot_batch_config c;
+    char err[256];
+
+    ot_batch_config_defaults(&c);
+    setenv("OTEL_BSP_SCHEDULE_DELAY", "250", 1);
+    setenv("OTEL_BSP_MAX_QUEUE_SIZE", "99", 1);
+    assert_int_equal(ot_batch_config_env(&c, err, sizeof(err)), 0);
+    assert_int_equal(c.schedule_delay_ms, 250);
+    assert_int_equal(c.max_queue_size, 99);
+    setenv("OTEL_BSP_EXPORT_TIMEOUT", "10s", 1);
+    assert_int_equal(ot_batch_config_env(&c, err, sizeof(err)), -1);
+    assert_string_equal(err, "environment variable OTEL_BSP_EXPORT_TIMEOUT="
+                        "\"10s\" is not a number in 1..3600000");
+    unsetenv("OTEL_BSP_SCHEDULE_DELAY");
+    unsetenv("OTEL_BSP_MAX_QUEUE_SIZE");
+    unsetenv("OTEL_BSP_EXPORT_TIMEOUT");
+}
+
+static void test_env_list(void **state)
+{
+    ot_kv *kv;
+    size_t n;
+    char err[256];
+
+    assert_int_equal(ot_env_parse_list(" api-key = a%20b ,, x=1=2,empty=",
+                                       &kv, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(kv[0].key, "api-key");
+    assert_string_equal(kv[0].value, "a b");
+    assert_string_equal(kv[1].key, "x");
+    assert_string_equal(kv[1].value, "1=2");
+    assert_string_equal(kv[2].key, "empty");
+    assert_string_equal(kv[2].value, "");
+    ot_kv_free(kv, n);
+    assert_int_equal(ot_env_parse_list("novalue", &kv, &n, err, sizeof(err)),
+                     -1);
+    assert_string_equal(err, "\"novalue\" is not key=value");
+    assert_int_equal(ot_env_parse_list("a=%zz", &kv, &n, err, sizeof(err)), -1);
+    assert_string_equal(err, "bad percent-encoding in \"a=%zz\"");
+    assert_int_equal(ot_env_parse_list("a=%00", &kv, &n, err, sizeof(err)), -1);
+    assert_int_equal(ot_env_parse_list("=v", &kv, &n, err, sizeof(err)), -1);
+    assert_string_equal(err, "empty key in \"=v\"");
+    setenv("OT_TEST_SPECIFIC", "s", 1);
+    setenv("OT_TEST_GENERAL", "g", 1);
+    assert_string_equal(ot_env_get2("OT_TEST_SPECIFIC", "OT_TEST_GENERAL"), "s");
+    setenv("OT_TEST_SPECIFIC", "", 1);
+    assert_string_equal(ot_env_get2("OT_TEST_SPECIFIC", "OT_TEST_GENERAL"), "g");
+    unsetenv("OT_TEST_GENERAL");
+    assert_null(ot_env_get2("OT_TEST_SPECIFIC", "OT_TEST_GENERAL"));
 }
 
 int main(void)
@@ -152,6 +236,8 @@ int main(void)
         cmocka_unit_test(test_split_errors),
         cmocka_unit_test(test_parse_fields),
         cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_env),
+        cmocka_unit_test(test_env_list),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

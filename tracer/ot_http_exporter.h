@@ -1,0 +1,64 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * ot_http_exporter.h: what the HTTP-based tracer plugins (OTLP/HTTP,
+ * Zipkin) share: their JSON configuration (endpoint, headers, compression,
+ * timeout, TLS), the OpenTelemetry environment variables, one HTTP
+ * connection per child, encoding a batch and POSTing it.  A plugin is a
+ * definition (ot_http_exporter_def: URLs, content types, encoder) and a
+ * table of thin wrappers.
+ */
+
+#ifndef OT_HTTP_EXPORTER_H
+#define OT_HTTP_EXPORTER_H
+
+#include "ot_buf.h"
+#include "ot_tracer.h"
+
+typedef struct ot_http_exporter ot_http_exporter;
+
+typedef struct ot_http_exporter_def {
+    const char *name;               /* "otlp" */
+    /* OTLP style: "endpoint" is a base URL to which url_suffix is added,
+     * "traces_endpoint" a full URL, "protocol" picks an encoding, and the
+     * OTEL_EXPORTER_OTLP_* variables apply.  Otherwise "endpoint" is the
+     * full URL and there is one encoding. */
+    int otlp;
+    const char *default_endpoint;
+    const char *url_suffix;
+    const char *const *protocols;   /* NULL-terminated; [0] the default */
+    const char *const *content_types; /* one per protocol */
+    /* Encode n spans in the given protocol (index) into b; 0 or -1. */
+    int (*encode)(ot_buf *b, const ot_span_record *const *spans, size_t n,
+                  int protocol);
+    /* Optional: look at a 2xx response body (OTLP partial success). */
+    void (*on_success)(ot_http_exporter *x, int protocol, const char *body,
+                       size_t len);
+} ot_http_exporter_def;
+
+int ot_http_exporter_create(const ot_http_exporter_def *def,
+                            const ot_tracer_host *host, const char *json,
+                            size_t len, void **handle, char *err,
+                            size_t errlen);
+int ot_http_exporter_child_init(void *handle, char *err, size_t errlen);
+ot_export_result ot_http_exporter_export(void *handle,
+                                         const ot_span_record *const *spans,
+                                         size_t count, uint32_t timeout_ms,
+                                         uint32_t *retry_after_ms);
+void ot_http_exporter_cancel(void *handle);
+void ot_http_exporter_child_exit(void *handle);
+void ot_http_exporter_destroy(void *handle);
+
+/* The URL spans are POSTed to (for logs and tests). */
+const char *ot_http_exporter_url(const ot_http_exporter *x);
+
+/* Log through the host, at most one line a minute per exporter for
+ * warnings and errors (the rest are counted and summed up). */
+void ot_http_exporter_log(ot_http_exporter *x, ot_log_level level,
+                          const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#endif /* OT_HTTP_EXPORTER_H */
