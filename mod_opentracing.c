@@ -613,7 +613,9 @@ static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
     if (status > 0) {
         ot_span_add_int(s, "http.response.status_code", status);
     }
-    ot_span_add_int(s, "http.response.body.size", (int64_t)last->bytes_sent);
+    /* bytes_sent counts a HEAD response's body although none is sent */
+    ot_span_add_int(s, "http.response.body.size",
+                    last->sent_bodyct ? (int64_t)last->bytes_sent : 0);
     if (status >= 500) {
         /* Server spans: 5xx is an error, 4xx is the client's. */
         ot_span_add_str(s, "error.type", apr_itoa(r->pool, status), -1);
@@ -836,5 +838,7 @@ AP_DECLARE_MODULE(opentracing) = {
     merge_server_conf,
     ot_cmds,
     ot_register_hooks,
-    AP_MODULE_FLAG_NONE
+    /* Every virtual host gets a server config of its own (merged even
+     * when it has none of our directives): each holds its own resource. */
+    AP_MODULE_FLAG_ALWAYS_MERGE
 };

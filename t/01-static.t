@@ -104,19 +104,27 @@ my $size = -s $file;
 }
 
 {
-    # HEAD and an unknown method: name and http.request.method.
+    # HEAD, HTTP/1.0 and an unknown method.
     my $h = OTTest->new;
     $h->start;
     my $ua = HTTP::Tiny->new(keep_alive => 0);
     is($ua->request('HEAD', $h->url('/static.txt?m=head'))->{status}, 200, 'HEAD');
+    my $raw = $h->raw("GET /static.txt?m=http10 HTTP/1.0\r\n\r\n");
+    like($raw, qr{\AHTTP/1\.1 200 }, 'HTTP/1.0 request served');
     my $res = $ua->request('FROBNICATE', $h->url('/static.txt?m=other'));
     ok($res->{status} >= 400 && $res->{status} < 600, "unknown method answered ($res->{status})");
-    $h->spans(min => 2);
+    $h->spans(min => 3);
     $h->stop;
     my $q = OTTest->by_query($h->read_spans);
+    my ($v10) = @{ $q->{'m=http10'} || [{}] };
+    is($v10->{attr}{'network.protocol.version'}, '1.0', 'HTTP/1.0: network.protocol.version 1.0');
+    is($v10->{attr}{'server.address'}, 'ot-test.invalid', 'HTTP/1.0 without Host: server.address is the ServerName');
+    ok(!exists $v10->{attr}{'user_agent.original'}, 'no User-Agent, no user_agent.original');
     is(scalar(@{ $q->{'m=head'} || [] }), 1, 'one span for HEAD');
     is($q->{'m=head'}[0]{name}, 'HEAD', 'HEAD span name');
     is($q->{'m=head'}[0]{attr}{'http.response.status_code'}, 200, 'HEAD status');
+    # No body goes out for HEAD (mod_log_config's %B says 0 too).
+    is($q->{'m=head'}[0]{attr}{'http.response.body.size'}, 0, 'HEAD: body size 0');
     is(scalar(@{ $q->{'m=other'} || [] }), 1, 'one span for the unknown method');
     my $o = $q->{'m=other'}[0] || {};
     is($o->{name}, 'HTTP', 'unknown method: name HTTP');

@@ -5,6 +5,7 @@ use strict;
 use warnings;
 use Test::More;
 use JSON::PP;
+use Time::HiRes ();
 use OTTest;
 
 my $h = OTTest->new;
@@ -20,10 +21,35 @@ for my $i (1 .. 3) {
     push @lens, length $res->{content};
 }
 
-$h->spans(min => 3);
+# A POST with a body: the method and the request body size.
+my $body = 'x' x 1234;
+my $post = HTTP::Tiny->new(keep_alive => 0)->request('POST', $h->url('/cgi-bin/env.cgi?cgi=post'),
+    { content => $body, headers => { 'Content-Type' => 'application/octet-stream' } });
+is($post->{status}, 200, 'POST to the CGI');
+my $penv = eval { decode_json($post->{content}) } || {};
+is($penv->{REQUEST_METHOD}, 'POST', 'the CGI saw a POST');
+is($penv->{_BODY_LENGTH}, 1234, 'the CGI read the body');
+
+# A slow CGI: the span lasts as long as the request.
+my $t0 = Time::HiRes::time();
+is($h->get('/cgi-bin/slow.cgi?cgi=slow')->{status}, 200, 'slow CGI');
+my $took = Time::HiRes::time() - $t0;
+
+$h->spans(min => 5);
 $h->stop;
 my $q = OTTest->by_query($h->read_spans);
-is(scalar(map { @$_ } values %$q), 3, 'three requests, three spans');
+is(scalar(map { @$_ } values %$q), 5, 'five requests, five spans');
+
+my ($slow) = @{ $q->{'cgi=slow'} || [{}] };
+my $dur = (($slow->{endTimeUnixNano} // 0) - ($slow->{startTimeUnixNano} // 0)) / 1e9;
+cmp_ok($dur, '>=', 0.3, 'slow CGI: the span lasts at least the 300 ms the script slept');
+cmp_ok($dur, '<=', $took + 0.05, 'slow CGI: and not longer than the client waited');
+
+my ($ps) = @{ $q->{'cgi=post'} || [{}] };
+is($ps->{name}, 'POST', 'POST: span name');
+is($ps->{attr}{'http.request.method'}, 'POST', 'POST: http.request.method');
+is($ps->{attr}{'http.request.body.size'}, 1234, 'POST: http.request.body.size');
+is($penv->{TRACEPARENT}, OTTest->traceparent_of($ps), 'POST: TRACEPARENT names the span');
 
 my %seen;
 for my $i (1 .. 3) {

@@ -15,12 +15,18 @@ $h->start;
 is($h->get('/no-such-file?s=404')->{status}, 404, '404 for a missing file');
 is($h->get('/cgi-bin/status500.cgi?s=500')->{status}, 500, '500 from the CGI');
 is($h->get('/forbidden/x?s=403')->{status}, 403, '403 before fixups');
-is($h->get('/static.txt?s=200')->{status}, 200, 'static file: 200');
+my $full = $h->get('/static.txt?s=200');
+is($full->{status}, 200, 'static file: 200');
+my $etag = $full->{headers}{etag} // 'none';
+is($h->get('/static.txt?s=304', { 'If-None-Match' => $etag })->{status}, 304,
+   '304 for a matching If-None-Match');
+my $part = $h->get('/static.txt?s=206', { Range => 'bytes=0-9' });
+is($part->{status}, 206, '206 for a Range');
 
-$h->spans(min => 4);
+$h->spans(min => 6);
 $h->stop;
 my $q = OTTest->by_query($h->read_spans);
-is_deeply([sort keys %$q], [sort map { "s=$_" } 200, 403, 404, 500],
+is_deeply([sort keys %$q], [sort map { "s=$_" } 200, 206, 304, 403, 404, 500],
           'one query, one group of spans');
 is(scalar(@{ $q->{$_} }), 1, "one span for $_") for sort keys %$q;
 
@@ -46,6 +52,15 @@ ok(!exists $s403->{attr}{'error.type'}, '403: no error.type');
 
 my $s200 = $q->{'s=200'}[0];
 ok(!exists $s200->{status}, '200: no status object');
+
+my $s304 = $q->{'s=304'}[0];
+is($s304->{attr}{'http.response.status_code'}, 304, '304: status code');
+is($s304->{attr}{'http.response.body.size'}, 0, '304: no body');
+ok(!exists $s304->{status}, '304: span status unset');
+
+my $s206 = $q->{'s=206'}[0];
+is($s206->{attr}{'http.response.status_code'}, 206, '206: status code');
+is($s206->{attr}{'http.response.body.size'}, 10, '206: the 10 bytes of the range');
 
 is_deeply([$h->error_log_unexpected(
     qr/\] AH00128: File does not exist: \Q${\ $h->dir}\E\/htdocs\/no-such-file$/,

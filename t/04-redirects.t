@@ -17,6 +17,7 @@ RewriteRule ^/old$ /index.html [PT]
 <Directory @DIR@/htdocs>
     RewriteEngine On
     RewriteRule ^moved\.txt$ static.txt [L]
+    RewriteRule ^gone\.txt$ nothing-here.txt [L]
 </Directory>
 EOC
 $h->start;
@@ -27,6 +28,8 @@ my %req = (
     'r=dyn404'  => ['/dyn404/nothing', 404, undef, '/dyn404/nothing'],
     'r=pt'      => ['/old', 200, -s "$T/htdocs/index.html", '/old'],
     'r=perdir'  => ['/moved.txt', 200, -s "$T/htdocs/static.txt", '/moved.txt'],
+    # redirected (200 so far), then not found, then the ErrorDocument
+    'r=gone'    => ['/gone.txt', 404, -s "$T/htdocs/err.html", '/gone.txt'],
     'r=dirindex' => ['/sub/', 200, -s "$T/htdocs/sub/index.html", '/sub/'],
     'r=slash'   => ['/sub', 301, undef, '/sub'],
 );
@@ -78,6 +81,6 @@ SKIP: {
 
 my $d = $h->dir;
 is_deeply([$h->error_log_unexpected(
-    qr/\] AH00128: File does not exist: \Q$d\E\/htdocs\/(?:missing|dyn404\/nothing)$/,
+    qr/\] AH00128: File does not exist: \Q$d\E\/htdocs\/(?:missing|dyn404\/nothing|nothing-here\.txt)$/,
 )], [], 'no unexpected error-log lines');
 done_testing;

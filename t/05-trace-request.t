@@ -25,6 +25,12 @@ ScriptAlias /cgi-off/ @DIR@/cgi-bin/
 <Location /cgi-off>
     TraceRequest Off
 </Location>
+<Location /off-denied>
+    TraceRequest Off
+    Require all denied
+</Location>
+RewriteEngine On
+RewriteRule ^/to-off$ /off/index.html [PT]
 EOC
 $h->start;
 
@@ -41,6 +47,8 @@ my %off = (
                      { traceparent => $incoming, tracestate => $state }],
     'q=cgioffbad' => ['/cgi-off/env.cgi', 200,
                       { traceparent => 'not-a-traceparent' }],
+    'q=denied'   => ['/off-denied/x', 403],         # fails before fixups
+    'q=rewrite'  => ['/to-off', 200],               # rewritten into /off
 );
 my %on = (
     'q=offon'    => ['/off/on/', 200],
@@ -95,5 +103,29 @@ is($e->{TRACEPARENT}, OTTest->traceparent_of(($q->{'q=cgi'} || [{}])->[0]),
 my $d = $h->dir;
 is_deeply([$h->error_log_unexpected(
     qr/\] AH00128: File does not exist: \Q$d\E\/htdocs\/off\/missing$/,
+    qr/\] AH01630: client denied by server configuration: \Q$d\E\/htdocs\/off-denied$/,
 )], [], 'no unexpected error-log lines');
+
+# Off for the whole server, On again in a <Location>.
+{
+    my $g = OTTest->new(extra => <<'EOC');
+TraceRequest Off
+<Location /sub>
+    TraceRequest On
+</Location>
+EOC
+    $g->start;
+    my $cgi = $g->get('/cgi-bin/env.cgi?g=cgi', { traceparent => $incoming });
+    my $genv = eval { decode_json($cgi->{content}) } || {};
+    is($genv->{HTTP_TRACEPARENT}, $incoming, 'server-wide Off: traceparent passes unchanged');
+    ok(!exists $genv->{TRACEPARENT}, 'server-wide Off: no TRACEPARENT');
+    is($g->get('/static.txt?g=static')->{status}, 200, 'server-wide Off: static served');
+    is($g->get('/sub/?g=sub')->{status}, 200, 'server-wide Off, On in /sub: served');
+    $g->spans(min => 1);
+    $g->stop;
+    my @gs = $g->read_spans;
+    is(scalar @gs, 1, 'server-wide Off: a single span');
+    is(($gs[0] || {})->{attr}{'url.query'}, 'g=sub', 'server-wide Off: the span is for /sub/');
+    is_deeply([$g->error_log_unexpected], [], 'server-wide Off: no unexpected error-log lines');
+}
 done_testing;

@@ -51,7 +51,15 @@ req($_, { traceparent => $invalid{$_}, tracestate => 'congo=t61rcWkgMzE' })
 my $unsampled = "00-$TID-b7ad6b7169203331-00";
 req('c=unsampled', { traceparent => $unsampled, tracestate => 'congo=1' });
 
-my $n_spans = 4 + keys %invalid;
+# Two requests on one keep-alive connection: the context of the first
+# does not leak into the second.
+my $ka = HTTP::Tiny->new(keep_alive => 1);
+my $ka1 = $ka->get($h->url('/cgi-bin/env.cgi?c=ka1'), { headers => { traceparent => $valid } });
+my $ka2 = $ka->get($h->url('/cgi-bin/env.cgi?c=ka2'));
+$res{$_->[0]} = eval { decode_json($_->[1]{content}) } || {} for ['c=ka1', $ka1], ['c=ka2', $ka2];
+is($res{'c=ka1'}{REMOTE_PORT}, $res{'c=ka2'}{REMOTE_PORT}, 'keep-alive: one connection');
+
+my $n_spans = 6 + keys %invalid;
 $h->spans(min => $n_spans);
 $h->stop;
 my @spans = $h->read_spans;
@@ -112,6 +120,16 @@ for my $k (sort keys %invalid) {
     is($e->{TRACEPARENT}, $tp, "$k: TRACEPARENT is our new one");
     ok(!exists $e->{HTTP_TRACESTATE}, "$k: incoming tracestate not passed on");
     ok(!exists $e->{TRACESTATE}, "$k: no TRACESTATE");
+}
+
+# --- keep-alive
+{
+    my $s1 = ($q->{'c=ka1'} || [])->[0] || {};
+    my $s2 = ($q->{'c=ka2'} || [])->[0] || {};
+    is($s1->{traceId}, $TID, 'keep-alive: first request continues the incoming trace');
+    ok(!exists $s2->{parentSpanId}, 'keep-alive: second request is a root span');
+    isnt($s2->{traceId}, $TID, 'keep-alive: second request, a new trace');
+    is($res{'c=ka2'}{TRACEPARENT}, OTTest->traceparent_of($s2), 'keep-alive: second CGI gets its own span');
 }
 
 # --- unsampled: no span, but the context travels on

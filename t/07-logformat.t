@@ -14,6 +14,8 @@ ErrorDocument 404 /err.html
 <Location /forbidden>
     Require all denied
 </Location>
+LogFormat "%{ot-traceparent}n %U%<q" tp
+CustomLog logs/tp_log tp
 EOC
 $h->start;
 
@@ -73,6 +75,16 @@ is($l9->{trace}, '0af7651916cd43dd8448eb211c80319c', 'unsampled: incoming trace 
 like($l9->{span}, qr/\A[0-9a-f]{16}\z/, 'unsampled: a span id logged');
 isnt($l9->{span}, 'b7ad6b7169203331', 'unsampled: our own span id, not the parent');
 is($l9->{sampled}, 0, 'unsampled: %{ot-sampled}n is 0');
+
+# %{ot-traceparent}n: what the request propagated.
+my %tp = map { my ($t, $u) = split / /; my ($k) = $u =~ /\?(l=\d+)$/; $k ? ($k => $t) : () }
+    split /\n/, (OTTest::slurp($h->dir . '/logs/tp_log') // '');
+for my $i (1 .. 6) {
+    my $s = ($q->{"l=$i"} || [])->[0] or next;
+    is($tp{"l=$i"}, OTTest->traceparent_of($s), "l=$i: %{ot-traceparent}n names the span");
+}
+is($tp{'l=7'}, '-', 'l=7 (Off): %{ot-traceparent}n is -');
+is($tp{'l=9'}, "00-0af7651916cd43dd8448eb211c80319c-$l9->{span}-00", 'l=9 (unsampled): %{ot-traceparent}n, flags 00');
 
 my $d = $h->dir;
 is_deeply([$h->error_log_unexpected(

@@ -21,8 +21,11 @@ package OTTest;
 #   mpm_conf    configuration for the MPM (default: small, one process
 #               except where a test asks for more)
 # In extra, tracer and spans_path, @DIR@ is the temporary ServerRoot,
-# @REPO@ the checkout and @MODDIR@ apxs's LIBEXECDIR.  Only Perl core
-# modules are used: Apache::Test refuses to run as root.
+# @REPO@ the checkout, @MODDIR@ apxs's LIBEXECDIR and @PORT@ the port.
+# Only Perl core modules are used: Apache::Test refuses to run as root.
+# OT_KEEP=1 in the environment keeps the temporary directories;
+# OT_BUILD_DIR=<dir> tests <dir>/mod_opentracing.so and tracer_file.so
+# instead of the checkout's build/.
 
 use strict;
 use warnings;
@@ -38,7 +41,6 @@ use File::Temp qw(tempdir);
 use HTTP::Tiny;
 use IO::Socket::INET;
 use JSON::PP;
-use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
 
 our $REPO = abs_path(File::Spec->catdir(dirname(__FILE__), '..', '..'));
@@ -71,6 +73,10 @@ our @ALLOWED = (
     qr/\] AH00171: Graceful restart requested, doing restart$/,
     qr/\] AH00297: SIGUSR1 received\.  Doing graceful restart$/,
     qr/\] AH00493: SIGUSR1 received\.  Doing graceful restart$/,
+    # restart
+    qr/\] AH00173: SIGHUP received\.  Attempting to restart$/,
+    qr/\] AH00298: SIGHUP received\.  Attempting to restart$/,
+    qr/\] AH00494: SIGHUP received\.  Attempting to restart$/,
     # stop
     qr/\] AH00096: removed PID file \S+ \(pid=\d+\)$/,
     qr/\] AH00169: caught SIGTERM, shutting down$/,
@@ -103,6 +109,17 @@ sub new {
     return $self;
 }
 
+# Change extra, tracer or spans_path and rewrite httpd.conf (for a
+# graceful restart to pick up).
+sub reconfigure {
+    my ($self, %a) = @_;
+    $self->{extra} = $a{extra} if exists $a{extra};
+    $self->{tracer} = $a{tracer} if exists $a{tracer};
+    $self->{spans_path} = $self->subst($a{spans_path}) if exists $a{spans_path};
+    $self->write_file($self->conf_file, $self->config(undef));
+    return $self;
+}
+
 sub dir        { $_[0]{dir} }
 sub port       { $_[0]{port} }
 sub mpm        { $_[0]{mpm} }
@@ -112,8 +129,10 @@ sub access_log { "$_[0]{dir}/logs/access_log" }
 sub pid_file   { "$_[0]{dir}/run/httpd.pid" }
 sub spans_path { $_[0]{spans_path} }
 sub url        { "http://127.0.0.1:$_[0]{port}$_[1]" }
-sub plugin     { "$REPO/build/tracer_file.so" }
-sub module     { "$REPO/build/mod_opentracing.so" }
+# OT_BUILD_DIR: test the module and plugin of another build.
+our $BUILD = $ENV{OT_BUILD_DIR} ? abs_path($ENV{OT_BUILD_DIR}) : "$REPO/build";
+sub plugin     { "$BUILD/tracer_file.so" }
+sub module     { "$BUILD/mod_opentracing.so" }
 
 sub subst {
     my ($self, $s) = @_;
@@ -122,6 +141,7 @@ sub subst {
     $s =~ s/\@DIR\@/$self->{dir}/g;
     $s =~ s/\@REPO\@/$REPO/g;
     $s =~ s/\@MODDIR\@/$moddir/g;
+    $s =~ s/\@PORT\@/$self->{port}/g;
     return $s;
 }
 
@@ -179,7 +199,13 @@ sub setup_tree {
     chmod 0755, "$d/conf", "$d/logs";
     # cgid's socket lives in run/: the daemon runs as www-data.
     my ($uid, $gid) = (getpwnam('www-data'))[2, 3];
-    croak 'no www-data user (apache2 is not installed?)' unless defined $uid;
+    if (!defined $uid) {
+        # Debian's apache2 brings it; create it where it is missing.
+        system('useradd', '--system', '--no-create-home', '--user-group',
+               '--shell', '/usr/sbin/nologin', 'www-data');
+        ($uid, $gid) = (getpwnam('www-data'))[2, 3];
+        croak 'no www-data user, and useradd could not create it' unless defined $uid;
+    }
     chown $uid, $gid, "$d/run";
     chmod 0755, "$d/run";
 }
@@ -307,13 +333,18 @@ sub wait_for {
 sub start {
     my ($self) = @_;
     croak 'already running' if $self->{running};
+    my $ready = $self->ready_count;
     my ($st, $out) = $self->run_apache('-k', 'start');
     $LIVE{$self} = $self;
     $self->{running} = 1;
+    # -k start returns once the daemon detached: a failure after that
+    # (post_config) shows in the error log only.
+    my $failed = 0;
     my $ok = $st == 0 && wait_for(10, sub {
-        defined $self->server_pid && kill(0, $self->server_pid)
-            && $self->port_answers
-    });
+        $failed = 1 if (slurp($self->error_log) // '') =~ /\] AH00020: Configuration Failed/;
+        $failed or defined $self->server_pid && kill(0, $self->server_pid)
+            && $self->ready_count > $ready && $self->port_answers
+    }) && !$failed;
     if (!$ok) {
         my $pid = $self->server_pid;
         $self->stop if $pid && kill 0, $pid;
@@ -331,36 +362,54 @@ sub stop {
     return unless $self->{running};
     my $pid = $self->server_pid // $self->{pid};
     $self->run_apache('-k', 'stop');
+    # The parent exits after its children, which flush their spans first.
     if ($pid && !wait_for(20, sub { !kill 0, $pid })) {
         kill 'KILL', $pid;
         wait_for(5, sub { !kill 0, $pid });
         warn "apache2 $pid did not stop within 20 s: killed\n";
     }
-    # Children outlive the parent only when something is wrong; do not
-    # leave them behind either.
     $self->{running} = 0;
     delete $LIVE{$self};
     return $self;
 }
 
+# How many times the MPM said it runs (once per start or restart): the
+# listening socket answers before that.
+sub ready_count {
+    my ($self) = @_;
+    my $n = () = (slurp($self->error_log) // '')
+        =~ /\] AH0(?:0163|0292|0489): .* resuming normal operations$/mg;
+    return $n;
+}
+
 sub graceful {
     my ($self) = @_;
-    my $before = () = (slurp($self->error_log) // '') =~ /resuming normal operations/g;
+    my $before = $self->ready_count;
     my ($st, $out) = $self->run_apache('-k', 'graceful');
     die "apache2 -k graceful failed: $out" if $st;
-    wait_for(10, sub {
-        my $n = () = (slurp($self->error_log) // '') =~ /resuming normal operations/g;
-        $n > $before && $self->port_answers;
-    }) or die "graceful restart did not complete:\n" . slurp($self->error_log);
+    wait_for(10, sub { $self->ready_count > $before && $self->port_answers })
+        or die "graceful restart did not complete:\n" . slurp($self->error_log);
+    return $self;
+}
+
+# apache2 -k restart (not graceful): children are stopped at once.
+sub restart {
+    my ($self) = @_;
+    my $before = $self->ready_count;
+    my ($st, $out) = $self->run_apache('-k', 'restart');
+    die "apache2 -k restart failed: $out" if $st;
+    wait_for(10, sub { $self->ready_count > $before && $self->port_answers })
+        or die "restart did not complete:\n" . slurp($self->error_log);
     return $self;
 }
 
 # apache2 -t on httpd.conf with $snippet in place of the TraceTracer line
-# and extra.  Returns (exit code, combined output, signal).
+# and extra (undef: the harness's own configuration).  Returns (exit code,
+# combined output, signal).
 sub configtest {
     my ($self, $snippet) = @_;
     my $f = "$self->{dir}/conf/configtest.conf";
-    $self->write_file($f, $self->config($snippet // ''));
+    $self->write_file($f, $self->config($snippet));
     my $out = `$APACHE -t -f '$f' 2>&1`;
     my $st = $?;
     return ($st >> 8, $out, $st & 127);
@@ -370,13 +419,13 @@ sub DESTROY {
     my ($self) = @_;
     return unless $$ == ($self->{owner_pid} // 0);
     $self->stop if $self->{running};
-    remove_tree($self->{dir}) if $self->{dir} && !$self->{keep}
-        && !$self->{kept};
+    if ($self->{keep}) {
+        print STDERR "# OT_KEEP: server root kept in $self->{dir}\n";
+    }
+    elsif ($self->{dir}) {
+        remove_tree($self->{dir});
+    }
 }
-
-# Keep the temporary directory (for a failing test's post-mortem).
-sub keep { $_[0]{kept} = 1; diag_dir($_[0]) }
-sub diag_dir { print STDERR "# server root kept: $_[0]{dir}\n" }
 
 END {
     for my $h (values %LIVE) {
@@ -390,9 +439,66 @@ END {
 # value may be an array ref: one header line per element.
 sub get {
     my ($self, $path, $headers) = @_;
+    # HTTP::Tiny will not send a Host of our choosing.
+    return $self->raw_get($path, $headers)
+        if grep { lc $_ eq 'host' } keys %{ $headers || {} };
     my $ua = HTTP::Tiny->new(timeout => 15, keep_alive => 0,
                              agent => 'OTTest/1.0');
     return $ua->get($self->url($path), { headers => $headers || {} });
+}
+
+# Send $text as is on a new connection, read until the server closes it;
+# the raw response.
+sub raw {
+    my ($self, $text) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                  PeerPort => $self->{port},
+                                  Proto => 'tcp', Timeout => 10)
+        or die "connect: $!";
+    binmode $s;
+    print {$s} $text;
+    my $out = '';
+    local $SIG{ALRM} = sub { die "raw request: timeout\n" };
+    alarm 15;
+    1 while sysread($s, $out, 65536, length $out);
+    alarm 0;
+    close $s;
+    return $out;
+}
+
+# GET over a raw connection (any Host header), parsed like HTTP::Tiny's
+# response: status, reason, headers (lowercase names), content.
+sub raw_get {
+    my ($self, $path, $headers) = @_;
+    my %h = (%{ $headers || {} });
+    my ($host) = grep { lc $_ eq 'host' } keys %h;
+    my $req = "GET $path HTTP/1.1\r\nHost: " . ($host ? delete $h{$host} : "127.0.0.1:$self->{port}")
+        . "\r\nConnection: close\r\n";
+    $h{'User-Agent'} = 'OTTest/1.0' unless grep { lc $_ eq 'user-agent' } keys %h;
+    for my $k (sort keys %h) {
+        $req .= "$k: $_\r\n" for ref $h{$k} ? @{ $h{$k} } : $h{$k};
+    }
+    my $raw = $self->raw("$req\r\n");
+    my ($head, $body) = split /\r\n\r\n/, $raw, 2;
+    my ($status_line, @lines) = split /\r\n/, $head // '';
+    my ($status, $reason) = ($status_line // '') =~ m{^HTTP/\d\.\d (\d{3}) ?(.*)$};
+    my %rh;
+    for (@lines) {
+        my ($k, $v) = /^([^:]+):\s*(.*)$/ or next;
+        $rh{ lc $k } = $v;
+    }
+    if (($rh{'transfer-encoding'} // '') =~ /chunked/i) {
+        my ($in, $out) = ($body // '', '');
+        while ($in =~ s/\A([0-9a-fA-F]+)[^\r\n]*\r\n//) {
+            my $n = hex $1;
+            last if $n == 0;
+            $out .= substr($in, 0, $n, '');
+            $in =~ s/\A\r\n//;
+        }
+        $body = $out;
+    }
+    return { status => $status // 599, reason => $reason, headers => \%rh,
+             content => $body // '', success => ($status // 0) =~ /^2/ };
 }
 
 # ---------------------------------------------------------------- spans
@@ -415,9 +521,9 @@ sub flatten_kv {
 sub read_spans {
     my ($self, $file) = @_;
     $file //= $self->{spans_path};
-    open my $fh, '<', $file or return ();
+    open my $fh, '<:raw', $file or return ();
     my @out;
-    my $json = JSON::PP->new;
+    my $json = JSON::PP->new->utf8;     # strict: the lines must be UTF-8
     my $n = 0;
     while (my $line = <$fh>) {
         $n++;

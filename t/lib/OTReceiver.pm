@@ -1,0 +1,188 @@
+package OTReceiver;
+
+# A real HTTP/1.1 server on 127.0.0.1 that receives what the otlp and
+# zipkin tracers POST, for the integration tests.  Perl core modules only.
+#
+#   my $rx = OTReceiver->new(statuses => [503, 200], retry_after => 1);
+#   $rx->start;                     # a child process; one more per connection
+#   ... $rx->url ...
+#   my @r = $rx->requests;          # {method, path, headers{lc}, body, raw}
+#   $rx->stop;
+#
+# statuses: the status of the n-th request (counted over all connections);
+# the last one repeats.  hang => 1: read requests and never answer (a
+# receiver that accepts but hangs).  Keep-alive is honoured; every request
+# is recorded in a folder before it is answered.
+
+use strict;
+use warnings;
+use IO::Socket::INET;
+use IO::Uncompress::Gunzip qw(gunzip $GunzipError);
+use File::Temp qw(tempdir);
+use Fcntl qw(:flock);
+use POSIX qw(:sys_wait_h);
+use Time::HiRes qw(sleep time);
+
+sub new {
+    my ($class, %a) = @_;
+    my $self = bless {
+        statuses    => $a{statuses} || [200],
+        retry_after => $a{retry_after},
+        body        => $a{body},        # response body of 2xx answers
+        hang        => $a{hang} || 0,
+        dir         => tempdir('ot-receiver-XXXXXX', TMPDIR => 1,
+                               CLEANUP => 1),
+    }, $class;
+    $self->{sock} = IO::Socket::INET->new(
+        LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 64,
+        ReuseAddr => 1, Proto => 'tcp') or die "receiver: listen: $!";
+    $self->{port} = $self->{sock}->sockport;
+    return $self;
+}
+
+sub port { $_[0]{port} }
+sub url  { "http://127.0.0.1:$_[0]{port}" }
+
+sub start {
+    my ($self) = @_;
+    my $pid = fork // die "fork: $!";
+    if ($pid) {
+        $self->{pid} = $pid;
+        close $self->{sock};
+        return $self;
+    }
+    $SIG{CHLD} = 'IGNORE';
+    setpgrp(0, 0);
+    while (1) {
+        my $c = $self->{sock}->accept or next;
+        my $kid = fork;
+        if (defined $kid && $kid == 0) {
+            $self->{sock}->close;
+            $self->serve($c);
+            exit 0;
+        }
+        close $c;
+    }
+}
+
+sub next_index {
+    my ($self) = @_;
+    open my $fh, '+>>', "$self->{dir}/counter" or die $!;
+    flock $fh, LOCK_EX;
+    seek $fh, 0, 0;
+    my $n = <$fh> // 0;
+    $n += 0;
+    truncate $fh, 0;
+    print $fh $n + 1;
+    close $fh;
+    return $n;
+}
+
+sub serve {
+    my ($self, $c) = @_;
+    binmode $c;
+    while (1) {
+        my $line = <$c>;
+        return unless defined $line;
+        $line =~ s/\r?\n$//;
+        next if $line eq '';
+        my ($method, $path) = split / /, $line;
+        my %h;
+        while (my $l = <$c>) {
+            $l =~ s/\r?\n$//;
+            last if $l eq '';
+            my ($k, $v) = split /:\s*/, $l, 2;
+            $h{lc $k} = $v;
+        }
+        my $raw = '';
+        my $len = $h{'content-length'} // 0;
+        while (length($raw) < $len) {
+            my $n = read $c, $raw, $len - length($raw), length($raw);
+            return unless $n;
+        }
+        my $n = $self->next_index;
+        my $body = $raw;
+        if (($h{'content-encoding'} // '') eq 'gzip') {
+            gunzip(\$raw => \$body) or $body = "gunzip failed: $GunzipError";
+        }
+        my $base = sprintf "%s/req-%06d", $self->{dir}, $n;
+        open my $fh, '>', "$base.tmp" or die $!;
+        binmode $fh;
+        print $fh join("\n", "$method $path",
+                       map { "$_: $h{$_}" } sort keys %h), "\n\n";
+        close $fh;
+        for (['body', $body], ['raw', $raw]) {
+            open my $b, '>', "$base.$_->[0]" or die $!;
+            binmode $b;
+            print $b $_->[1];
+            close $b;
+        }
+        rename "$base.tmp", "$base.head";
+        if ($self->{hang}) {
+            sleep 3600;
+            return;
+        }
+        my @st = @{ $self->{statuses} };
+        my $status = $n < @st ? $st[$n] : $st[-1];
+        my $rbody = $status >= 200 && $status < 300
+            ? ($self->{body} // '') : "status $status\n";
+        my $resp = "HTTP/1.1 $status X\r\nContent-Length: "
+            . length($rbody) . "\r\n";
+        $resp .= "Retry-After: $self->{retry_after}\r\n"
+            if defined $self->{retry_after} && $status >= 400;
+        $resp .= "Content-Type: application/x-protobuf\r\n" if length $rbody;
+        print $c "$resp\r\n$rbody";
+        $c->flush;
+    }
+}
+
+# Every request received so far, in order.
+sub requests {
+    my ($self) = @_;
+    my @r;
+    for my $head (sort glob "$self->{dir}/req-*.head") {
+        (my $base = $head) =~ s/\.head$//;
+        open my $fh, '<', $head or next;
+        local $/;
+        my $text = <$fh>;
+        close $fh;
+        my ($first, @lines) = split /\n/, $text;
+        my ($method, $path) = split / /, $first;
+        my %h = map { /^([^:]+): (.*)$/ ? (lc $1, $2) : () } @lines;
+        my %rec = (method => $method, path => $path, headers => \%h);
+        for my $k (qw(body raw)) {
+            open my $b, '<', "$base.$k" or next;
+            binmode $b;
+            $rec{$k} = <$b> // '';
+            close $b;
+        }
+        push @r, \%rec;
+    }
+    return @r;
+}
+
+# Wait until at least n requests arrived (or timeout seconds passed).
+sub wait_requests {
+    my ($self, $n, $timeout) = @_;
+    my $end = time + ($timeout // 10);
+    my @r;
+    while (time < $end) {
+        @r = $self->requests;
+        return @r if @r >= $n;
+        sleep 0.05;
+    }
+    return $self->requests;
+}
+
+sub stop {
+    my ($self) = @_;
+    return unless $self->{pid};
+    kill 'KILL', -$self->{pid};
+    kill 'KILL', $self->{pid};
+    waitpid $self->{pid}, 0;
+    delete $self->{pid};
+}
+
+sub DESTROY { $_[0]->stop }
+
+1;
