@@ -87,7 +87,14 @@ run: deps all
 unit: $(UNIT_BIN) $(UNIT_SO) $(PLUGIN_SO)
 	@sh t/run-unit.sh $(UNIT_BIN)
 
-integration: all
+# The independent OTLP protobuf decoder the tests use (t/tools/otlp-decode.js)
+NPM_DIR := $(B)/npm
+OTLP_DECODER := $(NPM_DIR)/node_modules/@opentelemetry/otlp-transformer/package.json
+$(OTLP_DECODER):
+	npm install --prefix $(NPM_DIR) --no-audit --no-fund --no-save --silent \
+	    @opentelemetry/otlp-transformer@0.52.1
+
+integration: all $(OTLP_DECODER)
 	@prove -I t/lib -v t/*.t
 
 # Every test: unit, the unit tests again under ASan/UBSan and valgrind,

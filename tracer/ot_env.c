@@ -23,7 +23,8 @@ static int hexval(char c)
 /* Copy [b, e) trimmed of spaces and tabs, percent-decoded. */
 static char *dup_trim_decode(const char *b, const char *e, int decode)
 {
-    char *out, *o;
+    char *out;
+    size_t j = 0;
     int h, l;
 
     while (b < e && (*b == ' ' || *b == '\t')) {
@@ -32,7 +33,7 @@ static char *dup_trim_decode(const char *b, const char *e, int decode)
     while (e > b && (e[-1] == ' ' || e[-1] == '\t')) {
         e--;
     }
-    out = o = malloc((size_t)(e - b) + 1);
+    out = malloc((size_t)(e - b) + 1);
     if (!out) {
         return NULL;
     }
@@ -43,14 +44,14 @@ static char *dup_trim_decode(const char *b, const char *e, int decode)
                 free(out);
                 return NULL;
             }
-            *o++ = (char)(h * 16 + l);
+            out[j++] = (char)(h * 16 + l);
             b += 3;
         }
         else {
-            *o++ = *b++;
+            out[j++] = *b++;
         }
     }
-    *o = '\0';
+    out[j] = '\0';
     return out;
 }
 

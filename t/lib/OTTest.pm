@@ -14,6 +14,7 @@ package OTTest;
 # new() arguments, all optional:
 #   mpm         event (default), worker or prefork
 #   extra       configuration appended to httpd.conf
+#   plugin      file (default), otlp or zipkin: build/tracer_<plugin>.so
 #   tracer      the JSON of TraceTracer (default: the file tracer writing
 #               <dir>/spans.jsonl every 100 ms); undef: no TraceTracer line
 #   spans_path  where spans() reads (default <dir>/spans.jsonl)
@@ -63,7 +64,7 @@ my %LIVE;
 # at LogLevel info.  Anything else is "unexpected".
 our @ALLOWED = (
     # start (prefork, worker, event)
-    qr/\] OT00004: mod_opentracing [\d.]+: file tracer \(\S+\) configured by (?:inline JSON|\/\S+)$/,
+    qr/\] OT00004: mod_opentracing [\d.]+: (?:file|otlp|zipkin) tracer \(\S+\) configured by (?:inline JSON|\/\S+)$/,
     qr/\] AH00163: Apache\/[\d.]+ \(Debian\) configured -- resuming normal operations$/,
     qr/\] AH00292: Apache\/[\d.]+ \(Debian\) configured -- resuming normal operations$/,
     qr/\] AH00489: Apache\/[\d.]+ \(Debian\) configured -- resuming normal operations$/,
@@ -97,6 +98,7 @@ sub new {
         servername => $a{servername} || 'ot-test.invalid',
         extra      => $a{extra} // '',
         mpm_conf   => $a{mpm_conf},
+        plugin     => $a{plugin} || 'file',     # tracer_<plugin>.so
         keep       => $ENV{OT_KEEP},
         owner_pid  => $$,
     }, $class;
@@ -131,7 +133,7 @@ sub spans_path { $_[0]{spans_path} }
 sub url        { "http://127.0.0.1:$_[0]{port}$_[1]" }
 # OT_BUILD_DIR: test the module and plugin of another build.
 our $BUILD = $ENV{OT_BUILD_DIR} ? abs_path($ENV{OT_BUILD_DIR}) : "$REPO/build";
-sub plugin     { "$BUILD/tracer_file.so" }
+sub plugin     { "$BUILD/tracer_$_[0]{plugin}.so" }
 sub module     { "$BUILD/mod_opentracing.so" }
 
 sub subst {
