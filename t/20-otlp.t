@@ -58,6 +58,7 @@ sub server_with {
     my $rx = OTReceiver->new->start;
     my $url = $rx->url;
     my $h = server_with($rx, qq({"endpoint": "$url", "schedule_delay_ms": 100,
+        "max_export_batch_size": 10,
         "headers": {"Authorization": "Bearer s3cret", "X-Scope-OrgID": "t1"},
         "resource_attributes": {"deployment.environment.name": "test"}}),
         extra => "TraceServiceName otlp-test\n");
@@ -88,6 +89,9 @@ sub server_with {
     like($r0->{headers}{'user-agent'}, qr{^mod_opentracing/[\d.]+ \(otlp exporter\)$},
          'User-Agent names the module and version');
     ok(!exists $r0->{headers}{'content-encoding'}, 'not compressed by default');
+    ok(@reqs >= 2, 'several batches (' . scalar(@reqs) . ')');
+    my %conns = map { $_->{headers}{'x-receiver-connection'} => 1 } @reqs;
+    is(scalar keys %conns, 1, 'one persistent connection for all batches of the child');
     my $s = $spans[0];
     like($s->{traceId}, qr/^[0-9a-f]{32}$/, 'traceId decodes');
     like($s->{spanId}, qr/^[0-9a-f]{16}$/, 'spanId decodes');
@@ -147,6 +151,23 @@ sub server_with {
     $h->stop;
     is_deeply([$h->error_log_unexpected(qr/OT00001: otlp tracer: POST .*HTTP status 503/)],
               [], 'no unexpected error-log lines');
+}
+
+# --- 200 with partialSuccess: the rejected count is logged ----------------
+{
+    # ExportTraceServiceResponse{partial_success{rejected_spans: 2,
+    # error_message: "bad"}}, by hand
+    my $rx = OTReceiver->new(body => "\x0a\x07\x08\x02\x12\x03bad")->start;
+    my $url = $rx->url;
+    my $h = server_with($rx, qq({"endpoint": "$url", "schedule_delay_ms": 100}));
+    $h->get('/index.html');
+    $rx->wait_requests(1, 10);
+    $h->stop;
+    my @lines = grep { /OT00001: otlp tracer: the receiver rejected 2 spans \(partial success\): bad$/ }
+        $h->error_log_lines;
+    is(scalar @lines, 1, 'partial success: the rejected count is logged');
+    is_deeply([$h->error_log_unexpected(qr/the receiver rejected 2 spans/)], [],
+              'no unexpected error-log lines');
 }
 
 # --- 400: not retried ----------------------------------------------------------

@@ -108,8 +108,11 @@ sub serve {
         my $base = sprintf "%s/req-%06d", $self->{dir}, $n;
         open my $fh, '>', "$base.tmp" or die $!;
         binmode $fh;
+        # x-receiver-connection: which connection (serving process) it
+        # came over, for the keep-alive test
         print $fh join("\n", "$method $path",
-                       map { "$_: $h{$_}" } sort keys %h), "\n\n";
+                       map { "$_: $h{$_}" } sort keys %h),
+            "\nx-receiver-connection: $$\n\n";
         close $fh;
         for (['body', $body], ['raw', $raw]) {
             open my $b, '>', "$base.$_->[0]" or die $!;
