@@ -39,6 +39,7 @@ CORE_LIB := $(B)/libotcore.a
 PLUGINS  := $(patsubst tracer/%/,%,$(sort $(dir $(wildcard tracer/*/tracer_*.c))))
 PLUGIN_SO := $(PLUGINS:%=$(B)/tracer_%.so)
 UNIT_SRC := $(sort $(wildcard t/unit/test_*.c))
+FUZZ_TARGETS := $(patsubst t/fuzz/fuzz_%.c,%,$(wildcard t/fuzz/fuzz_*.c))
 UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(B)/unit/%)
 LIBS     := $(APR_LIBS) -ljansson -lpthread
 # The HTTP exporters, and the tests of the core, need libcurl and zlib too.
@@ -121,16 +122,15 @@ asan:
 
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
             --errors-for-leak-kinds=definite --show-leak-kinds=definite
-valgrind: $(UNIT_BIN) $(UNIT_SO) $(PLUGIN_SO) $(B)/fuzz/replay_w3c $(B)/fuzz/replay_config \
-          $(B)/fuzz/replay_json_string
+valgrind: $(UNIT_BIN) $(UNIT_SO) $(PLUGIN_SO) $(FUZZ_TARGETS:%=$(B)/fuzz/replay_%)
 	@sh t/run-unit.sh $(foreach t,$(UNIT_BIN),"$(VALGRIND) $(t)")
-	$(VALGRIND) $(B)/fuzz/replay_w3c t/fuzz/corpus/w3c
-	$(VALGRIND) $(B)/fuzz/replay_config t/fuzz/corpus/config
-	$(VALGRIND) $(B)/fuzz/replay_json_string t/fuzz/corpus/w3c t/fuzz/corpus/config
+	@for t in $(FUZZ_TARGETS); do \
+	    seeds=t/fuzz/corpus/$$t; [ -d $$seeds ] || seeds=t/fuzz/corpus/w3c; \
+	    $(VALGRIND) $(B)/fuzz/replay_$$t $$seeds || exit 1; \
+	done
 
 # libFuzzer targets (clang), each run for FUZZ_SECONDS on its corpus.
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS := $(patsubst t/fuzz/fuzz_%.c,%,$(wildcard t/fuzz/fuzz_*.c))
 FUZZ_CFLAGS = -std=c11 -g -O1 -D_GNU_SOURCE -DOT_VERSION=\"$(VERSION)\" $(APR_CPPFLAGS) \
               $(APR_INCLUDES) -Itracer
 $(B)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(CORE_SRC) | $(B)/fuzz

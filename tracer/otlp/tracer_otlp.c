@@ -18,6 +18,7 @@
 #include "ot_http_exporter.h"
 #include "ot_otlp_json.h"
 #include "ot_otlp_proto.h"
+#include "ot_otlp_response.h"
 #include "ot_tracer.h"
 
 static const char *const protocols[] = { "http/protobuf", "http/json",
@@ -40,105 +41,13 @@ static int otlp_encode(ot_buf *b, const ot_span_record *const *spans,
     }
 }
 
-/* Read a varint at *p (< end); -1 when truncated. */
-static int get_varint(const unsigned char **p, const unsigned char *end,
-                      uint64_t *v)
-{
-    int shift = 0;
-
-    *v = 0;
-    while (*p < end && shift < 64) {
-        unsigned char c = *(*p)++;
-        *v |= (uint64_t)(c & 0x7f) << shift;
-        if (!(c & 0x80)) {
-            return 0;
-        }
-        shift += 7;
-    }
-    return -1;
-}
-
-/* ExportTracePartialSuccess in a protobuf ExportTraceServiceResponse:
- * field 1 (message) holding rejected_spans (1, int64) and error_message
- * (2, string).  Returns the rejected count, or 0. */
-static int64_t proto_partial(const unsigned char *p, const unsigned char *end,
-                             char *msg, size_t msglen, int depth)
-{
-    uint64_t key, v;
-    int64_t rejected = 0;
-
-    while (p < end) {
-        if (get_varint(&p, end, &key) != 0) {
-            return rejected;
-        }
-        switch (key & 7) {
-        case 0:
-            if (get_varint(&p, end, &v) != 0) {
-                return rejected;
-            }
-            if (depth == 1 && (key >> 3) == 1) {
-                rejected = (int64_t)v;
-            }
-            break;
-        case 2:
-            if (get_varint(&p, end, &v) != 0 || v > (uint64_t)(end - p)) {
-                return rejected;
-            }
-            if (depth == 0 && (key >> 3) == 1) {
-                return proto_partial(p, p + v, msg, msglen, 1);
-            }
-            if (depth == 1 && (key >> 3) == 2) {
-                snprintf(msg, msglen, "%.*s", (int)(v > 200 ? 200 : v),
-                         (const char *)p);
-            }
-            p += v;
-            break;
-        case 1:
-            p += 8;
-            break;
-        case 5:
-            p += 4;
-            break;
-        default:
-            return rejected;
-        }
-    }
-    return rejected;
-}
-
-/* The JSON form: {"partialSuccess":{"rejectedSpans":"3",...}}; a scan is
- * enough to find the count (an int64, so a string or a number). */
-static int64_t json_partial(const char *body, size_t len)
-{
-    const char *k = "\"rejectedSpans\"";
-    const char *end = body + len, *p;
-    size_t kl = strlen(k);
-    int64_t n = 0;
-
-    for (p = body; p + kl < end; p++) {
-        if (memcmp(p, k, kl) == 0) {
-            p += kl;
-            while (p < end && (*p == ' ' || *p == ':' || *p == '"')) {
-                p++;
-            }
-            while (p < end && *p >= '0' && *p <= '9') {
-                n = n * 10 + (*p++ - '0');
-            }
-            return n;
-        }
-    }
-    return 0;
-}
-
 static void otlp_on_success(ot_http_exporter *x, int protocol,
                             const char *body, size_t len)
 {
     char msg[256] = "";
     int64_t rejected = protocol == 0
-        ? proto_partial((const unsigned char *)body,
-                        (const unsigned char *)body + len, msg, sizeof(msg),
-                        0)
-        : json_partial(body, len);
+        ? ot_otlp_partial_proto((const uint8_t *)body, len, msg, sizeof(msg))
+        : ot_otlp_partial_json(body, len, msg, sizeof(msg));
 
     if (rejected > 0) {
         ot_http_exporter_log(x, OT_LOG_WARNING, "the receiver rejected %lld "
