@@ -24,6 +24,7 @@
 #include "apr_strings.h"
 
 #include "ap_mmn.h"
+#include "ap_expr.h"
 #include "ap_release.h"
 #include "http_core.h"
 #include "http_main.h"
@@ -40,6 +41,7 @@
 #include "ot_log.h"
 #include "ot_plugin.h"
 #include "ot_propagation.h"
+#include "ot_sampler.h"
 #include "ot_span.h"
 #include "ot_w3c.h"
 
@@ -66,11 +68,20 @@ typedef struct ot_server_conf {
     const char *service_name;
     const ot_propagator *propagators[OT_MAX_PROPAGATORS];
     int n_propagators;              /* 0: unset (w3c) */
+    double sample_rate;             /* OT_UNSET: 1 */
+    ot_sampler sampler;             /* from sample_rate, after merging */
     ot_resource *resource;          /* built in each child */
 } ot_server_conf;
 
+/* TraceTag: a span attribute from an ap_expr string. */
+typedef struct ot_tag {
+    const char *key;
+    ap_expr_info_t *expr;
+} ot_tag;
+
 typedef struct ot_dir_conf {
     int trace_request;              /* OT_UNSET, 0, 1 */
+    apr_array_header_t *tags;       /* of ot_tag; NULL: none here */
 } ot_dir_conf;
 
 /* State of one traced request, in the request_config of the initial
@@ -94,7 +105,11 @@ static const ot_propagator *default_propagators[1];
 
 static void *create_server_conf(apr_pool_t *p, server_rec *s)
 {
-    return apr_pcalloc(p, sizeof(ot_server_conf));
+    ot_server_conf *c = apr_pcalloc(p, sizeof(ot_server_conf));
+
+    c->sample_rate = OT_UNSET;
+    ot_sampler_init(&c->sampler, 1.0);
+    return c;
 }
 
 static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
@@ -105,6 +120,10 @@ static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->tracer = base->tracer;
     c->service_name = add->service_name ? add->service_name
                                         : base->service_name;
+    c->sample_rate = add->sample_rate != OT_UNSET ? add->sample_rate
+                                                  : base->sample_rate;
+    ot_sampler_init(&c->sampler, c->sample_rate == OT_UNSET
+                                 ? 1.0 : c->sample_rate);
     if (add->n_propagators) {
         memcpy(c->propagators, add->propagators, sizeof(c->propagators));
         c->n_propagators = add->n_propagators;
@@ -124,6 +143,35 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     return c;
 }
 
+/* The base's tags, then the added ones; an added tag replaces a base tag
+ * with the same key. */
+static apr_array_header_t *merge_tags(apr_pool_t *p, apr_array_header_t *base,
+                                      apr_array_header_t *add)
+{
+    apr_array_header_t *m;
+    int i, j;
+
+    if (!base || !add) {
+        return add ? add : base;
+    }
+    m = apr_array_copy(p, base);
+    for (i = 0; i < add->nelts; i++) {
+        const ot_tag *t = &APR_ARRAY_IDX(add, i, ot_tag);
+        for (j = 0; j < m->nelts; j++) {
+            if (strcmp(APR_ARRAY_IDX(m, j, ot_tag).key, t->key) == 0) {
+                break;
+            }
+        }
+        if (j < m->nelts) {
+            APR_ARRAY_IDX(m, j, ot_tag) = *t;
+        }
+        else {
+            APR_ARRAY_PUSH(m, ot_tag) = *t;
+        }
+    }
+    return m;
+}
+
 static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     ot_dir_conf *base = basev, *add = addv;
@@ -131,6 +179,7 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 
     c->trace_request = add->trace_request != OT_UNSET ? add->trace_request
                                                       : base->trace_request;
+    c->tags = merge_tags(p, base->tags, add->tags);
     return c;
 }
 
@@ -337,6 +386,45 @@ static const char *cmd_propagation(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
+static const char *cmd_sample_rate(cmd_parms *cmd, void *dummy,
+                                   const char *arg)
+{
+    char *end;
+    double r = strtod(arg, &end);
+
+    if (end == arg || *end || !(r >= 0.0 && r <= 1.0)) {
+        return apr_psprintf(cmd->pool, "TraceSampleRate: '%s' is not a "
+                            "number between 0 and 1", arg);
+    }
+    server_conf(cmd->server)->sample_rate = r;
+    ot_sampler_init(&server_conf(cmd->server)->sampler, r);
+    return NULL;
+}
+
+static const char *cmd_tag(cmd_parms *cmd, void *dconf, const char *key,
+                           const char *expr)
+{
+    ot_dir_conf *dc = dconf;
+    const char *err = NULL;
+    ot_tag *t;
+
+    if (!*key) {
+        return "TraceTag: the attribute name must not be empty";
+    }
+    if (!dc->tags) {
+        dc->tags = apr_array_make(cmd->pool, 4, sizeof(ot_tag));
+    }
+    t = apr_array_push(dc->tags);
+    t->key = key;
+    t->expr = ap_expr_parse_cmd(cmd, expr, AP_EXPR_FLAG_STRING_RESULT, &err,
+                                NULL);
+    if (err) {
+        return apr_psprintf(cmd->pool, "TraceTag %s: cannot parse "
+                            "expression '%s': %s", key, expr, err);
+    }
+    return NULL;
+}
+
 static const char *cmd_trace_request(cmd_parms *cmd, void *dconf, int on)
 {
     ((ot_dir_conf *)dconf)->trace_request = on ? 1 : 0;
@@ -352,6 +440,12 @@ static const command_rec ot_cmds[] = {
     AP_INIT_ITERATE("TracePropagation", cmd_propagation, NULL, RSRC_CONF,
                     "trace context formats to read (in order) and write "
                     "(all); default w3c"),
+    AP_INIT_TAKE1("TraceSampleRate", cmd_sample_rate, NULL, RSRC_CONF,
+                  "the share of new traces (no sampled parent) to record, "
+                  "0 to 1; default 1"),
+    AP_INIT_TAKE2("TraceTag", cmd_tag, NULL, RSRC_CONF | ACCESS_CONF,
+                  "a span attribute and its value, an ap_expr string such "
+                  "as \"%{HTTP:X-Tenant}\"; an empty value sets nothing"),
     AP_INIT_FLAG("TraceRequest", cmd_trace_request, NULL,
                  RSRC_CONF | ACCESS_CONF,
                  "On: record a server span for requests here (default On "
@@ -412,11 +506,21 @@ typedef struct env_carrier {
 static void env_set(void *carrier, const char *name, const char *value)
 {
     env_carrier *c = carrier;
-    char *up = apr_pstrdup(c->pool, name);
+    char *up;
     char *q;
 
-    for (q = up; *q; q++) {
-        *q = *q == '-' ? '_' : apr_toupper(*q);
+    /* the common names without an allocation */
+    if (strcmp(name, "traceparent") == 0) {
+        up = "TRACEPARENT";
+    }
+    else if (strcmp(name, "tracestate") == 0) {
+        up = "TRACESTATE";
+    }
+    else {
+        up = apr_pstrdup(c->pool, name);
+        for (q = up; *q; q++) {
+            *q = *q == '-' ? '_' : apr_toupper(*q);
+        }
     }
     table_set(c->env, up, value);
 }
@@ -480,15 +584,23 @@ static int ot_post_read_request(request_rec *r)
         apr_table_setn(r->notes, "ot-incoming-tracestate", v);
     }
 
-    if (!have_parent || (parent.flags & OT_FLAG_SAMPLED)) {
-        rq->span = ot_span_start(r->pool, have_parent ? &parent : NULL, 1,
-                                 OT_FLAG_SAMPLED, OT_SPAN_KIND_SERVER,
+    if (!have_parent) {
+        /* A new trace: a parent of no span (all-zero span id), sampled
+         * by ratio. */
+        memset(&parent, 0, sizeof(parent));
+        ot_ids_trace_id(parent.trace_id);
+        parent.flags = ot_sampler_root(&sc->sampler, parent.trace_id)
+                       ? OT_FLAG_SAMPLED : 0;
+    }
+    if (parent.flags & OT_FLAG_SAMPLED) {
+        rq->span = ot_span_start(r->pool, &parent, have_parent,
+                                 parent.flags, OT_SPAN_KIND_SERVER,
                                  (int64_t)r->request_time * 1000);
         ot_span_context_get(rq->span, &rq->ctx);
     }
     else {
-        /* Not sampled upstream: record nothing, but continue the trace
-         * with an id of our own so that the flag travels on. */
+        /* Not sampled: record nothing, but continue the trace with an id
+         * of our own so that the decision travels on. */
         rq->ctx = parent;
         ot_ids_span_id(rq->ctx.span_id);
     }
@@ -623,6 +735,30 @@ static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
     }
 }
 
+/* TraceTag: evaluated on the final request (after redirects: its status
+ * and response headers), as configured for the URL the client asked
+ * for. */
+static void record_tags(ot_span *s, request_rec *initial, request_rec *last)
+{
+    ot_dir_conf *dc = ap_get_module_config(initial->per_dir_config,
+                                           &opentracing_module);
+    const char *v, *err;
+    int i;
+
+    for (i = 0; dc->tags && i < dc->tags->nelts; i++) {
+        const ot_tag *t = &APR_ARRAY_IDX(dc->tags, i, ot_tag);
+        err = NULL;
+        v = ap_expr_str_exec(last, t->expr, &err);
+        if (err) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, last, OTLOGNO(00007)
+                          "TraceTag %s: %s", t->key, err);
+        }
+        else if (v && *v) {
+            ot_span_set_str(s, t->key, v, -1);
+        }
+    }
+}
+
 static int ot_log_transaction(request_rec *r)
 {
     ot_request *rq = get_request(r);
@@ -650,6 +786,7 @@ static int ot_log_transaction(request_rec *r)
     }
     sc = server_conf(initial->server);
     record_attributes(rq->span, initial, last);
+    record_tags(rq->span, initial, last);
     rec = ot_span_record_get(rq->span);
     rec->resource = sc->resource;
     ot_span_end(rq->span, (int64_t)apr_time_now() * 1000);
