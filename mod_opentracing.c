@@ -94,7 +94,12 @@ typedef struct ot_request {
     const char *trace_id;
     const char *span_id;
     const char *traceparent;
+    apr_table_t *noted[2];          /* notes tables already set */
+    int had_tracestate;             /* one arrived: replace or remove it */
 } ot_request;
+
+/* Constant attribute keys, with their lengths known at compile time. */
+#define KEY(k) k, sizeof(k) - 1
 
 /* This child's exporter, set in child_init. */
 static ot_exporter *child_exporter;
@@ -481,11 +486,6 @@ static request_rec *initial_request(request_rec *r)
     return r;
 }
 
-static const char *table_get(void *carrier, const char *name)
-{
-    return apr_table_get((apr_table_t *)carrier, name);
-}
-
 static void table_set(void *carrier, const char *name, const char *value)
 {
     if (value) {
@@ -494,6 +494,46 @@ static void table_set(void *carrier, const char *name, const char *value)
     else {
         apr_table_unset((apr_table_t *)carrier, name);
     }
+}
+
+/* The request headers as the carrier of extract: remembers what it found
+ * of the W3C headers, so that they are not looked up again. */
+typedef struct in_carrier {
+    apr_table_t *headers;
+    const char *traceparent;
+    const char *tracestate;
+} in_carrier;
+
+static const char *in_get(void *carrier, const char *name)
+{
+    in_carrier *c = carrier;
+    const char *v = apr_table_get(c->headers, name);
+
+    if (strcmp(name, "traceparent") == 0) {
+        c->traceparent = v;
+    }
+    else if (strcmp(name, "tracestate") == 0) {
+        c->tracestate = v;
+    }
+    return v;
+}
+
+/* The request headers as the carrier of inject. */
+typedef struct out_carrier {
+    apr_table_t *headers;
+    const ot_request *rq;
+} out_carrier;
+
+static void out_set(void *carrier, const char *name, const char *value)
+{
+    out_carrier *c = carrier;
+
+    /* Nothing to remove when no tracestate arrived. */
+    if (!value && !c->rq->had_tracestate
+        && strcmp(name, "tracestate") == 0) {
+        return;
+    }
+    table_set(c->headers, name, value);
 }
 
 /* The CGI environment carrier: TRACEPARENT, TRACESTATE, as the
@@ -546,12 +586,22 @@ static void settle(ot_request *rq, request_rec *initial)
     }
 }
 
-static void set_notes(ot_request *rq, apr_table_t *notes)
+/* The notes of r, once per notes table: the initial request and an
+ * internal redirect have tables of their own, a subrequest too. */
+static void set_notes(ot_request *rq, request_rec *r)
 {
-    apr_table_setn(notes, "ot-trace-id", rq->trace_id);
-    apr_table_setn(notes, "ot-span-id", rq->span_id);
-    apr_table_setn(notes, "ot-traceparent", rq->traceparent);
-    apr_table_setn(notes, "ot-sampled",
+    apr_table_t *notes = r->notes;
+
+    if (rq->noted[0] == notes || rq->noted[1] == notes) {
+        return;
+    }
+    rq->noted[1] = rq->noted[0];
+    rq->noted[0] = notes;
+    /* Once per table (above), and the names are ours: add, not set. */
+    apr_table_addn(notes, "ot-trace-id", rq->trace_id);
+    apr_table_addn(notes, "ot-span-id", rq->span_id);
+    apr_table_addn(notes, "ot-traceparent", rq->traceparent);
+    apr_table_addn(notes, "ot-sampled",
                    (rq->ctx.flags & OT_FLAG_SAMPLED) ? "1" : "0");
 }
 
@@ -563,7 +613,7 @@ static int ot_post_read_request(request_rec *r)
     const ot_propagator **props;
     ot_span_context parent;
     ot_request *rq;
-    const char *v;
+    in_carrier in;
     char *buf;
     int i, n, have_parent = 0;
 
@@ -572,16 +622,22 @@ static int ot_post_read_request(request_rec *r)
     }
     rq = apr_pcalloc(r->pool, sizeof(*rq));
     n = propagators_of(sc, &props);
+    in.headers = r->headers_in;
+    in.traceparent = in.tracestate = NULL;
     for (i = 0; i < n && !have_parent; i++) {
-        have_parent = props[i]->extract(r->pool, table_get, r->headers_in,
-                                        &parent) == 0;
+        have_parent = props[i]->extract(r->pool, in_get, &in, &parent) == 0;
     }
-    /* Keep what arrived, for logs: fixups replaces the headers. */
-    if ((v = apr_table_get(r->headers_in, "traceparent"))) {
-        apr_table_setn(r->notes, "ot-incoming-traceparent", v);
+    /* Keep what arrived, for logs: fixups replaces the headers.  (The W3C
+     * extract looks at tracestate only after a valid traceparent.) */
+    if (in.traceparent) {
+        apr_table_setn(r->notes, "ot-incoming-traceparent", in.traceparent);
+        if (!have_parent) {
+            in.tracestate = apr_table_get(r->headers_in, "tracestate");
+        }
     }
-    if ((v = apr_table_get(r->headers_in, "tracestate"))) {
-        apr_table_setn(r->notes, "ot-incoming-tracestate", v);
+    if (in.tracestate) {
+        apr_table_setn(r->notes, "ot-incoming-tracestate", in.tracestate);
+        rq->had_tracestate = 1;
     }
 
     if (!have_parent) {
@@ -605,15 +661,19 @@ static int ot_post_read_request(request_rec *r)
         ot_ids_span_id(rq->ctx.span_id);
     }
 
-    /* The strings other modules read: one buffer, three views. */
-    buf = apr_palloc(r->pool, 33 + 17 + OT_TRACEPARENT_LEN + 1);
-    ot_hex_encode(rq->ctx.trace_id, 16, buf);
-    ot_hex_encode(rq->ctx.span_id, 8, buf + 33);
+    /* The strings other modules read, formatted once: the traceparent,
+     * and copies of the ids in it. */
+    buf = apr_palloc(r->pool, OT_TRACEPARENT_LEN + 1 + 33 + 17);
     ot_w3c_traceparent_format(rq->ctx.trace_id, rq->ctx.span_id,
-                              rq->ctx.flags, buf + 33 + 17);
-    rq->trace_id = buf;
-    rq->span_id = buf + 33;
-    rq->traceparent = buf + 33 + 17;
+                              rq->ctx.flags, buf);
+    memcpy(buf + OT_TRACEPARENT_LEN + 1, buf + 3, 32);
+    buf[OT_TRACEPARENT_LEN + 1 + 32] = '\0';
+    memcpy(buf + OT_TRACEPARENT_LEN + 1 + 33, buf + 36, 16);
+    buf[OT_TRACEPARENT_LEN + 1 + 33 + 16] = '\0';
+    rq->traceparent = buf;
+    rq->trace_id = buf + OT_TRACEPARENT_LEN + 1;
+    rq->span_id = buf + OT_TRACEPARENT_LEN + 1 + 33;
+    rq->ctx.traceparent = rq->traceparent;
 
     ap_set_module_config(r->request_config, &opentracing_module, rq);
     return DECLINED;
@@ -624,7 +684,8 @@ static int ot_fixups(request_rec *r)
     ot_request *rq = get_request(r);
     const ot_propagator **props;
     env_carrier env;
-    int i, n;
+    out_carrier out;
+    int i, n, with_env;
 
     if (!rq) {
         return DECLINED;
@@ -637,11 +698,19 @@ static int ot_fixups(request_rec *r)
     n = propagators_of(server_conf(r->server), &props);
     env.env = r->subprocess_env;
     env.pool = r->pool;
+    /* The environment matters to handlers that start or call programs
+     * (CGI, FastCGI, proxies, scripting modules), not to static files:
+     * spare those the work. */
+    with_env = r->handler && strcmp(r->handler, "default-handler") != 0;
+    out.headers = r->headers_in;
+    out.rq = rq;
     for (i = 0; i < n; i++) {
-        props[i]->inject(r->pool, &rq->ctx, table_set, r->headers_in);
-        props[i]->inject(r->pool, &rq->ctx, env_set, &env);
+        props[i]->inject(r->pool, &rq->ctx, out_set, &out);
+        if (with_env) {
+            props[i]->inject(r->pool, &rq->ctx, env_set, &env);
+        }
     }
-    set_notes(rq, r->notes);
+    set_notes(rq, r);
     return DECLINED;
 }
 
@@ -684,53 +753,60 @@ static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
 
     if (known_method(method)) {
         ot_span_set_name(s, method);
-        ot_span_add_str(s, "http.request.method", method, -1);
+        ot_span_add_strn(s, KEY("http.request.method"), method,
+                         strlen(method));
     }
     else {
         ot_span_set_name(s, "HTTP");
-        ot_span_add_str(s, "http.request.method", "_OTHER", 6);
+        ot_span_add_strn(s, KEY("http.request.method"), "_OTHER", 6);
         ot_span_add_str(s, "http.request.method_original", method, -1);
     }
     if (r->parsed_uri.path) {
-        ot_span_add_str(s, "url.path", r->parsed_uri.path, -1);
+        ot_span_add_strn(s, KEY("url.path"), r->parsed_uri.path,
+                         strlen(r->parsed_uri.path));
     }
     if (r->parsed_uri.query) {
-        ot_span_add_str(s, "url.query", r->parsed_uri.query, -1);
+        ot_span_add_strn(s, KEY("url.query"), r->parsed_uri.query,
+                         strlen(r->parsed_uri.query));
     }
-    ot_span_add_str(s, "url.scheme", ap_run_http_scheme(r), -1);
+    v = ap_run_http_scheme(r);
+    ot_span_add_strn(s, KEY("url.scheme"), v, strlen(v));
     v = r->hostname ? r->hostname : r->server->server_hostname;
     if (v) {
-        ot_span_add_str(s, "server.address", v, -1);
+        ot_span_add_strn(s, KEY("server.address"), v, strlen(v));
     }
-    ot_span_add_int(s, "server.port", ap_get_server_port(r));
+    ot_span_add_intn(s, KEY("server.port"), ap_get_server_port(r));
     if (r->useragent_ip) {
-        ot_span_add_str(s, "client.address", r->useragent_ip, -1);
+        ot_span_add_strn(s, KEY("client.address"), r->useragent_ip,
+                         strlen(r->useragent_ip));
     }
     if (c->client_ip) {
-        ot_span_add_str(s, "network.peer.address", c->client_ip, -1);
+        ot_span_add_strn(s, KEY("network.peer.address"), c->client_ip,
+                         strlen(c->client_ip));
     }
     if (c->client_addr) {
-        ot_span_add_int(s, "network.peer.port", c->client_addr->port);
+        ot_span_add_intn(s, KEY("network.peer.port"), c->client_addr->port);
     }
     if ((v = protocol_version(r->proto_num))) {
-        ot_span_add_str(s, "network.protocol.version", v, -1);
+        ot_span_add_strn(s, KEY("network.protocol.version"), v, strlen(v));
     }
     if ((v = apr_table_get(r->headers_in, "User-Agent"))) {
-        ot_span_add_str(s, "user_agent.original", v, -1);
+        ot_span_add_strn(s, KEY("user_agent.original"), v, strlen(v));
     }
     if ((v = apr_table_get(r->headers_in, "Content-Length"))
         && apr_strtoff(&cl, v, &end, 10) == APR_SUCCESS && !*end && cl >= 0) {
-        ot_span_add_int(s, "http.request.body.size", cl);
+        ot_span_add_intn(s, KEY("http.request.body.size"), cl);
     }
     if (status > 0) {
-        ot_span_add_int(s, "http.response.status_code", status);
+        ot_span_add_intn(s, KEY("http.response.status_code"), status);
     }
     /* bytes_sent counts a HEAD response's body although none is sent */
-    ot_span_add_int(s, "http.response.body.size",
-                    last->sent_bodyct ? (int64_t)last->bytes_sent : 0);
+    ot_span_add_intn(s, KEY("http.response.body.size"),
+                     last->sent_bodyct ? (int64_t)last->bytes_sent : 0);
     if (status >= 500) {
         /* Server spans: 5xx is an error, 4xx is the client's. */
-        ot_span_add_str(s, "error.type", apr_itoa(r->pool, status), -1);
+        v = apr_itoa(r->pool, status);
+        ot_span_add_strn(s, KEY("error.type"), v, strlen(v));
         ot_span_set_status(s, OT_STATUS_ERROR, NULL);
     }
 }
@@ -777,9 +853,9 @@ static int ot_log_transaction(request_rec *r)
     for (last = r; last->next; last = last->next) {
         continue;
     }
-    set_notes(rq, last->notes);
+    set_notes(rq, last);
     if (last != r) {
-        set_notes(rq, r->notes);
+        set_notes(rq, r);
     }
     if (!rq->span || !child_exporter || r != initial) {
         return DECLINED;

@@ -17,7 +17,13 @@ typedef struct rng_state {
     apr_uint32_t epoch;
 } rng_state;
 
-static _Thread_local rng_state rng;
+/* initial-exec: a direct access, not a __tls_get_addr call per id (the
+ * state is small enough for the static TLS glibc keeps for dlopen). */
+static _Thread_local rng_state rng
+#if defined(__GNUC__)
+    __attribute__((tls_model("initial-exec")))
+#endif
+    ;
 
 static uint64_t splitmix64(uint64_t *x)
 {

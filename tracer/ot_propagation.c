@@ -29,6 +29,7 @@ static int w3c_extract(apr_pool_t *p, ot_carrier_get get, void *carrier,
     /* Level 1 defines only the sampled bit; others are not passed on. */
     out->flags &= 0x01;
     out->trace_state = NULL;
+    out->traceparent = NULL;
     ts = get(carrier, "tracestate");
     if (ts && *ts) {
         len = strlen(ts);
@@ -46,10 +47,17 @@ static int w3c_extract(apr_pool_t *p, ot_carrier_get get, void *carrier,
 static void w3c_inject(apr_pool_t *p, const ot_span_context *ctx,
                        ot_carrier_set set, void *carrier)
 {
-    char *tp = apr_palloc(p, OT_TRACEPARENT_LEN + 1);
+    char *tp;
 
-    ot_w3c_traceparent_format(ctx->trace_id, ctx->span_id, ctx->flags, tp);
-    set(carrier, "traceparent", tp);
+    if (ctx->traceparent) {
+        set(carrier, "traceparent", ctx->traceparent);
+    }
+    else {
+        tp = apr_palloc(p, OT_TRACEPARENT_LEN + 1);
+        ot_w3c_traceparent_format(ctx->trace_id, ctx->span_id, ctx->flags,
+                                  tp);
+        set(carrier, "traceparent", tp);
+    }
     /* An incoming tracestate we found invalid is not passed on either. */
     set(carrier, "tracestate",
         ctx->trace_state && *ctx->trace_state ? ctx->trace_state : NULL);

@@ -21,6 +21,8 @@ typedef struct ot_span_context {
     uint8_t span_id[8];
     uint8_t flags;              /* W3C trace-flags */
     const char *trace_state;    /* normalized, or NULL */
+    const char *traceparent;    /* this context as a W3C traceparent when
+                                 * already formatted, or NULL */
 } ot_span_context;
 
 /* Look up a field (header) by name; NULL when absent.  Repeated headers

@@ -90,7 +90,6 @@ static size_t attrs_size(const ot_attribute *a, uint32_t n, size_t maxv)
     uint32_t i;
 
     for (i = 0; i < n; i++) {
-        sz += a[i].key.len;
         if (a[i].type == OT_VALUE_STRING) {
             sz += cut_len(&a[i].v.s, maxv);
         }
@@ -162,7 +161,7 @@ static const ot_attribute *copy_attrs(writer *w, const ot_attribute *src,
     dst = take(w, n * sizeof(*dst), 8);
     memcpy(dst, src, n * sizeof(*dst));
     for (i = 0; i < n; i++) {
-        dst[i].key = copy_str(w, &src[i].key, src[i].key.len);
+        /* keys outlive the queue: not copied */
         if (src[i].type == OT_VALUE_STRING) {
             dst[i].v.s = copy_str(w, &src[i].v.s, cut_len(&src[i].v.s, maxv));
         }

@@ -10,6 +10,10 @@
  * waiting; when the span count or the bytes are exhausted, the span is
  * dropped and counted.  The single consumer peeks at the oldest records in
  * place, exports them without holding the lock, then releases them.
+ *
+ * Attribute keys and the resource are not copied: they must live as long
+ * as the process (string constants, the configuration): copying the few
+ * dozen bytes of every key of every span would cost more than the rest.
  */
 
 #ifndef OT_QUEUE_H

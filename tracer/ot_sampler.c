@@ -2,6 +2,8 @@
 
 #include "ot_sampler.h"
 
+#include <string.h>
+
 void ot_sampler_init(ot_sampler *s, double ratio)
 {
     s->always = ratio >= 1.0;
@@ -20,14 +22,14 @@ void ot_sampler_init(ot_sampler *s, double ratio)
 
 int ot_sampler_root(const ot_sampler *s, const uint8_t trace_id[16])
 {
-    uint64_t v = 0;
-    int i;
+    uint64_t v;
 
     if (s->always) {
         return 1;
     }
-    for (i = 8; i < 16; i++) {
-        v = (v << 8) | trace_id[i];
-    }
+    memcpy(&v, trace_id + 8, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
     return v < s->threshold;
 }

@@ -67,6 +67,7 @@ void ot_span_context_get(const ot_span *s, ot_span_context *out)
     memcpy(out->span_id, s->rec.span_id, 8);
     out->flags = s->rec.flags;
     out->trace_state = s->rec.trace_state.len ? s->rec.trace_state.ptr : NULL;
+    out->traceparent = NULL;
 }
 
 void ot_span_set_name(ot_span *s, const char *name)
@@ -80,7 +81,7 @@ void ot_span_set_status(ot_span *s, ot_status_code code, const char *msg)
     s->rec.status_message = mkstr(msg, -1);
 }
 
-static ot_attribute *next_attr(ot_span *s, const char *key)
+static ot_attribute *next_attr_n(ot_span *s, const char *key, size_t klen)
 {
     ot_attribute *a;
 
@@ -89,8 +90,36 @@ static ot_attribute *next_attr(ot_span *s, const char *key)
         return NULL;
     }
     a = &s->attrs[s->rec.n_attributes++];
-    a->key = mkstr(key, -1);
+    a->key.ptr = key;
+    a->key.len = (uint32_t)klen;
     return a;
+}
+
+static ot_attribute *next_attr(ot_span *s, const char *key)
+{
+    return next_attr_n(s, key, strlen(key));
+}
+
+void ot_span_add_strn(ot_span *s, const char *key, size_t klen,
+                      const char *val, size_t vlen)
+{
+    ot_attribute *a = next_attr_n(s, key, klen);
+
+    if (a) {
+        a->type = OT_VALUE_STRING;
+        a->v.s.ptr = val;
+        a->v.s.len = (uint32_t)vlen;
+    }
+}
+
+void ot_span_add_intn(ot_span *s, const char *key, size_t klen, int64_t v)
+{
+    ot_attribute *a = next_attr_n(s, key, klen);
+
+    if (a) {
+        a->type = OT_VALUE_INT;
+        a->v.i = v;
+    }
 }
 
 void ot_span_add_str(ot_span *s, const char *key, const char *val, long len)

@@ -7,7 +7,9 @@
  * arrays for its attributes, events and links, so recording costs no
  * further allocation; what does not fit is counted as dropped, as the
  * OpenTelemetry span limits say.  Strings are not copied: they must live as
- * long as the span (the request pool); the queue copies the finished span.
+ * long as the span (the request pool); the queue copies the finished span,
+ * except attribute keys, which must outlive the span's export: constants,
+ * or strings of the configuration (see ot_queue.h).
  */
 
 #ifndef OT_SPAN_H
@@ -45,6 +47,10 @@ void ot_span_add_str(ot_span *s, const char *key, const char *val, long len);
 void ot_span_add_int(ot_span *s, const char *key, int64_t v);
 void ot_span_add_bool(ot_span *s, const char *key, int v);
 void ot_span_add_double(ot_span *s, const char *key, double v);
+/* The same with the key's length given (for constant keys: no strlen). */
+void ot_span_add_strn(ot_span *s, const char *key, size_t klen,
+                      const char *val, size_t vlen);
+void ot_span_add_intn(ot_span *s, const char *key, size_t klen, int64_t v);
 /* Replace the attribute with this key, or append it. */
 void ot_span_set_str(ot_span *s, const char *key, const char *val, long len);
 
