@@ -8,13 +8,16 @@
  * lives in tracer/ and knows nothing of httpd.
  *
  * One request:
- *   post_read_request  extract the incoming context, start the server span
- *                      (start = r->request_time); internal redirects and
- *                      subrequests find it through r->prev / r->main
- *   fixups             settle TraceRequest (per-dir config is merged now),
- *                      write the span's context into headers_in, the CGI
- *                      environment and notes, before any handler runs
- *   log_transaction    final attributes and status (after redirects),
+ *   post_read_request  the state of the server span, in the request the
+ *                      client sent; internal redirects and subrequests find
+ *                      it through r->prev / r->main
+ *   fixups             settle TraceRequest (per-dir config is merged now);
+ *                      when traced: extract the incoming context, start the
+ *                      span (start = r->request_time), write its context
+ *                      into headers_in, the CGI environment and notes,
+ *                      before any handler runs
+ *   log_transaction    the same for requests that ended before fixups;
+ *                      final attributes and status (after redirects),
  *                      finish, copy into the child's queue (O(1), no I/O)
  * A background thread per child exports the queue through the plugin.
  */
@@ -96,6 +99,7 @@ typedef struct ot_request {
     const char *traceparent;
     apr_table_t *noted[2];          /* notes tables already set */
     int had_tracestate;             /* one arrived: replace or remove it */
+    int started;                    /* start_span() ran */
 } ot_request;
 
 /* Constant attribute keys, with their lengths known at compile time. */
@@ -607,20 +611,25 @@ static void set_notes(ot_request *rq, request_rec *r)
 
 /* ----------------------------------------------------------------- hooks */
 
-static int ot_post_read_request(request_rec *r)
+/* Start the server span of the initial request r, once: extract the
+ * incoming context, decide sampling, make the ids and the strings other
+ * modules read.  Deferred until the request is known to be traced (fixups,
+ * or log_transaction for requests that end before), so that a request
+ * under TraceRequest Off costs next to nothing; the span still starts at
+ * r->request_time. */
+static void start_span(ot_request *rq, request_rec *r)
 {
     ot_server_conf *sc = server_conf(r->server);
     const ot_propagator **props;
     ot_span_context parent;
-    ot_request *rq;
     in_carrier in;
     char *buf;
     int i, n, have_parent = 0;
 
-    if (!sc->tracer || r->main || r->prev) {
-        return DECLINED;
+    if (rq->started) {
+        return;
     }
-    rq = apr_pcalloc(r->pool, sizeof(*rq));
+    rq->started = 1;
     n = propagators_of(sc, &props);
     in.headers = r->headers_in;
     in.traceparent = in.tracestate = NULL;
@@ -674,8 +683,19 @@ static int ot_post_read_request(request_rec *r)
     rq->trace_id = buf + OT_TRACEPARENT_LEN + 1;
     rq->span_id = buf + OT_TRACEPARENT_LEN + 1 + 33;
     rq->ctx.traceparent = rq->traceparent;
+}
 
-    ap_set_module_config(r->request_config, &opentracing_module, rq);
+/* The request the client sent gets the state of its span; internal
+ * redirects and subrequests find it from there. */
+static int ot_post_read_request(request_rec *r)
+{
+    ot_server_conf *sc = server_conf(r->server);
+
+    if (!sc->tracer || r->main || r->prev) {
+        return DECLINED;
+    }
+    ap_set_module_config(r->request_config, &opentracing_module,
+                         apr_pcalloc(r->pool, sizeof(ot_request)));
     return DECLINED;
 }
 
@@ -685,16 +705,19 @@ static int ot_fixups(request_rec *r)
     const ot_propagator **props;
     env_carrier env;
     out_carrier out;
+    request_rec *initial;
     int i, n, with_env;
 
     if (!rq) {
         return DECLINED;
     }
-    settle(rq, initial_request(r));
+    initial = initial_request(r);
+    settle(rq, initial);
     if (!rq->enabled) {
         /* Not traced here: whatever arrived passes through untouched. */
         return DECLINED;
     }
+    start_span(rq, initial);
     n = propagators_of(server_conf(r->server), &props);
     env.env = r->subprocess_env;
     env.pool = r->pool;
@@ -850,6 +873,7 @@ static int ot_log_transaction(request_rec *r)
     if (!rq->enabled) {
         return DECLINED;
     }
+    start_span(rq, initial);
     for (last = r; last->next; last = last->next) {
         continue;
     }
@@ -1018,6 +1042,7 @@ static int opentracing_request_context(request_rec *r, opentracing_context *out)
     if (!rq || (rq->decided && !rq->enabled)) {
         return 0;
     }
+    start_span(rq, initial_request(r));
     apr_cpystrn(out->trace_id, rq->trace_id, sizeof(out->trace_id));
     apr_cpystrn(out->span_id, rq->span_id, sizeof(out->span_id));
     apr_cpystrn(out->traceparent, rq->traceparent, sizeof(out->traceparent));
