@@ -443,8 +443,68 @@ static inline void put_str(ot_buf *b, ot_str s, size_t max)
 
 /* ---- OTLP messages ---------------------------------------------------- */
 
+/*
+ * Attribute keys are few and long-lived (constants and configuration, see
+ * ot_queue.h): the encoder keeps their JSON, "{\"key\":\"...\"", in a small
+ * cache of the caller's (ot_json_options.key_cache), found by the key's
+ * address and checked against a copy of the key, so that most attributes
+ * cost one copy for the key.
+ */
+#define KEY_CACHE_SLOTS 64
+#define KEY_CACHE_MAX 48    /* longer keys are not cached */
+
+typedef struct key_slot {
+    const char *ptr;
+    uint32_t len;
+    uint32_t frag_len;
+    char key[KEY_CACHE_MAX];
+    char frag[KEY_CACHE_MAX + 16];
+} key_slot;
+
+struct ot_json_key_cache {
+    key_slot slots[KEY_CACHE_SLOTS];
+};
+
+ot_json_key_cache *ot_json_key_cache_create(void)
+{
+    return calloc(1, sizeof(ot_json_key_cache));
+}
+
+void ot_json_key_cache_destroy(ot_json_key_cache *c)
+{
+    free(c);
+}
+
+static void put_key(ot_buf *b, ot_str k, ot_json_key_cache *cache)
+{
+    key_slot *ks;
+    size_t start;
+
+    if (!cache || k.len > KEY_CACHE_MAX || !k.ptr) {
+        PUT_LIT(b, "{\"key\":");
+        put_str(b, k, 0);
+        return;
+    }
+    ks = &cache->slots[((uintptr_t)k.ptr >> 3) % KEY_CACHE_SLOTS];
+    if (ks->ptr == k.ptr && ks->len == k.len
+        && memcmp(ks->key, k.ptr, k.len) == 0) {
+        put_raw(b, ks->frag, ks->frag_len);
+        return;
+    }
+    start = b->len;
+    PUT_LIT(b, "{\"key\":");
+    put_str(b, k, 0);
+    if (!ot_buf_failed(b) && b->len - start <= sizeof(ks->frag)) {
+        ks->ptr = k.ptr;
+        ks->len = k.len;
+        memcpy(ks->key, k.ptr, k.len);
+        ks->frag_len = (uint32_t)(b->len - start);
+        memcpy(ks->frag, b->data + start, ks->frag_len);
+    }
+}
+
 static void put_attributes(ot_buf *b, const ot_attribute *a, uint32_t n,
-                           size_t max)
+                           size_t max, ot_json_key_cache *cache)
 {
     uint32_t i;
 
@@ -453,8 +513,7 @@ static void put_attributes(ot_buf *b, const ot_attribute *a, uint32_t n,
         if (i) {
             put_char(b, ',');
         }
-        PUT_LIT(b, "{\"key\":");
-        put_str(b, a[i].key, 0);
+        put_key(b, a[i].key, cache);
         switch (a[i].type) {
         case OT_VALUE_STRING:
             PUT_LIT(b, ",\"value\":{\"stringValue\":");
@@ -517,7 +576,8 @@ static inline void end_object(ot_buf *b, char sep)
     }
 }
 
-static void put_event(ot_buf *b, const ot_event *e, size_t max)
+static void put_event(ot_buf *b, const ot_event *e, size_t max,
+                      ot_json_key_cache *cache)
 {
     char sep = '{';
 
@@ -531,12 +591,13 @@ static void put_event(ot_buf *b, const ot_event *e, size_t max)
     }
     if (e->n_attributes && e->attributes) {
         PUT_FIELD(b, &sep, "attributes");
-        put_attributes(b, e->attributes, e->n_attributes, max);
+        put_attributes(b, e->attributes, e->n_attributes, max, cache);
     }
     end_object(b, sep);
 }
 
-static void put_link(ot_buf *b, const ot_link *l, size_t max)
+static void put_link(ot_buf *b, const ot_link *l, size_t max,
+                     ot_json_key_cache *cache)
 {
     PUT_LIT(b, "{\"traceId\":");
     put_quoted_hex(b, l->trace_id, sizeof(l->trace_id));
@@ -548,7 +609,7 @@ static void put_link(ot_buf *b, const ot_link *l, size_t max)
     }
     if (l->n_attributes && l->attributes) {
         PUT_LIT(b, ",\"attributes\":");
-        put_attributes(b, l->attributes, l->n_attributes, max);
+        put_attributes(b, l->attributes, l->n_attributes, max, cache);
     }
     if (l->flags) {
         /* Only the W3C trace flags: whether a link is remote is unknown. */
@@ -589,7 +650,8 @@ static size_t span_estimate(const ot_span_record *s)
     return n;
 }
 
-static void put_span(ot_buf *b, const ot_span_record *s, size_t max)
+static void put_span(ot_buf *b, const ot_span_record *s, size_t max,
+                     ot_json_key_cache *cache)
 {
     uint32_t flags = s->flags & OT_SPAN_FLAGS_TRACE_FLAGS_MASK;
     uint32_t i;
@@ -634,7 +696,7 @@ static void put_span(ot_buf *b, const ot_span_record *s, size_t max)
     }
     if (s->n_attributes && s->attributes) {
         PUT_LIT(b, ",\"attributes\":");
-        put_attributes(b, s->attributes, s->n_attributes, max);
+        put_attributes(b, s->attributes, s->n_attributes, max, cache);
     }
     if (s->dropped_attributes) {
         PUT_LIT(b, ",\"droppedAttributesCount\":");
@@ -646,7 +708,7 @@ static void put_span(ot_buf *b, const ot_span_record *s, size_t max)
             if (i) {
                 put_char(b, ',');
             }
-            put_event(b, &s->events[i], max);
+            put_event(b, &s->events[i], max, cache);
         }
         put_char(b, ']');
     }
@@ -660,7 +722,7 @@ static void put_span(ot_buf *b, const ot_span_record *s, size_t max)
             if (i) {
                 put_char(b, ',');
             }
-            put_link(b, &s->links[i], max);
+            put_link(b, &s->links[i], max, cache);
         }
         put_char(b, ']');
     }
@@ -687,14 +749,15 @@ static void put_span(ot_buf *b, const ot_span_record *s, size_t max)
 
 /* Open a resourceSpans entry and its one scopeSpans entry, up to the
  * spans array's '['. */
-static void begin_resource(ot_buf *b, const ot_resource *r, size_t max)
+static void begin_resource(ot_buf *b, const ot_resource *r, size_t max,
+                           ot_json_key_cache *cache)
 {
     char sep = '{';
 
     PUT_LIT(b, "{\"resource\":");
     if (r && r->n_attributes && r->attributes) {
         PUT_FIELD(b, &sep, "attributes");
-        put_attributes(b, r->attributes, r->n_attributes, max);
+        put_attributes(b, r->attributes, r->n_attributes, max, cache);
     }
     end_object(b, sep);
     PUT_LIT(b, ",\"scopeSpans\":[{");
@@ -720,6 +783,7 @@ int ot_otlp_json_encode(ot_buf *b, const ot_span_record *const *spans,
                         size_t n, const ot_json_options *opt)
 {
     size_t max = opt ? opt->max_value_len : 0;
+    ot_json_key_cache *cache = opt ? opt->key_cache : NULL;
     const ot_resource *cur = NULL;
     int open = 0, first = 1;
     size_t i;
@@ -741,7 +805,7 @@ int ot_otlp_json_encode(ot_buf *b, const ot_span_record *const *spans,
                 PUT_LIT(b, "]}]},");
             }
             cur = s->resource;
-            begin_resource(b, cur, max);
+            begin_resource(b, cur, max, cache);
             open = 1;
             first = 1;
         }
@@ -749,7 +813,7 @@ int ot_otlp_json_encode(ot_buf *b, const ot_span_record *const *spans,
             put_char(b, ',');
         }
         first = 0;
-        put_span(b, s, max);
+        put_span(b, s, max, cache);
         if (ot_buf_failed(b)) {
             return -1;
         }

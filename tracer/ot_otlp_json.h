@@ -17,10 +17,18 @@
 #include "ot_buf.h"
 #include "ot_tracer.h"
 
+/* A cache of encoded attribute keys (by address: keys must not change
+ * while they are in use, see ot_queue.h), for one thread at a time. */
+typedef struct ot_json_key_cache ot_json_key_cache;
+ot_json_key_cache *ot_json_key_cache_create(void);
+void ot_json_key_cache_destroy(ot_json_key_cache *c);
+
 typedef struct ot_json_options {
     /* String attribute values longer than this many bytes are cut at a
      * UTF-8 character boundary; 0 means no limit. */
     uint32_t max_value_len;
+    /* NULL, or a cache that makes repeated keys cheaper. */
+    ot_json_key_cache *key_cache;
 } ot_json_options;
 
 /*

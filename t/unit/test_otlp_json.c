@@ -103,20 +103,61 @@ static ot_attribute attr_bool(const char *k, int v)
     return a;
 }
 
-/* Encode n spans, check the result and the buffer against want. */
+/* Encode n spans, check the result and the buffer against want: without
+ * a key cache, and twice with one (a miss, then hits). */
 static void check_encode(const ot_span_record *const *spans, size_t n,
                          uint32_t max, const char *want)
 {
-    ot_json_options opt = { max };
+    ot_json_key_cache *cache = ot_json_key_cache_create();
+    ot_json_options opt = { max, NULL };
+    ot_buf b;
+    int round;
+
+    for (round = 0; round < 3; round++) {
+        opt.key_cache = round ? cache : NULL;
+        ot_buf_init(&b, 0, 0);
+        assert_int_equal(ot_otlp_json_encode(&b, spans, n, &opt), 0);
+        ot_buf_putc(&b, '\0');
+        assert_false(ot_buf_failed(&b));
+        assert_string_equal(b.data, want);
+        assert_int_equal(b.len - 1, strlen(want));
+        ot_buf_free(&b);
+    }
+    ot_json_key_cache_destroy(cache);
+}
+
+/* The key cache goes by address, and checks the key: the same address
+ * with other bytes (a configuration reloaded in place) is not confused. */
+static void test_key_cache_checks_content(void **state)
+{
+    ot_json_key_cache *cache = ot_json_key_cache_create();
+    ot_json_options opt = { 0, NULL };
+    char key[16] = "app.one";
+    ot_attribute a;
+    ot_span_record r;
+    const ot_span_record *rs[1] = { &r };
     ot_buf b;
 
+    opt.key_cache = cache;
+    memset(&r, 0, sizeof(r));
+    memset(&a, 0, sizeof(a));
+    a.key.ptr = key;
+    a.key.len = 7;
+    a.type = OT_VALUE_INT;
+    a.v.i = 1;
+    r.attributes = &a;
+    r.n_attributes = 1;
     ot_buf_init(&b, 0, 0);
-    assert_int_equal(ot_otlp_json_encode(&b, spans, n, &opt), 0);
+    assert_int_equal(ot_otlp_json_encode(&b, rs, 1, &opt), 0);
     ot_buf_putc(&b, '\0');
-    assert_false(ot_buf_failed(&b));
-    assert_string_equal(b.data, want);
-    assert_int_equal(b.len - 1, strlen(want));
+    assert_non_null(strstr(b.data, "\"key\":\"app.one\""));
+    memcpy(key, "app.two", 7);
+    ot_buf_reset(&b);
+    assert_int_equal(ot_otlp_json_encode(&b, rs, 1, &opt), 0);
+    ot_buf_putc(&b, '\0');
+    assert_non_null(strstr(b.data, "\"key\":\"app.two\""));
     ot_buf_free(&b);
+    ot_json_key_cache_destroy(cache);
 }
 
 static void check_one(const ot_span_record *s, uint32_t max, const char *want)
@@ -825,7 +866,7 @@ static void test_jansson_roundtrip(void **state)
 
     /* and with truncation */
     {
-        ot_json_options opt = { 5 };
+        ot_json_options opt = { 5, NULL };
 
         ot_buf_reset(&b);
         assert_int_equal(ot_otlp_json_encode(&b, spans, NSPAN, &opt), 0);
@@ -842,6 +883,7 @@ static void test_jansson_roundtrip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_key_cache_checks_content),
         cmocka_unit_test(test_empty_batch),
         cmocka_unit_test(test_root_span),
         cmocka_unit_test(test_child_spans),

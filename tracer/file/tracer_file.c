@@ -43,6 +43,7 @@ typedef struct file_tracer {
     mode_t mode;
     int fd;
     ot_buf buf;                 /* exporter thread only */
+    ot_json_key_cache *keys;    /* exporter thread only */
 } file_tracer;
 
 static const ot_cfg_field fields[] = {
@@ -141,7 +142,7 @@ static ot_export_result file_export(void *handle,
                                     uint32_t *retry_after_ms)
 {
     file_tracer *ft = handle;
-    ot_json_options opt = { 0 };
+    ot_json_options opt = { 0, NULL };
     const char *p;
     size_t left;
     ssize_t w;
@@ -150,6 +151,10 @@ static ot_export_result file_export(void *handle,
     if (ft->fd < 0) {
         return OT_EXPORT_FAIL;
     }
+    if (!ft->keys) {
+        ft->keys = ot_json_key_cache_create();
+    }
+    opt.key_cache = ft->keys;
     ot_buf_reset(&ft->buf);
     if (ot_otlp_json_encode(&ft->buf, spans, count, &opt) != 0) {
         snprintf(msg, sizeof(msg), "file tracer: a batch of %lu spans does "
@@ -193,6 +198,7 @@ static void file_destroy(void *handle)
         close(ft->fd);
     }
     ot_buf_free(&ft->buf);
+    ot_json_key_cache_destroy(ft->keys);
     ot_config_free(fields, NFIELDS, &ft->cfg);
     free(ft->full_path);
     free(ft);
