@@ -5,12 +5,16 @@
 set -eu
 PKGS="make gcc clang apache2 apache2-dev libapr1-dev libaprutil1-dev
       libjansson-dev libcmocka-dev libcurl4-openssl-dev zlib1g-dev
-      valgrind cppcheck perl curl"
+      valgrind cppcheck perl curl openssl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
         || missing="$missing $p"
 done
+# Node.js and npm (for the tests' independent OTLP decoder): the machines
+# come with them; Debian's packages only where there is no node at all.
+command -v npm >/dev/null 2>&1 || command -v node >/dev/null 2>&1 \
+    || missing="$missing nodejs npm"
 [ -z "$missing" ] && exit 0
 echo "installing:$missing"
 SUDO=""
