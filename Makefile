@@ -168,5 +168,24 @@ cppcheck:
 	    --suppress=missingInclude -DOT_VERSION=\"$(VERSION)\" \
 	    mod_opentracing.c tracer t/unit t/fuzz
 
+# The overhead benchmark (not part of make test): six httpd configurations
+# under wrk, callgrind instructions per request, micro-benchmarks of the
+# core.  Writes build/bench/results.md and results.json.  See bench/run
+# for BENCH_ROUNDS, BENCH_DURATION, BENCH_SOAK...
+BENCH_DIR := $(B)/bench
+$(BENCH_DIR)/sink: bench/sink.c
+	@mkdir -p $(BENCH_DIR)
+	$(CC) -O2 -Wall -Wextra -pthread -o $@ $<
+$(BENCH_DIR)/micro: bench/micro.c $(CORE_LIB) $(wildcard tracer/*.h)
+	@mkdir -p $(BENCH_DIR)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(CORE_LIB) $(LDFLAGS_ALL) \
+	    $(LIBS) $(HTTP_LIBS)
+.PHONY: bench
+bench: all $(BENCH_DIR)/sink $(BENCH_DIR)/micro
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	@command -v ab >/dev/null || apt-get install -y apache2-utils
+	@command -v valgrind >/dev/null || apt-get install -y valgrind
+	perl bench/run
+
 clean:
 	rm -rf $(B)
