@@ -472,22 +472,21 @@ static void log_from_core(void *ctx, ot_log_level level, const char *msg)
 
 /* --------------------------------------------------------------- helpers */
 
-static ot_request *get_request(request_rec *r)
-{
-    /* The span lives with the request the client sent: walk up from
-     * subrequests (r->main) and internal redirects (r->prev). */
-    while (r->main || r->prev) {
-        r = r->main ? r->main : r->prev;
-    }
-    return ap_get_module_config(r->request_config, &opentracing_module);
-}
-
+/* The request the client sent: subrequests (r->main) and internal
+ * redirects (r->prev) lead back to it. */
 static request_rec *initial_request(request_rec *r)
 {
     while (r->main || r->prev) {
         r = r->main ? r->main : r->prev;
     }
     return r;
+}
+
+/* The span's state lives with the initial request. */
+static ot_request *get_request(request_rec *r)
+{
+    return ap_get_module_config(initial_request(r)->request_config,
+                                &opentracing_module);
 }
 
 static void table_set(void *carrier, const char *name, const char *value)
@@ -685,6 +684,24 @@ static void start_span(ot_request *rq, request_rec *r)
     rq->ctx.traceparent = rq->traceparent;
 }
 
+/* The state of r's span when r is traced (TraceRequest settled, the span
+ * started), else NULL; *initial: the request the client sent. */
+static ot_request *traced_request(request_rec *r, request_rec **initial)
+{
+    ot_request *rq = get_request(r);
+
+    if (!rq) {
+        return NULL;
+    }
+    *initial = initial_request(r);
+    settle(rq, *initial);
+    if (!rq->enabled) {
+        return NULL;
+    }
+    start_span(rq, *initial);
+    return rq;
+}
+
 /* The request the client sent gets the state of its span; internal
  * redirects and subrequests find it from there. */
 static int ot_post_read_request(request_rec *r)
@@ -701,23 +718,17 @@ static int ot_post_read_request(request_rec *r)
 
 static int ot_fixups(request_rec *r)
 {
-    ot_request *rq = get_request(r);
     const ot_propagator **props;
     env_carrier env;
     out_carrier out;
     request_rec *initial;
+    ot_request *rq = traced_request(r, &initial);
     int i, n, with_env;
 
     if (!rq) {
-        return DECLINED;
-    }
-    initial = initial_request(r);
-    settle(rq, initial);
-    if (!rq->enabled) {
         /* Not traced here: whatever arrived passes through untouched. */
         return DECLINED;
     }
-    start_span(rq, initial);
     n = propagators_of(server_conf(r->server), &props);
     env.env = r->subprocess_env;
     env.pool = r->pool;
@@ -860,20 +871,14 @@ static void record_tags(ot_span *s, request_rec *initial, request_rec *last)
 
 static int ot_log_transaction(request_rec *r)
 {
-    ot_request *rq = get_request(r);
     request_rec *initial, *last;
+    ot_request *rq = traced_request(r, &initial);
     ot_server_conf *sc;
     ot_span_record *rec;
 
     if (!rq) {
         return DECLINED;
     }
-    initial = initial_request(r);
-    settle(rq, initial);
-    if (!rq->enabled) {
-        return DECLINED;
-    }
-    start_span(rq, initial);
     for (last = r; last->next; last = last->next) {
         continue;
     }
