@@ -14,7 +14,8 @@
  *
  * Hand-written rather than generated: it runs for every span, writes
  * straight into the buffer and allocates nothing beyond the buffer's own
- * growth.
+ * growth (but a scratch copy of a resource group close to the buffer's
+ * limit).
  */
 
 #ifndef OT_OTLP_PROTO_H

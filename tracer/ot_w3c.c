@@ -188,22 +188,49 @@ static char *hex_encode(char *p, const uint8_t *b, size_t n)
     return p + 2 * n;
 }
 
+/* Four bytes as eight lowercase hex digits, with no table and no loop:
+ * spread the nibbles into the bytes of a word, then add '0', and 39 more
+ * ('a' - '0' - 10) where a nibble is 10 or more. */
+static inline void hex4(char *out, const uint8_t *in)
+{
+    uint64_t x = ((uint64_t)in[0] << 24) | ((uint64_t)in[1] << 16)
+                 | ((uint64_t)in[2] << 8) | in[3];
+    uint64_t nine;
+
+    x = ((x & 0xFFFF0000u) << 16) | (x & 0x0000FFFFu);
+    x = ((x & 0x0000FF000000FF00ull) << 8) | (x & 0x000000FF000000FFull);
+    x = ((x & 0x00F000F000F000F0ull) << 4) | (x & 0x000F000F000F000Full);
+    nine = ((x + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull;
+    x += 0x3030303030303030ull + nine * 39;
+    /* the first digit is in the most significant byte */
+    out[0] = (char)(x >> 56);
+    out[1] = (char)(x >> 48);
+    out[2] = (char)(x >> 40);
+    out[3] = (char)(x >> 32);
+    out[4] = (char)(x >> 24);
+    out[5] = (char)(x >> 16);
+    out[6] = (char)(x >> 8);
+    out[7] = (char)x;
+}
+
 void ot_w3c_traceparent_format(const uint8_t trace_id[16],
                                const uint8_t span_id[8], uint8_t flags,
                                char out[OT_TRACEPARENT_LEN + 1])
 {
-    char *p = out;
-
     /* Always the highest version we know ("downgrade the version"). */
-    *p++ = '0';
-    *p++ = '0';
-    *p++ = '-';
-    p = hex_encode(p, trace_id, 16);
-    *p++ = '-';
-    p = hex_encode(p, span_id, 8);
-    *p++ = '-';
-    p = hex_encode(p, &flags, 1);
-    *p = '\0';
+    out[0] = '0';
+    out[1] = '0';
+    out[2] = '-';
+    hex4(out + 3, trace_id);
+    hex4(out + 11, trace_id + 4);
+    hex4(out + 19, trace_id + 8);
+    hex4(out + 27, trace_id + 12);
+    out[35] = '-';
+    hex4(out + 36, span_id);
+    hex4(out + 44, span_id + 4);
+    out[52] = '-';
+    hex_encode(out + 53, &flags, 1);
+    out[55] = '\0';
 }
 
 /*

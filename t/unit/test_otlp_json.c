@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -880,6 +881,474 @@ static void test_jansson_roundtrip(void **state)
     ot_buf_free(&b);
 }
 
+/* ---- the fast paths against the plain way ----------------------------- */
+
+/* The length of the well-formed UTF-8 character at s (n > 0 bytes, s[0] >=
+ * 0x80), by the table of well-formed byte sequences of the Unicode
+ * standard (3.9, table 3-7), or 0 and in *sub the length of its maximal
+ * subpart (at least 1), which becomes one U+FFFD. */
+static size_t ref_utf8(const unsigned char *s, size_t n, size_t *sub)
+{
+    static const struct {
+        unsigned char first, last, len, lo, hi;  /* lead bytes, 2nd byte */
+    } forms[] = {
+        { 0xc2, 0xdf, 2, 0x80, 0xbf }, { 0xe0, 0xe0, 3, 0xa0, 0xbf },
+        { 0xe1, 0xec, 3, 0x80, 0xbf }, { 0xed, 0xed, 3, 0x80, 0x9f },
+        { 0xee, 0xef, 3, 0x80, 0xbf }, { 0xf0, 0xf0, 4, 0x90, 0xbf },
+        { 0xf1, 0xf3, 4, 0x80, 0xbf }, { 0xf4, 0xf4, 4, 0x80, 0x8f }
+    };
+    size_t f, k;
+
+    for (f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+        if (s[0] < forms[f].first || s[0] > forms[f].last) {
+            continue;
+        }
+        for (k = 1; k < forms[f].len; k++) {
+            unsigned lo = k == 1 ? forms[f].lo : 0x80;
+            unsigned hi = k == 1 ? forms[f].hi : 0xbf;
+
+            if (k >= n || s[k] < lo || s[k] > hi) {
+                *sub = k;
+                return 0;
+            }
+        }
+        return forms[f].len;
+    }
+    *sub = 1;
+    return 0;
+}
+
+/* The JSON string literal of in (len bytes) cut to max bytes of content
+ * (0: no cut), written the plain way, one character at a time, into out;
+ * returns its length. */
+static size_t ref_string(const char *in, size_t len, size_t max, char *out)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    size_t i = 0, o = 0, content = 0, n, sub = 1;
+
+    out[o++] = '"';
+    while (i < len) {
+        unsigned c = s[i];
+
+        if (c >= 0x80) {
+            n = ref_utf8(s + i, len - i, &sub);
+            if (max && content + (n ? n : 3) > max) {
+                break;
+            }
+            if (n) {
+                memcpy(out + o, s + i, n);
+            }
+            else {
+                memcpy(out + o, FFFD, 3);
+            }
+            o += n ? n : 3;
+            content += n ? n : 3;
+            i += n ? n : sub;
+            continue;
+        }
+        if (max && content + 1 > max) {
+            break;
+        }
+        content++;
+        i++;
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+        }
+        else if (c == '\b' || c == '\f' || c == '\n' || c == '\r'
+                 || c == '\t') {
+            out[o++] = '\\';
+            out[o++] = c == '\b' ? 'b' : c == '\f' ? 'f' : c == '\n' ? 'n'
+                       : c == '\r' ? 'r' : 't';
+        }
+        else if (c < 0x20) {
+            o += (size_t)sprintf(out + o, "\\u%04x", c);
+        }
+        else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o++] = '"';
+    return o;
+}
+
+/* Strings of 0 to 70 bytes (around the 4, 8 and 16-byte blocks the clean
+ * strings are copied in) with a byte to escape or repair at each place, or
+ * none, whole and cut around it: as a string, as an attribute value in a
+ * span, and as a key, each in a heap block of its own size. */
+static void test_string_blocks(void **state)
+{
+    static const char *const specials[] = {
+        "", "\"", "\\", "\x01", "\x1f", "\n", "\x7f", "\xc3\xa9",
+        "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff", "\x80", "\xc3",
+        "\xe2\x82", "\xed\xa0\x80", "\xc0\xaf"
+    };
+    ot_json_key_cache *cache = ot_json_key_cache_create();
+    char want[70 * 6 + 3], doc[2048], expect[2048];
+    size_t len, k, pos, m;
+    ot_buf b;
+
+    (void)state;
+    ot_buf_init(&b, 0, 0);
+    for (len = 0; len <= 70; len++) {
+        for (k = 0; k < sizeof(specials) / sizeof(specials[0]); k++) {
+            size_t sl = strlen(specials[k]);
+
+            for (pos = 0; pos + sl <= len && (sl || pos == 0); pos++) {
+                size_t maxes[4], i, wlen;
+                char *in = malloc(len ? len : 1);
+
+                assert_non_null(in);
+                for (i = 0; i < len; i++) {
+                    in[i] = (char)('a' + i % 26);
+                }
+                memcpy(in + pos, specials[k], sl);
+                maxes[0] = 0;
+                maxes[1] = pos + 1;
+                maxes[2] = len > 1 ? len - 1 : 1;
+                maxes[3] = 5;
+                for (m = 0; m < 4; m++) {
+                    wlen = ref_string(in, len, maxes[m], want);
+                    ot_buf_reset(&b);
+                    ot_json_put_string(&b, in, len, (uint32_t)maxes[m]);
+                    assert_false(ot_buf_failed(&b));
+                    if (b.len != wlen || memcmp(b.data, want, wlen) != 0) {
+                        print_error("len %zu, special %zu at %zu, max %zu\n"
+                                    "got  %.*s\nwant %.*s\n", len, k, pos,
+                                    maxes[m], (int)b.len, b.data,
+                                    (int)wlen, want);
+                        fail();
+                    }
+                }
+
+                /* in a span, the value cut to max, the key not */
+                for (m = 0; m < 2; m++) {
+                    ot_attribute at[2];
+                    ot_span_record s;
+                    const ot_span_record *one[1] = { &s };
+                    ot_json_options opt = { (uint32_t)maxes[m], NULL };
+                    size_t n;
+
+                    at[0] = attr_str("k", in, len);
+                    at[1] = attr_int("n", 1);
+                    at[1].key.ptr = in;
+                    at[1].key.len = (uint32_t)len;
+                    span_init(&s);
+                    s.attributes = at;
+                    s.n_attributes = 2;
+                    n = (size_t)snprintf(expect, sizeof(expect), "%s%s",
+                                         NULL_RES_BEGIN SPAN_IDS
+                                         ",\"attributes\":[{\"key\":\"k\","
+                                         "\"value\":{\"stringValue\":", "");
+                    n += ref_string(in, len, maxes[m], expect + n);
+                    n += (size_t)snprintf(expect + n, sizeof(expect) - n,
+                                          "}},{\"key\":");
+                    n += ref_string(in, len, 0, expect + n);
+                    n += (size_t)snprintf(expect + n, sizeof(expect) - n,
+                                          ",\"value\":{\"intValue\":\"1\"}}]}"
+                                          NULL_RES_END);
+                    opt.key_cache = m ? cache : NULL;
+                    ot_buf_reset(&b);
+                    assert_int_equal(ot_otlp_json_encode(&b, one, 1, &opt), 0);
+                    memcpy(doc, b.data, b.len < sizeof(doc) ? b.len : 0);
+                    assert_int_equal(b.len, n);
+                    assert_memory_equal(doc, expect, n);
+                }
+                free(in);
+            }
+        }
+    }
+    ot_buf_free(&b);
+    ot_json_key_cache_destroy(cache);
+}
+
+/* Numbers at every number of digits, as snprintf writes them; timestamps
+ * of consecutive spans sharing their leading digits or not. */
+static void test_number_digits(void **state)
+{
+    enum { N = 24 };
+    ot_attribute at[N * 4];
+    ot_span_record s[N];
+    const ot_span_record *spans[N];
+    int64_t v[N * 4];
+    char *want = malloc(65536);
+    size_t nv = 0, i, n;
+    uint64_t p;
+
+    (void)state;
+    assert_non_null(want);
+    for (p = 1; nv + 4 <= N * 4; p *= 10) {
+        v[nv++] = (int64_t)p;
+        v[nv++] = (int64_t)(p - 1);
+        v[nv++] = (int64_t)(p + 1);
+        v[nv++] = -(int64_t)p;
+        if (p > UINT64_MAX / 10) {
+            break;
+        }
+    }
+    v[0] = INT64_MAX;
+    v[3] = INT64_MIN;
+    for (i = 0; i < nv; i++) {
+        at[i] = attr_int("n", v[i]);
+    }
+    n = (size_t)snprintf(want, 65536, "%s", NULL_RES_BEGIN);
+    for (i = 0; i < N; i++) {
+        size_t a = i * nv / N, z = (i + 1) * nv / N, k;
+        /* times: alike for a while, then not, then alike again */
+        int64_t t = i < 8 ? INT64_C(1700000000123456789) + (int64_t)i
+                    : i < 16 ? (int64_t)(UINT64_C(1) << (i * 4 - 1))
+                    : INT64_C(1700000000000000000) + (int64_t)i * 99999999;
+
+        span_init(&s[i]);
+        s[i].start_ns = t;
+        s[i].end_ns = t + (int64_t)i * 100000000;
+        s[i].attributes = at + a;
+        s[i].n_attributes = (uint32_t)(z - a);
+        spans[i] = &s[i];
+        n += (size_t)snprintf(want + n, 65536 - n,
+                              "%s" SPAN_IDS ",\"startTimeUnixNano\":\"%"
+                              PRIu64 "\",\"endTimeUnixNano\":\"%" PRIu64 "\"",
+                              i ? "," : "", (uint64_t)s[i].start_ns,
+                              (uint64_t)s[i].end_ns);
+        if (z > a) {
+            n += (size_t)snprintf(want + n, 65536 - n, ",\"attributes\":[");
+            for (k = a; k < z; k++) {
+                n += (size_t)snprintf(want + n, 65536 - n,
+                                      "%s{\"key\":\"n\",\"value\":{\"intValue\""
+                                      ":\"%" PRId64 "\"}}", k > a ? "," : "",
+                                      v[k]);
+            }
+            n += (size_t)snprintf(want + n, 65536 - n, "]");
+        }
+        n += (size_t)snprintf(want + n, 65536 - n, "}");
+    }
+    snprintf(want + n, 65536 - n, "%s", NULL_RES_END);
+    check_encode(spans, N, 0, want);
+    free(want);
+}
+
+/* A batch with everything: long keys and values, escapes, more attributes
+ * than the encoder remembers keys for, events and links. */
+typedef struct big_batch {
+    char keys[40][80];
+    char vals[40][400];
+    ot_attribute at[40];
+    ot_attribute ea[3];
+    ot_event ev[2];
+    ot_link ln[1];
+    ot_resource res;
+    ot_span_record s[6];
+    const ot_span_record *spans[7];
+} big_batch;
+
+static void big_batch_init(big_batch *g)
+{
+    size_t i, k;
+
+    memset(g, 0, sizeof(*g));
+    for (i = 0; i < 40; i++) {
+        size_t klen = i % 7 == 3 ? 60 : i % 11 == 5 ? 75 : 3 + i % 20;
+        size_t vlen = i % 5 == 1 ? 300 + i : i % 3 ? i : 70;
+
+        for (k = 0; k < klen; k++) {
+            g->keys[i][k] = (char)('a' + (i + k) % 26);
+        }
+        for (k = 0; k < vlen; k++) {
+            g->vals[i][k] = (char)(' ' + (i * 7 + k) % 95);
+        }
+        if (i % 4 == 0) {
+            g->keys[i][klen / 2] = '"';
+            memcpy(g->vals[i] + vlen / 3, "\n\xff\xc3\xa9\x01", 5);
+        }
+        /* the most output for the input, all escaped or all repaired,
+         * some last in their lists (spans, the resource, the link) */
+        if (i == 7 || i == 14 || i == 16 || i == 33 || i == 35 || i == 37
+            || i == 39) {
+            vlen = i == 7 ? 64 : i == 16 ? 65 : i == 33 ? 126 : 200 + i;
+            memset(g->vals[i], i == 33 ? 0xff : 0x01, vlen);
+        }
+        if (i == 13 || i == 27) {
+            klen = i == 13 ? 48 : 49;
+            memset(g->keys[i], 0x1f, klen);
+        }
+        g->at[i] = attr_str("", g->vals[i], vlen);
+        g->at[i].key.ptr = g->keys[i];
+        g->at[i].key.len = (uint32_t)klen;
+        if (i % 6 == 2) {
+            g->at[i].type = OT_VALUE_INT;
+            g->at[i].v.i = (int64_t)i * -123456789;
+        }
+    }
+    g->ea[0] = attr_str("exception.message", g->vals[1], 301);
+    g->ea[1] = attr_dbl("d", 0.5);
+    g->ea[2] = attr_bool("b", 1);
+    g->ev[0].name = g->at[2].key;
+    g->ev[0].time_ns = INT64_C(1700000000123456789);
+    g->ev[0].attributes = g->ea;
+    g->ev[0].n_attributes = 3;
+    g->ev[1].time_ns = 5;
+    memcpy(g->ln[0].trace_id, trace_id, 16);
+    memcpy(g->ln[0].span_id, span_id, 8);
+    g->ln[0].flags = 1;
+    g->ln[0].trace_state = g->at[0].key;
+    g->ln[0].attributes = g->at + 30;
+    g->ln[0].n_attributes = 10;
+    g->res.attributes = g->at + 10;
+    g->res.n_attributes = 5;
+    g->res.scope_name.ptr = g->vals[3];
+    g->res.scope_name.len = 3;
+    for (i = 0; i < 4; i++) {
+        ot_span_record *s = &g->s[i];
+
+        span_init(s);
+        s->span_id[0] = (uint8_t)i;
+        s->name.ptr = g->vals[i + 4];
+        s->name.len = (uint32_t)(i * 30);
+        s->kind = (uint8_t)i;
+        s->start_ns = INT64_C(1700000000000000000) + (int64_t)i;
+        s->end_ns = s->start_ns + 1000;
+        s->attributes = g->at + i;
+        s->n_attributes = 40 - (uint32_t)i * 3;
+        s->resource = i == 2 ? NULL : &g->res;
+    }
+    g->s[0].events = g->ev;
+    g->s[0].n_events = 2;
+    g->s[0].links = g->ln;
+    g->s[0].n_links = 1;
+    g->s[1].status_code = 2;
+    g->s[1].status_message.ptr = g->vals[0];
+    g->s[1].status_message.len = 70;
+    g->s[1].trace_state.ptr = g->vals[6];
+    g->s[1].trace_state.len = 33;
+    memcpy(g->s[1].parent_span_id, parent_id, 8);
+    g->s[3].dropped_attributes = 3;
+    g->s[3].dropped_events = 4;
+    g->s[3].dropped_links = 100000;
+    /* one long attribute: its room checked against little else */
+    for (i = 4; i < 6; i++) {
+        span_init(&g->s[i]);
+        g->s[i].attributes = g->at + (i == 4 ? 39 : 33);
+        g->s[i].n_attributes = 1;
+        g->s[i].resource = &g->res;
+    }
+    g->ev[1].attributes = g->at + 37;
+    g->ev[1].n_attributes = 1;
+    g->spans[0] = &g->s[0];
+    g->spans[1] = &g->s[1];
+    g->spans[2] = NULL;
+    g->spans[3] = &g->s[2];
+    g->spans[4] = &g->s[3];
+    g->spans[5] = &g->s[4];
+    g->spans[6] = &g->s[5];
+}
+
+/* The same bytes whatever room the buffer has to begin with: a span is
+ * written where there is room, or again once room is made. */
+static void test_any_room(void **state)
+{
+    ot_json_key_cache *cache = ot_json_key_cache_create();
+    big_batch *g = malloc(sizeof(*g));
+    ot_json_options opt = { 0, NULL };
+    ot_buf ref, b;
+    size_t cap;
+    int round;
+
+    (void)state;
+    assert_non_null(g);
+    big_batch_init(g);
+    for (round = 0; round < 4; round++) {
+        opt.max_value_len = round & 1 ? 100 : 0;
+        opt.key_cache = round & 2 ? cache : NULL;
+        ot_buf_init(&ref, 0, 0);
+        assert_int_equal(ot_otlp_json_encode(&ref, g->spans, 7, &opt), 0);
+        for (cap = 0; cap <= ref.len + 64; cap += cap < 1024 ? 1 : 97) {
+            ot_buf_init(&b, cap, 0);
+            assert_int_equal(ot_otlp_json_encode(&b, g->spans, 7, &opt), 0);
+            assert_int_equal(b.len, ref.len);
+            assert_memory_equal(b.data, ref.data, ref.len);
+            ot_buf_free(&b);
+            /* cap bytes and no more (the limit, 0 being none): it fits
+             * or it fails */
+            ot_buf_init(&b, cap, cap ? cap : 1);
+            if (cap >= ref.len) {
+                assert_int_equal(ot_otlp_json_encode(&b, g->spans, 7, &opt),
+                                 0);
+                assert_int_equal(b.len, ref.len);
+                assert_memory_equal(b.data, ref.data, ref.len);
+            }
+            else {
+                assert_int_equal(ot_otlp_json_encode(&b, g->spans, 7, &opt),
+                                 -1);
+                assert_true(ot_buf_failed(&b));
+            }
+            ot_buf_free(&b);
+        }
+        ot_buf_free(&ref);
+    }
+    free(g);
+    ot_json_key_cache_destroy(cache);
+}
+
+/* Spans with the same keys, or keys at the same address with another
+ * length, or other keys, in one batch: each span as if it were alone. */
+static void test_keys_remembered(void **state)
+{
+    static const char text[] = "http.request.method.and.more.to.come.here"
+                               ".so.keys.of.any.length.fit.in.this";
+    enum { NS = 6, NA = 40 };
+    ot_json_key_cache *cache = ot_json_key_cache_create();
+    ot_attribute at[NS][NA];
+    ot_span_record s[NS];
+    const ot_span_record *spans[NS];
+    ot_json_options opt = { 0, NULL };
+    char *want = malloc(1 << 16);
+    size_t i, k, n, pre = strlen(NULL_RES_BEGIN), post = strlen(NULL_RES_END);
+    ot_buf b;
+    int round;
+
+    (void)state;
+    assert_non_null(want);
+    for (i = 0; i < NS; i++) {
+        for (k = 0; k < NA; k++) {
+            /* spans 0, 1: the same keys; 2: other lengths at the same
+             * addresses; 3: other addresses; 4: fewer; 5: as 0 again */
+            size_t klen = 1 + (k * 7) % 60 + (i == 2 ? 1 : 0);
+            const char *kp = text + (i == 3 ? k % 5 + 1 : k % 5);
+
+            at[i][k] = attr_str("", "v", 1);
+            at[i][k].key.ptr = kp;
+            at[i][k].key.len = (uint32_t)klen;
+        }
+        span_init(&s[i]);
+        s[i].attributes = at[i];
+        s[i].n_attributes = i == 4 ? 3 : NA;
+        spans[i] = &s[i];
+    }
+    /* the expected batch: each span encoded alone */
+    n = (size_t)snprintf(want, 1 << 16, "%s", NULL_RES_BEGIN);
+    ot_buf_init(&b, 0, 0);
+    for (i = 0; i < NS; i++) {
+        ot_buf_reset(&b);
+        assert_int_equal(ot_otlp_json_encode(&b, &spans[i], 1, NULL), 0);
+        if (i) {
+            want[n++] = ',';
+        }
+        memcpy(want + n, b.data + pre, b.len - pre - post);
+        n += b.len - pre - post;
+    }
+    snprintf(want + n, (1 << 16) - n, "%s", NULL_RES_END);
+    for (round = 0; round < 3; round++) {
+        opt.key_cache = round ? cache : NULL;
+        ot_buf_reset(&b);
+        assert_int_equal(ot_otlp_json_encode(&b, spans, NS, &opt), 0);
+        ot_buf_putc(&b, '\0');
+        assert_string_equal(b.data, want);
+    }
+    ot_buf_free(&b);
+    free(want);
+    ot_json_key_cache_destroy(cache);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -903,6 +1372,10 @@ int main(void)
         cmocka_unit_test(test_string_growth),
         cmocka_unit_test(test_append_and_fail),
         cmocka_unit_test(test_jansson_roundtrip),
+        cmocka_unit_test(test_string_blocks),
+        cmocka_unit_test(test_number_digits),
+        cmocka_unit_test(test_any_room),
+        cmocka_unit_test(test_keys_remembered),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1467,6 +1467,271 @@ static void test_rich_batch(void **state)
     ot_buf_free(&b);
 }
 
+/* ---- room, lengths, keys ---------------------------------------------- */
+
+/* The spans of the first ScopeSpans of every ResourceSpans of b, from the
+ * offset from: their content in spans[], how many. */
+static size_t spans_of(const ot_buf *b, size_t from, pb *spans, size_t cap)
+{
+    pb req, rs, ss;
+    pb_field f, g;
+    size_t n = 0;
+
+    req.p = (const uint8_t *)b->data + from;
+    req.end = (const uint8_t *)b->data + b->len;
+    while (pb_next(&req, &f) == 1) {
+        assert_int_equal(f.num, 1);
+        rs = f.sub;
+        ss = pb_find(rs, 2);
+        while (pb_next(&ss, &g) == 1) {
+            if (g.num == 2) {
+                assert_true(n < cap);
+                spans[n++] = g.sub;
+            }
+        }
+    }
+    return n;
+}
+
+/* The offsets where the groups (ResourceSpans) of b end. */
+static size_t group_ends(const ot_buf *b, size_t *ends, size_t cap)
+{
+    pb req;
+    pb_field f;
+    size_t n = 0;
+
+    req.p = (const uint8_t *)b->data;
+    req.end = req.p + b->len;
+    while (pb_next(&req, &f) == 1) {
+        assert_true(n < cap);
+        ends[n++] = (size_t)(req.p - (const uint8_t *)b->data);
+    }
+    return n;
+}
+
+/* A batch with everything: rich spans, long keys and values (repaired
+ * the most: 0xff, three bytes each), some alone in their lists, more
+ * attributes than the encoder remembers keys for. */
+typedef struct big_batch {
+    rich r;
+    char keys[40][200];
+    char vals[40][300];
+    ot_attribute at[40];
+    ot_event ev[1];
+    ot_span_record s[5];
+    const ot_span_record *spans[10];
+} big_batch;
+
+static void big_batch_init(big_batch *g)
+{
+    size_t i, k;
+
+    memset(g, 0, sizeof(*g));
+    rich_init(&g->r);
+    for (i = 0; i < 40; i++) {
+        size_t klen = i % 9 == 4 ? 49 + i : i % 13 == 6 ? 128 + i : 1 + i;
+        size_t vlen = i % 4 == 1 ? 126 + i : i % 7 == 3 ? 65 + i : i;
+
+        for (k = 0; k < klen; k++) {
+            g->keys[i][k] = (char)('a' + (i + k) % 26);
+        }
+        for (k = 0; k < vlen; k++) {
+            g->vals[i][k] = (char)(i % 3 ? 'v' : 0xff);
+        }
+        if (i % 5 == 2) {
+            g->keys[i][0] = (char)0xc3;         /* a key repaired */
+        }
+        if (i == 38) {                          /* all repaired, short */
+            klen = 48;
+            vlen = 125;
+            memset(g->keys[i], 0xff, klen);
+            memset(g->vals[i], 0xff, vlen);
+        }
+        g->at[i] = attr_str("", g->vals[i], vlen);
+        g->at[i].key.ptr = g->keys[i];
+        g->at[i].key.len = (uint32_t)klen;
+        if (i % 8 == 7) {
+            g->at[i] = attr_int("", -(int64_t)i);
+            g->at[i].key.ptr = g->keys[i];
+            g->at[i].key.len = (uint32_t)klen;
+        }
+    }
+    g->ev[0].name = (ot_str)S("e");
+    g->ev[0].attributes = g->at + 33;
+    g->ev[0].n_attributes = 1;
+    for (i = 0; i < 5; i++) {
+        span_init(&g->s[i]);
+        g->s[i].span_id[0] = (uint8_t)i;
+        g->s[i].resource = &g->r.res[0];
+    }
+    g->s[0].attributes = g->at;             /* all of them */
+    g->s[0].n_attributes = 40;
+    g->s[0].events = g->ev;
+    g->s[0].n_events = 1;
+    for (i = 1; i < 5; i++) {               /* one each, the longest */
+        static const size_t which[] = { 0, 3, 24, 33, 38 };
+
+        g->s[i].attributes = g->at + which[i];
+        g->s[i].n_attributes = 1;
+    }
+    /* the ones alone first, where every room is tried */
+    for (i = 0; i < 5; i++) {
+        g->spans[i] = &g->s[(i + 1) % 5];
+        g->spans[5 + i] = g->r.spans[i];
+    }
+}
+
+/* The same bytes whatever room the buffer has to begin with, and with a
+ * limit: the groups that fit, and the buffer failed from the first one
+ * that does not. */
+static void test_any_room(void **state)
+{
+    big_batch *g = malloc(sizeof(*g));
+    ot_proto_options opt = { 0 };
+    size_t ends[16], nends, cap, k, want;
+    ot_buf ref, b;
+    int round;
+
+    (void)state;
+    assert_non_null(g);
+    big_batch_init(g);
+    for (round = 0; round < 2; round++) {
+        opt.max_value_len = round ? 100 : 0;
+        ot_buf_init(&ref, 0, 0);
+        assert_int_equal(ot_otlp_proto_encode(&ref, g->spans, 10, &opt), 0);
+        nends = group_ends(&ref, ends, 16);
+        for (cap = 0; cap <= ref.len + 64; cap += cap < 1024 ? 1 : 53) {
+            ot_buf_init(&b, cap, 0);
+            assert_int_equal(ot_otlp_proto_encode(&b, g->spans, 10, &opt), 0);
+            assert_int_equal(b.len, ref.len);
+            assert_memory_equal(b.data, ref.data, ref.len);
+            ot_buf_free(&b);
+            /* cap bytes and no more (the limit, 0 being none) */
+            ot_buf_init(&b, cap, cap ? cap : 1);
+            for (k = 0, want = 0; k < nends && ends[k] <= cap; k++) {
+                want = ends[k];
+            }
+            assert_int_equal(ot_otlp_proto_encode(&b, g->spans, 10, &opt),
+                             want == ref.len ? 0 : -1);
+            assert_int_equal(b.len, want);
+            assert_int_equal(ot_buf_failed(&b), want != ref.len);
+            assert_memory_equal(b.data, ref.data, want);
+            ot_buf_free(&b);
+        }
+        ot_buf_free(&ref);
+    }
+    free(g);
+}
+
+/* Lengths of one, two, three and four bytes: spans of 127, 128, 16383
+ * and 16384 bytes and more, a KeyValue of 128 bytes, a group of 2 MiB. */
+static void test_length_sizes(void **state)
+{
+    enum { NBIG = 520, VBIG = 4100 };
+    static ot_span_record s[NBIG];
+    static const ot_span_record *spans[NBIG];
+    static ot_attribute a[NBIG];
+    char *val = malloc(20000);
+    /* a span of 28 bytes of ids and one KeyValue of 5 + (1 + n) bytes
+     * and more: span, KeyValue, AnyValue, string lengths cross 127 */
+    size_t sizes[] = { 89, 90, 91, 120, 121, 122, 125, 126, 127,
+                       16342, 16343, 16344, 16345 };
+    size_t i, t;
+    pb got[NBIG];
+    pb_stats st;
+    ot_buf b;
+
+    (void)state;
+    assert_non_null(val);
+    memset(val, 'x', 20000);
+    ot_buf_init(&b, 0, 0);
+    for (t = 0; t < sizeof(sizes) / sizeof(sizes[0]); t++) {
+        span_init(&s[0]);
+        a[0] = attr_str("k", val, sizes[t]);
+        s[0].attributes = a;
+        s[0].n_attributes = 1;
+        spans[0] = &s[0];
+        ot_buf_reset(&b);
+        assert_int_equal(ot_otlp_proto_encode(&b, spans, 1, NULL), 0);
+        check_valid(&b, 0, &st);
+        assert_int_equal(spans_of(&b, 0, got, 1), 1);
+        assert_int_equal(st.max_value, sizes[t]);
+    }
+    for (i = 0; i < NBIG; i++) {
+        span_init(&s[i]);
+        a[i] = attr_str("k", val, VBIG + i % 3);
+        s[i].attributes = &a[i];
+        s[i].n_attributes = 1;
+        spans[i] = &s[i];
+    }
+    ot_buf_reset(&b);
+    assert_int_equal(ot_otlp_proto_encode(&b, spans, NBIG, NULL), 0);
+    check_valid(&b, 0, &st);
+    assert_int_equal(st.spans, NBIG);
+    /* ResourceSpans: tag, then a length of four bytes */
+    assert_true(b.len > 1u << 21);
+    assert_int_equal((uint8_t)b.data[0], 0x0a);
+    assert_true((uint8_t)b.data[3] & 0x80);
+    assert_false((uint8_t)b.data[4] & 0x80);
+    assert_int_equal(spans_of(&b, 0, got, NBIG), NBIG);
+    for (i = 0; i < NBIG; i++) {
+        /* ids, then tag and length (3 bytes) of the KeyValue, the key
+         * field (with its byte), the value and the string */
+        assert_int_equal((size_t)(got[i].end - got[i].p),
+                         28 + 3 + 3 + 3 + 3 + VBIG + i % 3);
+    }
+    ot_buf_free(&b);
+    free(val);
+}
+
+/* Spans with the same keys, or keys at the same address with another
+ * length, or other keys, in one batch: each span as if it were alone. */
+static void test_keys_remembered(void **state)
+{
+    static const char text[] = "http.request.method.and.more.to.come.here"
+                               ".so.keys.of.any.length.fit.in.this\xff";
+    enum { NS = 6, NA = 40 };
+    ot_attribute at[NS][NA];
+    ot_span_record s[NS];
+    const ot_span_record *spans[NS];
+    pb together[NS], alone[1];
+    size_t i, k;
+    ot_buf b, one;
+
+    (void)state;
+    for (i = 0; i < NS; i++) {
+        for (k = 0; k < NA; k++) {
+            /* spans 0, 1: the same keys; 2: other lengths at the same
+             * addresses; 3: other addresses; 4: fewer; 5: as 0 again */
+            size_t klen = (k * 7) % 60 + (i == 2 ? 1 : 0);
+            const char *kp = text + (i == 3 ? k % 5 + 1 : k % 5);
+
+            at[i][k] = attr_int("", (int64_t)k);
+            at[i][k].key.ptr = k == 9 ? NULL : kp;
+            at[i][k].key.len = (uint32_t)klen;
+        }
+        span_init(&s[i]);
+        s[i].attributes = at[i];
+        s[i].n_attributes = i == 4 ? 3 : NA;
+        spans[i] = &s[i];
+    }
+    ot_buf_init(&b, 0, 0);
+    ot_buf_init(&one, 0, 0);
+    assert_int_equal(ot_otlp_proto_encode(&b, spans, NS, NULL), 0);
+    assert_int_equal(spans_of(&b, 0, together, NS), NS);
+    for (i = 0; i < NS; i++) {
+        ot_buf_reset(&one);
+        assert_int_equal(ot_otlp_proto_encode(&one, &spans[i], 1, NULL), 0);
+        assert_int_equal(spans_of(&one, 0, alone, 1), 1);
+        assert_int_equal(together[i].end - together[i].p,
+                         alone[0].end - alone[0].p);
+        assert_memory_equal(together[i].p, alone[0].p,
+                            (size_t)(alone[0].end - alone[0].p));
+    }
+    ot_buf_free(&b);
+    ot_buf_free(&one);
+}
+
 static int dump_rich(const char *path)
 {
     rich r;
@@ -1516,6 +1781,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_large_group),
         cmocka_unit_test(test_append_and_fail),
         cmocka_unit_test(test_rich_batch),
+        cmocka_unit_test(test_any_room),
+        cmocka_unit_test(test_length_sizes),
+        cmocka_unit_test(test_keys_remembered),
     };
 
     if (argc == 3 && strcmp(argv[1], "--dump") == 0) {
