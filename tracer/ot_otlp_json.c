@@ -18,6 +18,7 @@
  * close to its limit, see write_begin()).
  */
 
+#include "ot_utf8.h"
 #include "ot_otlp_json.h"
 
 #include <math.h>
@@ -462,55 +463,6 @@ static char *w_double(char *o, double d)
 
 /* ---- strings ---------------------------------------------------------- */
 
-/*
- * The length of the valid UTF-8 sequence at s (n > 0 bytes left, s[0] >=
- * 0x80), or 0 and in *bad the length of its maximal invalid subpart (the
- * longest prefix of a well-formed sequence, or 1), which becomes one
- * U+FFFD: the Unicode "best practice" for replacement.
- */
-static inline size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
-{
-    unsigned c = s[0];
-    unsigned lo = 0x80, hi = 0xbf;
-    size_t need, k;
-
-    if (c < 0xc2 || c > 0xf4) {
-        *bad = 1;               /* continuation byte, overlong lead, > U+10FFFF */
-        return 0;
-    }
-    if (c < 0xe0) {
-        need = 2;
-    }
-    else if (c < 0xf0) {
-        need = 3;
-        if (c == 0xe0) {
-            lo = 0xa0;          /* overlong */
-        }
-        else if (c == 0xed) {
-            hi = 0x9f;          /* surrogates */
-        }
-    }
-    else {
-        need = 4;
-        if (c == 0xf0) {
-            lo = 0x90;          /* overlong */
-        }
-        else if (c == 0xf4) {
-            hi = 0x8f;          /* > U+10FFFF */
-        }
-    }
-    if (n < 2 || s[1] < lo || s[1] > hi) {
-        *bad = 1;
-        return 0;
-    }
-    for (k = 2; k < need; k++) {
-        if (k >= n || (s[k] & 0xc0) != 0x80) {
-            *bad = k;
-            return 0;
-        }
-    }
-    return need;
-}
 
 /* The most input a string can consume: len, or max when that is less. */
 static inline size_t str_lim(size_t len, size_t max)
@@ -559,7 +511,7 @@ static OT_NOINLINE char *w_string_slow(char *o, const unsigned char *s,
         c = s[i];
         switch (json_class[c]) {
         case 'U':
-            seq = utf8_seq(s + i, len - i, &bad);
+            seq = ot_utf8_seq(s + i, len - i, &bad);
             if (seq) {
                 if (seq > rem) {
                     goto done;
