@@ -76,6 +76,18 @@ static const ot_tracer_plugin rec_plugin = {
     NULL, NULL, NULL, rec_export, NULL, NULL, rec_destroy, NULL
 };
 
+/* An exporter of the recorder r, started, in pool p. */
+static ot_exporter *start(apr_pool_t *p, const ot_batch_config *c,
+                          recorder *r)
+{
+    ot_exporter *e;
+
+    assert_int_equal(ot_exporter_create(&e, p, c, &rec_plugin, r),
+                     APR_SUCCESS);
+    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    return e;
+}
+
 static void submit(ot_exporter *e, apr_pool_t *p, int i)
 {
     ot_span *s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, i + 1);
@@ -114,9 +126,7 @@ static void test_batches_when_full(void **state)
     apr_pool_create(&p, NULL);
     /* a long delay: only a full batch triggers an export */
     config(&c, 100, 10, 60000);
-    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
-                     APR_SUCCESS);
-    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    e = start(p, &c, &r);
     for (i = 0; i < 30; i++) {
         submit(e, p, i);
     }
@@ -144,9 +154,7 @@ static void test_schedule_delay_and_shutdown_flush(void **state)
     memset(&r, 0, sizeof(r));
     apr_pool_create(&p, NULL);
     config(&c, 100, 50, 50);
-    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
-                     APR_SUCCESS);
-    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    e = start(p, &c, &r);
     t0 = apr_time_now();
     submit(e, p, 0);
     submit(e, p, 1);
@@ -161,9 +169,7 @@ static void test_schedule_delay_and_shutdown_flush(void **state)
     memset(&r, 0, sizeof(r));
     apr_pool_create(&p, NULL);
     config(&c, 100, 50, 60000);
-    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
-                     APR_SUCCESS);
-    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    e = start(p, &c, &r);
     submit(e, p, 0);
     submit(e, p, 1);
     submit(e, p, 2);
@@ -187,9 +193,7 @@ static void test_drops_when_full(void **state)
     apr_pool_create(&p, NULL);
     config(&c, 8, 8, 60000);
     c.shutdown_timeout_ms = 2000;
-    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
-                     APR_SUCCESS);
-    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    e = start(p, &c, &r);
     /* 8 fill the queue and start an export that takes 300 ms; while it
      * runs, the queue is still full (records are released after export) */
     for (i = 0; i < 8; i++) {
@@ -218,9 +222,7 @@ static void test_retry_then_ok(void **state)
     r.fail_first = 2;
     apr_pool_create(&p, NULL);
     config(&c, 16, 1, 10);
-    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
-                     APR_SUCCESS);
-    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    e = start(p, &c, &r);
     submit(e, p, 0);
     wait_for(&r.spans, 1, 5000);
     ot_exporter_counters(e, &k);
@@ -248,9 +250,7 @@ static void test_retry_after_beyond_deadline(void **state)
     apr_pool_create(&p, NULL);
     config(&c, 16, 1, 10);
     c.export_timeout_ms = 2000;
-    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
-                     APR_SUCCESS);
-    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    e = start(p, &c, &r);
     t0 = apr_time_now();
     submit(e, p, 0);
     wait_for(&r.calls, 1, 2000);
@@ -279,9 +279,7 @@ static void test_stop_during_backoff(void **state)
     config(&c, 16, 1, 10);
     c.export_timeout_ms = 30000;
     c.shutdown_timeout_ms = 3000;
-    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
-                     APR_SUCCESS);
-    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    e = start(p, &c, &r);
     submit(e, p, 0);
     wait_for(&r.calls, 1, 2000);
     t0 = apr_time_now();
@@ -303,9 +301,7 @@ static void test_permanent_failure_counts(void **state)
     r.permanent_fail = 1;
     apr_pool_create(&p, NULL);
     config(&c, 16, 2, 10);
-    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
-                     APR_SUCCESS);
-    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    e = start(p, &c, &r);
     submit(e, p, 0);
     submit(e, p, 1);
     wait_for(&r.calls, 1, 2000);
@@ -332,9 +328,7 @@ static void test_shutdown_with_hung_export(void **state)
     apr_pool_create(&p, NULL);
     config(&c, 16, 1, 10);
     c.shutdown_timeout_ms = 200;
-    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
-                     APR_SUCCESS);
-    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    e = start(p, &c, &r);
     submit(e, p, 0);
     wait_for(&r.calls, 1, 2000);
     t0 = apr_time_now();
