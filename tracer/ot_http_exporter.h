@@ -61,4 +61,28 @@ void ot_http_exporter_log(ot_http_exporter *x, ot_log_level level,
 #endif
     ;
 
+/*
+ * The plugin of a definition: its create() and table, and the entry point
+ * (OT_HTTP_EXPORTER_PLUGIN(otlp_def, "otlp") in the plugin's one file).
+ */
+#define OT_HTTP_EXPORTER_PLUGIN(def, plugin_name)                           \
+    static int http_plugin_create(const ot_tracer_host *host,               \
+                                  const char *json, size_t len,             \
+                                  void **handle, char *err, size_t errlen)  \
+    {                                                                       \
+        return ot_http_exporter_create(&(def), host, json, len, handle,     \
+                                       err, errlen);                        \
+    }                                                                       \
+    static const ot_tracer_plugin http_plugin = {                           \
+        OT_TRACER_ABI_VERSION, sizeof(ot_tracer_plugin), (plugin_name),     \
+        OT_VERSION, http_plugin_create, NULL, ot_http_exporter_child_init,  \
+        ot_http_exporter_export, NULL, ot_http_exporter_child_exit,         \
+        ot_http_exporter_destroy, ot_http_exporter_cancel                   \
+    };                                                                      \
+    OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void);         \
+    OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void)          \
+    {                                                                       \
+        return &http_plugin;                                                \
+    }
+
 #endif /* OT_HTTP_EXPORTER_H */

@@ -224,35 +224,38 @@ static int known_type(uint32_t type)
     return type >= OT_VALUE_STRING && type <= OT_VALUE_DOUBLE;
 }
 
-/* An attribute's value (of a known type) as a tag value, a JSON string. */
-static void put_tag_value(ot_buf *b, const ot_attribute *a, uint32_t max)
+/* An attribute's value as JSON: a tag value is always a string (quoted);
+ * in an annotation's folded object (quoted 0) numbers and bools stay
+ * numbers and bools, and only non-finite doubles, which JSON lacks, are
+ * strings.  Unknown types write nothing. */
+static void put_value(ot_buf *b, const ot_attribute *a, uint32_t max,
+                      int quoted)
 {
     char tmp[40];
+    int q;
 
-    switch (a->type) {
-    case OT_VALUE_STRING:
+    if (a->type == OT_VALUE_STRING) {
         ot_json_put_string(b, a->v.s.ptr, a->v.s.len, max);
-        break;
-    case OT_VALUE_BOOL:
-        if (a->v.b) {
-            PUT_LIT(b, "\"true\"");
-        }
-        else {
-            PUT_LIT(b, "\"false\"");
-        }
-        break;
-    case OT_VALUE_INT:
+        return;
+    }
+    if (!known_type(a->type)) {
+        return;
+    }
+    q = quoted || (a->type == OT_VALUE_DOUBLE && !isfinite(a->v.d));
+    if (q) {
         ot_buf_putc(b, '"');
+    }
+    if (a->type == OT_VALUE_BOOL) {
+        ot_buf_puts(b, a->v.b ? "true" : "false");
+    }
+    else if (a->type == OT_VALUE_INT) {
         ot_buf_put_i64(b, a->v.i);
-        ot_buf_putc(b, '"');
-        break;
-    case OT_VALUE_DOUBLE:
-        ot_buf_putc(b, '"');
+    }
+    else {
         ot_buf_append(b, tmp, fmt_double(tmp, a->v.d));
+    }
+    if (q) {
         ot_buf_putc(b, '"');
-        break;
-    default:
-        break;
     }
 }
 
@@ -280,7 +283,7 @@ static void put_tags(ot_buf *b, const ot_span_record *s, uint32_t max)
             tag_sep(b, &first);
             ot_json_put_string(b, a->key.ptr, a->key.len, 0);
             ot_buf_putc(b, ':');
-            put_tag_value(b, a, max);
+            put_value(b, a, max, 1);
         }
     }
     if (r && has_str(r->scope_name)) {
@@ -416,42 +419,6 @@ static void put_remote_endpoint(ot_buf *b, const ot_span_record *s)
 
 /* ---- annotations -------------------------------------------------------- */
 
-/* An event attribute's value in the JSON object folded into an annotation
- * value: strings as strings, numbers as numbers, bools as bools. */
-static void put_json_value(ot_buf *b, const ot_attribute *a, uint32_t max)
-{
-    char tmp[40];
-
-    switch (a->type) {
-    case OT_VALUE_STRING:
-        ot_json_put_string(b, a->v.s.ptr, a->v.s.len, max);
-        break;
-    case OT_VALUE_BOOL:
-        if (a->v.b) {
-            PUT_LIT(b, "true");
-        }
-        else {
-            PUT_LIT(b, "false");
-        }
-        break;
-    case OT_VALUE_INT:
-        ot_buf_put_i64(b, a->v.i);
-        break;
-    case OT_VALUE_DOUBLE:
-        if (isfinite(a->v.d)) {
-            ot_buf_append(b, tmp, fmt_double(tmp, a->v.d));
-        }
-        else {
-            /* JSON has no NaN or infinity: as a string */
-            ot_buf_putc(b, '"');
-            ot_buf_append(b, tmp, fmt_double(tmp, a->v.d));
-            ot_buf_putc(b, '"');
-        }
-        break;
-    default:
-        break;
-    }
-}
 
 /*
  * One annotation.  An event with attributes gets the value
@@ -487,7 +454,7 @@ static void put_annotation(ot_buf *b, const ot_event *e, uint32_t max,
         first = 0;
         ot_json_put_string(scratch, a->key.ptr, a->key.len, 0);
         ot_buf_putc(scratch, ':');
-        put_json_value(scratch, a, max);
+        put_value(scratch, a, max, 0);
     }
     ot_buf_putc(scratch, '}');
     if (ot_buf_failed(scratch)) {

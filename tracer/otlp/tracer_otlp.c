@@ -67,31 +67,4 @@ static const ot_http_exporter_def otlp_def = {
     otlp_on_success,
 };
 
-static int otlp_create(const ot_tracer_host *host, const char *json,
-                       size_t len, void **handle, char *err, size_t errlen)
-{
-    return ot_http_exporter_create(&otlp_def, host, json, len, handle, err,
-                                   errlen);
-}
-
-static const ot_tracer_plugin otlp_plugin = {
-    OT_TRACER_ABI_VERSION,
-    sizeof(ot_tracer_plugin),
-    "otlp",
-    OT_VERSION,
-    otlp_create,
-    NULL,
-    ot_http_exporter_child_init,
-    ot_http_exporter_export,
-    NULL,
-    ot_http_exporter_child_exit,
-    ot_http_exporter_destroy,
-    ot_http_exporter_cancel,
-};
-
-OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void);
-
-OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void)
-{
-    return &otlp_plugin;
-}
+OT_HTTP_EXPORTER_PLUGIN(otlp_def, "otlp")
