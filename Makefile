@@ -26,16 +26,26 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wno-unused-parameter
 OPT      ?= -O2 -g
 SAN      ?=
-# -Itracer first: an installed (older) ot_tracer.h must not win.
+# The tree's headers first: an installed (older) ot_tracer.h must not win.
+TREE_INC := -I. -Itracer -Itracer/core -Itracer/sdk
 CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SAN) -fPIC -fvisibility=hidden \
-             -D_GNU_SOURCE -DOT_VERSION=\"$(VERSION)\" -I. -Itracer \
+             -D_GNU_SOURCE -DOT_VERSION=\"$(VERSION)\" $(TREE_INC) \
              $(APXS_CFLAGS) $(APR_CPPFLAGS) $(APR_INCLUDES) -I$(APXS_INCLUDEDIR)
 LDFLAGS_ALL = $(SAN)
 
 B        := build
-CORE_SRC := $(sort $(wildcard tracer/ot_*.c))
-CORE_OBJ := $(CORE_SRC:tracer/%.c=$(B)/obj/%.o)
+# The layers (dependencies point down): the glue (mod_opentracing*.c) and
+# the plugins (tracer/<name>/) on top; tracer/core/ (what only the module
+# links) on tracer/sdk/ (what plugins link too: libottracer.a, installed);
+# tracer/ot_tracer.h, the ABI, below all.
+CORE_SRC := $(sort $(wildcard tracer/core/ot_*.c))
+SDK_SRC  := $(sort $(wildcard tracer/sdk/ot_*.c))
+CORE_OBJ := $(CORE_SRC:tracer/core/%.c=$(B)/obj/core/%.o)
+SDK_OBJ  := $(SDK_SRC:tracer/sdk/%.c=$(B)/obj/sdk/%.o)
 CORE_LIB := $(B)/libotcore.a
+SDK_LIB  := $(B)/libottracer.a
+GLUE_SRC := $(sort $(wildcard mod_opentracing*.c))
+HEADERS  := $(wildcard tracer/*.h tracer/core/*.h tracer/sdk/*.h)
 PLUGINS  := $(patsubst tracer/%/,%,$(sort $(dir $(wildcard tracer/*/tracer_*.c))))
 PLUGIN_SO := $(PLUGINS:%=$(B)/tracer_%.so)
 UNIT_SRC := $(sort $(wildcard t/unit/test_*.c))
@@ -51,31 +61,35 @@ PLUGIN_LIBS_zipkin := $(HTTP_LIBS)
         clean cppcheck valgrind asan clang
 all: $(B)/mod_opentracing.so $(PLUGIN_SO)
 
-$(B)/obj/%.o: tracer/%.c $(wildcard tracer/*.h) | $(B)/obj
+$(B)/obj/core/%.o: tracer/core/%.c $(HEADERS) | $(B)/obj/core
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+$(B)/obj/sdk/%.o: tracer/sdk/%.c $(HEADERS) | $(B)/obj/sdk
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(B)/obj $(B)/unit $(B)/fuzz:
+$(B)/obj/core $(B)/obj/sdk $(B)/unit $(B)/fuzz:
 	mkdir -p $@
 
 $(CORE_LIB): $(CORE_OBJ)
 	rm -f $@ && ar rcs $@ $^
+$(SDK_LIB): $(SDK_OBJ)
+	rm -f $@ && ar rcs $@ $^
 
-$(B)/mod_opentracing.so: mod_opentracing.c mod_opentracing.h mod_opentracing_private.h $(CORE_LIB) conf/module.map
-	$(CC) $(CFLAGS_ALL) -shared -o $@ mod_opentracing.c $(CORE_LIB) $(LDFLAGS_ALL) \
+$(B)/mod_opentracing.so: $(GLUE_SRC) mod_opentracing.h mod_opentracing_private.h $(CORE_LIB) $(SDK_LIB) conf/module.map
+	$(CC) $(CFLAGS_ALL) -shared -o $@ $(GLUE_SRC) $(CORE_LIB) $(SDK_LIB) $(LDFLAGS_ALL) \
 	    -Wl,--version-script=conf/module.map $(LIBS)
 
 # tracer/<name>/*.c make build/tracer_<name>.so
 .SECONDEXPANSION:
-$(B)/tracer_%.so: $$(wildcard tracer/%/*.c) $(CORE_LIB) conf/plugin.map
-	$(CC) $(CFLAGS_ALL) -Itracer/$* -shared -o $@ $(wildcard tracer/$*/*.c) $(CORE_LIB) $(LDFLAGS_ALL) \
+$(B)/tracer_%.so: $$(wildcard tracer/%/*.c) $(SDK_LIB) conf/plugin.map
+	$(CC) $(CFLAGS_ALL) -Itracer/$* -shared -o $@ $(wildcard tracer/$*/*.c) $(SDK_LIB) $(LDFLAGS_ALL) \
 	    -Wl,--version-script=conf/plugin.map $(LIBS) $(PLUGIN_LIBS_$*)
 
 UNIT_SO  := $(B)/unit/plugin_bad_abi.so $(B)/unit/plugin_none.so
 $(B)/unit/%.so: t/unit/%.c tracer/ot_tracer.h | $(B)/unit
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -shared -o $@ $<
 
-$(B)/unit/%: t/unit/%.c $(CORE_LIB) | $(B)/unit
-	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(CORE_LIB) $(LDFLAGS_ALL) $(LIBS) \
+$(B)/unit/%: t/unit/%.c $(CORE_LIB) $(SDK_LIB) | $(B)/unit
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(CORE_LIB) $(SDK_LIB) $(LDFLAGS_ALL) $(LIBS) \
 	    $(HTTP_LIBS) -lcmocka
 
 # Install what is missing (Debian): build and test dependencies.
@@ -132,11 +146,11 @@ valgrind: $(UNIT_BIN) $(UNIT_SO) $(PLUGIN_SO) $(FUZZ_TARGETS:%=$(B)/fuzz/replay_
 # libFuzzer targets (clang), each run for FUZZ_SECONDS on its corpus.
 FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS = -std=c11 -g -O1 -D_GNU_SOURCE -DOT_VERSION=\"$(VERSION)\" $(APR_CPPFLAGS) \
-              $(APR_INCLUDES) -Itracer
-$(B)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(CORE_SRC) | $(B)/fuzz
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRC) $(LIBS) $(HTTP_LIBS)
-$(B)/fuzz/replay_%: t/fuzz/fuzz_%.c t/fuzz/replay.c $(CORE_LIB) | $(B)/fuzz
-	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< t/fuzz/replay.c $(CORE_LIB) $(LIBS) $(HTTP_LIBS)
+              $(APR_INCLUDES) $(TREE_INC)
+$(B)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(CORE_SRC) $(SDK_SRC) | $(B)/fuzz
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRC) $(SDK_SRC) $(LIBS) $(HTTP_LIBS)
+$(B)/fuzz/replay_%: t/fuzz/fuzz_%.c t/fuzz/replay.c $(CORE_LIB) $(SDK_LIB) | $(B)/fuzz
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< t/fuzz/replay.c $(CORE_LIB) $(SDK_LIB) $(LIBS) $(HTTP_LIBS)
 fuzz-build: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
@@ -164,9 +178,9 @@ install: all
 
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	    --inline-suppr --std=c11 -Itracer --suppress=missingIncludeSystem \
+	    --inline-suppr --std=c11 $(TREE_INC) --suppress=missingIncludeSystem \
 	    --suppress=missingInclude -DOT_VERSION=\"$(VERSION)\" \
-	    mod_opentracing.c tracer t/unit t/fuzz
+	    $(GLUE_SRC) tracer t/unit t/fuzz
 
 # The overhead benchmark (not part of make test): six httpd configurations
 # under wrk, callgrind instructions per request, micro-benchmarks of the
@@ -176,9 +190,9 @@ BENCH_DIR := $(B)/bench
 $(BENCH_DIR)/sink: bench/sink.c
 	@mkdir -p $(BENCH_DIR)
 	$(CC) -O2 -Wall -Wextra -pthread -o $@ $<
-$(BENCH_DIR)/micro: bench/micro.c $(CORE_LIB) $(wildcard tracer/*.h)
+$(BENCH_DIR)/micro: bench/micro.c $(CORE_LIB) $(SDK_LIB) $(HEADERS)
 	@mkdir -p $(BENCH_DIR)
-	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(CORE_LIB) $(LDFLAGS_ALL) \
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(CORE_LIB) $(SDK_LIB) $(LDFLAGS_ALL) \
 	    $(LIBS) $(HTTP_LIBS)
 .PHONY: bench
 bench: all $(BENCH_DIR)/sink $(BENCH_DIR)/micro

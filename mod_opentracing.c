@@ -3,9 +3,11 @@
 /*
  * mod_opentracing: distributed tracing for Apache httpd.
  *
- * The httpd glue only: directives, hooks, notes, the optional function.
- * The tracing core (ids, propagation, spans, queue, exporter, plugins)
- * lives in tracer/ and knows nothing of httpd.
+ * The httpd glue: the module record, the hooks, the request's span life
+ * cycle, notes and the optional function; the directives and config records
+ * are in mod_opentracing_config.c.  The tracing core (ids, propagation,
+ * spans, queue, exporter, plugins) lives in tracer/ and knows nothing of
+ * httpd.
  *
  * One request:
  *   post_read_request  the state of the server span, in the request the
@@ -37,55 +39,15 @@
 #include "mod_opentracing.h"
 #include "mod_opentracing_private.h"
 
-#include "ot_config.h"
-#include "ot_env.h"
 #include "ot_exporter.h"
 #include "ot_ids.h"
 #include "ot_log.h"
-#include "ot_plugin.h"
 #include "ot_propagation.h"
 #include "ot_sampler.h"
 #include "ot_span.h"
 #include "ot_w3c.h"
 
 #include <unistd.h>
-
-#define OT_UNSET (-1)
-#define OT_MAX_PROPAGATORS 8
-
-/* One per configuration generation: the tracer and its settings. */
-typedef struct ot_tracer_conf {
-    const char *plugin_path;
-    const char *config_source;      /* file name, or "inline JSON" */
-    const ot_tracer_plugin *plugin;
-    void *handle;
-    ot_batch_config batch;
-    ot_tracer_host host;
-    ot_kv *resource_attrs;          /* "resource_attributes" and
-                                     * OTEL_RESOURCE_ATTRIBUTES */
-    size_t n_resource_attrs;
-} ot_tracer_conf;
-
-typedef struct ot_server_conf {
-    ot_tracer_conf *tracer;         /* the main server's, shared */
-    const char *service_name;
-    const ot_propagator *propagators[OT_MAX_PROPAGATORS];
-    int n_propagators;              /* 0: unset (w3c) */
-    double sample_rate;             /* OT_UNSET: 1 */
-    ot_sampler sampler;             /* from sample_rate, after merging */
-    ot_resource *resource;          /* built in each child */
-} ot_server_conf;
-
-/* TraceTag: a span attribute from an ap_expr string. */
-typedef struct ot_tag {
-    const char *key;
-    ap_expr_info_t *expr;
-} ot_tag;
-
-typedef struct ot_dir_conf {
-    int trace_request;              /* OT_UNSET, 0, 1 */
-    apr_array_header_t *tags;       /* of ot_tag; NULL: none here */
-} ot_dir_conf;
 
 /* State of one traced request, in the request_config of the initial
  * request. */
@@ -109,358 +71,6 @@ typedef struct ot_request {
 static ot_exporter *child_exporter;
 
 static const ot_propagator *default_propagators[1];
-
-/* ---------------------------------------------------------------- config */
-
-static void *create_server_conf(apr_pool_t *p, server_rec *s)
-{
-    ot_server_conf *c = apr_pcalloc(p, sizeof(ot_server_conf));
-
-    c->sample_rate = OT_UNSET;
-    ot_sampler_init(&c->sampler, 1.0);
-    return c;
-}
-
-static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
-{
-    ot_server_conf *base = basev, *add = addv;
-    ot_server_conf *c = apr_pcalloc(p, sizeof(*c));
-
-    c->tracer = base->tracer;
-    c->service_name = add->service_name ? add->service_name
-                                        : base->service_name;
-    c->sample_rate = add->sample_rate != OT_UNSET ? add->sample_rate
-                                                  : base->sample_rate;
-    ot_sampler_init(&c->sampler, c->sample_rate == OT_UNSET
-                                 ? 1.0 : c->sample_rate);
-    if (add->n_propagators) {
-        memcpy(c->propagators, add->propagators, sizeof(c->propagators));
-        c->n_propagators = add->n_propagators;
-    }
-    else {
-        memcpy(c->propagators, base->propagators, sizeof(c->propagators));
-        c->n_propagators = base->n_propagators;
-    }
-    return c;
-}
-
-static void *create_dir_conf(apr_pool_t *p, char *dir)
-{
-    ot_dir_conf *c = apr_pcalloc(p, sizeof(*c));
-
-    c->trace_request = OT_UNSET;
-    return c;
-}
-
-/* The base's tags, then the added ones; an added tag replaces a base tag
- * with the same key. */
-static apr_array_header_t *merge_tags(apr_pool_t *p, apr_array_header_t *base,
-                                      apr_array_header_t *add)
-{
-    apr_array_header_t *m;
-    int i, j;
-
-    if (!base || !add) {
-        return add ? add : base;
-    }
-    m = apr_array_copy(p, base);
-    for (i = 0; i < add->nelts; i++) {
-        const ot_tag *t = &APR_ARRAY_IDX(add, i, ot_tag);
-        for (j = 0; j < m->nelts; j++) {
-            if (strcmp(APR_ARRAY_IDX(m, j, ot_tag).key, t->key) == 0) {
-                break;
-            }
-        }
-        if (j < m->nelts) {
-            APR_ARRAY_IDX(m, j, ot_tag) = *t;
-        }
-        else {
-            APR_ARRAY_PUSH(m, ot_tag) = *t;
-        }
-    }
-    return m;
-}
-
-static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
-{
-    ot_dir_conf *base = basev, *add = addv;
-    ot_dir_conf *c = apr_pcalloc(p, sizeof(*c));
-
-    c->trace_request = add->trace_request != OT_UNSET ? add->trace_request
-                                                      : base->trace_request;
-    c->tags = merge_tags(p, base->tags, add->tags);
-    return c;
-}
-
-static ot_server_conf *server_conf(server_rec *s)
-{
-    return ap_get_module_config(s->module_config, &opentracing_module);
-}
-
-static apr_status_t destroy_tracer(void *data)
-{
-    ot_tracer_conf *t = data;
-
-    if (t->plugin && t->handle) {
-        t->plugin->destroy(t->handle);
-        t->handle = NULL;
-    }
-    ot_kv_free(t->resource_attrs, t->n_resource_attrs);
-    t->resource_attrs = NULL;
-    return APR_SUCCESS;
-}
-
-/* OTEL_RESOURCE_ATTRIBUTES, then the config's resource_attributes (which
- * win): one list, in pconf. */
-static const char *resource_attributes(cmd_parms *cmd, ot_tracer_conf *t,
-                                       ot_kv *cfg_attrs, size_t n_cfg)
-{
-    const char *env = getenv("OTEL_RESOURCE_ATTRIBUTES");
-    ot_kv *env_attrs = NULL, *all;
-    size_t n_env = 0, i, n = 0;
-    char msg[256];
-
-    if (env && *env
-        && ot_env_parse_list(env, &env_attrs, &n_env, msg, sizeof(msg))) {
-        ot_kv_free(cfg_attrs, n_cfg);
-        return apr_psprintf(cmd->pool, "TraceTracer: environment variable "
-                            "OTEL_RESOURCE_ATTRIBUTES: %s", msg);
-    }
-    all = calloc(n_env + n_cfg + 1, sizeof(*all));
-    if (!all) {
-        ot_kv_free(env_attrs, n_env);
-        ot_kv_free(cfg_attrs, n_cfg);
-        return "TraceTracer: out of memory";
-    }
-    for (i = 0; i < n_env; i++) {
-        all[n++] = env_attrs[i];
-    }
-    for (i = 0; i < n_cfg; i++) {
-        all[n++] = cfg_attrs[i];
-    }
-    free(env_attrs);
-    free(cfg_attrs);
-    t->resource_attrs = all;
-    t->n_resource_attrs = n;
-    return NULL;
-}
-
-/* Read TraceTracer's second argument: inline JSON or a file. */
-static const char *read_tracer_config(cmd_parms *cmd, const char *arg,
-                                      const char **text, apr_size_t *len,
-                                      const char **source)
-{
-    const char *path;
-    apr_file_t *f;
-    apr_finfo_t fi;
-    char *buf;
-    apr_status_t rv;
-
-    if (*arg == '{') {
-        *text = arg;
-        *len = strlen(arg);
-        *source = "inline JSON";
-        return NULL;
-    }
-    path = ap_server_root_relative(cmd->pool, arg);
-    if (!path) {
-        return apr_psprintf(cmd->pool, "TraceTracer: invalid config file "
-                            "path %s", arg);
-    }
-    *source = path;
-    rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT, cmd->temp_pool);
-    if (rv == APR_SUCCESS) {
-        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
-    }
-    if (rv == APR_SUCCESS && fi.size > 1024 * 1024) {
-        return apr_psprintf(cmd->pool, "TraceTracer: config file %s is "
-                            "larger than 1 MiB", path);
-    }
-    if (rv == APR_SUCCESS) {
-        buf = apr_palloc(cmd->temp_pool, (apr_size_t)fi.size + 1);
-        rv = apr_file_read_full(f, buf, (apr_size_t)fi.size, len);
-        buf[*len] = '\0';
-        *text = buf;
-    }
-    if (rv != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "TraceTracer: cannot read config "
-                            "file %s: %pm", path, &rv);
-    }
-    return NULL;
-}
-
-static const char *cmd_tracer(cmd_parms *cmd, void *dummy, const char *so,
-                              const char *config)
-{
-    ot_server_conf *sc = server_conf(cmd->server);
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    ot_tracer_conf *t;
-    const char *text = NULL, *path;
-    apr_size_t len = 0;
-    char *rest;
-    ot_kv *res;
-    size_t n_res;
-    char msg[512];
-
-    if (err) {
-        return err;
-    }
-    if (sc->tracer) {
-        return "TraceTracer may be given only once";
-    }
-    t = apr_pcalloc(cmd->pool, sizeof(*t));
-    path = ap_server_root_relative(cmd->pool, so);
-    if (!path) {
-        return apr_psprintf(cmd->pool, "TraceTracer: invalid plugin path %s",
-                            so);
-    }
-    if (ot_plugin_load(cmd->pool, path, &t->plugin, msg, sizeof(msg))) {
-        return apr_pstrcat(cmd->pool, "TraceTracer: ", msg, NULL);
-    }
-    if ((err = read_tracer_config(cmd, config, &text, &len,
-                                  &t->config_source))) {
-        return err;
-    }
-    ot_batch_config_defaults(&t->batch);
-    if (ot_batch_config_env(&t->batch, msg, sizeof(msg))) {
-        return apr_pstrcat(cmd->pool, "TraceTracer: ", msg, NULL);
-    }
-    if (ot_config_split(text, len, &t->batch, &res, &n_res, &rest, msg,
-                        sizeof(msg))) {
-        return apr_psprintf(cmd->pool, "TraceTracer: %s: %s",
-                            t->config_source, msg);
-    }
-    /* From here on, t owns what it holds: the cleanup frees it. */
-    apr_pool_cleanup_register(cmd->pool, t, destroy_tracer,
-                              apr_pool_cleanup_null);
-    if ((err = resource_attributes(cmd, t, res, n_res))) {
-        free(rest);
-        return err;
-    }
-    t->plugin_path = path;
-    t->host.abi_version = OT_TRACER_ABI_VERSION;
-    t->host.struct_size = sizeof(t->host);
-    t->host.module_version = OT_VERSION;
-    t->host.server_root = ap_server_root;
-    t->host.log = ot_log_host;
-    if (t->plugin->create(&t->host, rest, strlen(rest), &t->handle, msg,
-                          sizeof(msg))) {
-        free(rest);
-        return apr_psprintf(cmd->pool, "TraceTracer: %s tracer, %s: %s",
-                            t->plugin->name, t->config_source, msg);
-    }
-    free(rest);
-    /* The DSO was loaded into the same pool before the cleanup was
-     * registered, so it is unloaded after destroy() has run. */
-    sc->tracer = t;
-    return NULL;
-}
-
-static const char *cmd_service_name(cmd_parms *cmd, void *dummy,
-                                    const char *name)
-{
-    if (!*name) {
-        return "TraceServiceName must not be empty";
-    }
-    server_conf(cmd->server)->service_name = name;
-    return NULL;
-}
-
-static const char *cmd_propagation(cmd_parms *cmd, void *dummy,
-                                   const char *name)
-{
-    ot_server_conf *sc = server_conf(cmd->server);
-    const ot_propagator *p = ot_propagator_find(name);
-    const char *const *names;
-    const char *known = "";
-    int i;
-
-    if (!p) {
-        for (names = ot_propagator_names(); *names; names++) {
-            known = apr_pstrcat(cmd->temp_pool, known, *known ? ", " : "",
-                                *names, NULL);
-        }
-        return apr_psprintf(cmd->pool, "TracePropagation: unknown format "
-                            "'%s' (known: %s)", name, known);
-    }
-    for (i = 0; i < sc->n_propagators; i++) {
-        if (sc->propagators[i] == p) {
-            return NULL;
-        }
-    }
-    if (sc->n_propagators >= OT_MAX_PROPAGATORS) {
-        return "TracePropagation: too many formats";
-    }
-    sc->propagators[sc->n_propagators++] = p;
-    return NULL;
-}
-
-static const char *cmd_sample_rate(cmd_parms *cmd, void *dummy,
-                                   const char *arg)
-{
-    char *end;
-    double r = strtod(arg, &end);
-
-    if (end == arg || *end || !(r >= 0.0 && r <= 1.0)) {
-        return apr_psprintf(cmd->pool, "TraceSampleRate: '%s' is not a "
-                            "number between 0 and 1", arg);
-    }
-    server_conf(cmd->server)->sample_rate = r;
-    ot_sampler_init(&server_conf(cmd->server)->sampler, r);
-    return NULL;
-}
-
-static const char *cmd_tag(cmd_parms *cmd, void *dconf, const char *key,
-                           const char *expr)
-{
-    ot_dir_conf *dc = dconf;
-    const char *err = NULL;
-    ot_tag *t;
-
-    if (!*key) {
-        return "TraceTag: the attribute name must not be empty";
-    }
-    if (!dc->tags) {
-        dc->tags = apr_array_make(cmd->pool, 4, sizeof(ot_tag));
-    }
-    t = apr_array_push(dc->tags);
-    t->key = key;
-    t->expr = ap_expr_parse_cmd(cmd, expr, AP_EXPR_FLAG_STRING_RESULT, &err,
-                                NULL);
-    if (err) {
-        return apr_psprintf(cmd->pool, "TraceTag %s: cannot parse "
-                            "expression '%s': %s", key, expr, err);
-    }
-    return NULL;
-}
-
-static const char *cmd_trace_request(cmd_parms *cmd, void *dconf, int on)
-{
-    ((ot_dir_conf *)dconf)->trace_request = on ? 1 : 0;
-    return NULL;
-}
-
-static const command_rec ot_cmds[] = {
-    AP_INIT_TAKE2("TraceTracer", cmd_tracer, NULL, RSRC_CONF,
-                  "a tracer plugin (.so, relative to ServerRoot) and its "
-                  "JSON configuration: a file name or inline '{...}'"),
-    AP_INIT_TAKE1("TraceServiceName", cmd_service_name, NULL, RSRC_CONF,
-                  "the service.name of spans (default: the ServerName)"),
-    AP_INIT_ITERATE("TracePropagation", cmd_propagation, NULL, RSRC_CONF,
-                    "trace context formats to read (in order) and write "
-                    "(all); default w3c"),
-    AP_INIT_TAKE1("TraceSampleRate", cmd_sample_rate, NULL, RSRC_CONF,
-                  "the share of new traces (no sampled parent) to record, "
-                  "0 to 1; default 1"),
-    AP_INIT_TAKE2("TraceTag", cmd_tag, NULL, RSRC_CONF | ACCESS_CONF,
-                  "a span attribute and its value, an ap_expr string such "
-                  "as \"%{HTTP:X-Tenant}\"; an empty value sets nothing"),
-    AP_INIT_FLAG("TraceRequest", cmd_trace_request, NULL,
-                 RSRC_CONF | ACCESS_CONF,
-                 "On: record a server span for requests here (default On "
-                 "once a tracer is configured)"),
-    { NULL, { NULL }, NULL, 0, 0, NULL }
-};
 
 /* --------------------------------------------------------------- logging */
 
@@ -580,8 +190,7 @@ static int propagators_of(ot_server_conf *sc, const ot_propagator ***out)
 
 static void settle(ot_request *rq, request_rec *initial)
 {
-    ot_dir_conf *dc = ap_get_module_config(initial->per_dir_config,
-                                           &opentracing_module);
+    ot_dir_conf *dc = ot_dir_conf_get(initial);
 
     if (!rq->decided) {
         rq->decided = 1;
@@ -618,7 +227,7 @@ static void set_notes(ot_request *rq, request_rec *r)
  * r->request_time. */
 static void start_span(ot_request *rq, request_rec *r)
 {
-    ot_server_conf *sc = server_conf(r->server);
+    ot_server_conf *sc = ot_server_conf_get(r->server);
     const ot_propagator **props;
     ot_span_context parent;
     in_carrier in;
@@ -706,7 +315,7 @@ static ot_request *traced_request(request_rec *r, request_rec **initial)
  * redirects and subrequests find it from there. */
 static int ot_post_read_request(request_rec *r)
 {
-    ot_server_conf *sc = server_conf(r->server);
+    ot_server_conf *sc = ot_server_conf_get(r->server);
 
     if (!sc->tracer || r->main || r->prev) {
         return DECLINED;
@@ -729,7 +338,7 @@ static int ot_fixups(request_rec *r)
         /* Not traced here: whatever arrived passes through untouched. */
         return DECLINED;
     }
-    n = propagators_of(server_conf(r->server), &props);
+    n = propagators_of(ot_server_conf_get(r->server), &props);
     env.env = r->subprocess_env;
     env.pool = r->pool;
     /* The environment matters to handlers that start or call programs
@@ -850,8 +459,7 @@ static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
  * for. */
 static void record_tags(ot_span *s, request_rec *initial, request_rec *last)
 {
-    ot_dir_conf *dc = ap_get_module_config(initial->per_dir_config,
-                                           &opentracing_module);
+    ot_dir_conf *dc = ot_dir_conf_get(initial);
     const char *v, *err;
     int i;
 
@@ -889,7 +497,7 @@ static int ot_log_transaction(request_rec *r)
     if (!rq->span || !child_exporter || r != initial) {
         return DECLINED;
     }
-    sc = server_conf(initial->server);
+    sc = ot_server_conf_get(initial->server);
     record_attributes(rq->span, initial, last);
     record_tags(rq->span, initial, last);
     rec = ot_span_record_get(rq->span);
@@ -906,7 +514,7 @@ static int ot_log_transaction(request_rec *r)
 static int ot_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
-    ot_server_conf *sc = server_conf(s);
+    ot_server_conf *sc = ot_server_conf_get(s);
     char msg[512];
 
     ot_log_set(log_from_core, s);
@@ -946,9 +554,9 @@ static void add_str_attr(ot_attribute *a, const char *key, const char *val)
 static ot_resource *make_resource(apr_pool_t *p, server_rec *s,
                                   const char *host, const ot_tracer_conf *t)
 {
-    ot_server_conf *sc = server_conf(s);
+    ot_server_conf *sc = ot_server_conf_get(s);
     ot_resource *res = apr_pcalloc(p, sizeof(*res));
-    ot_attribute *a = apr_pcalloc(p, (9 + t->n_resource_attrs) * sizeof(*a));
+    ot_attribute *a = apr_pcalloc(p, (9 + t->resource_attrs.n) * sizeof(*a));
     const char *service = sc->service_name;
     const char *env = getenv("OTEL_SERVICE_NAME");
     uint32_t n = 0;
@@ -957,9 +565,9 @@ static ot_resource *make_resource(apr_pool_t *p, server_rec *s,
     if (!service && env && *env) {
         service = env;
     }
-    for (i = 0; !service && i < t->n_resource_attrs; i++) {
-        if (strcmp(t->resource_attrs[i].key, "service.name") == 0) {
-            service = t->resource_attrs[i].value;
+    for (i = 0; !service && i < t->resource_attrs.n; i++) {
+        if (strcmp(t->resource_attrs.items[i].key, "service.name") == 0) {
+            service = t->resource_attrs.items[i].value;
         }
     }
     add_str_attr(&a[n++], "service.name",
@@ -976,8 +584,8 @@ static ot_resource *make_resource(apr_pool_t *p, server_rec *s,
     add_str_attr(&a[n++], "webengine.name", "Apache httpd");
     add_str_attr(&a[n++], "webengine.version", AP_SERVER_BASEREVISION);
     /* the user's own attributes, later ones winning over earlier ones */
-    for (i = 0; i < t->n_resource_attrs; i++) {
-        const char *key = t->resource_attrs[i].key;
+    for (i = 0; i < t->resource_attrs.n; i++) {
+        const char *key = t->resource_attrs.items[i].key;
         uint32_t j;
 
         if (strcmp(key, "service.name") == 0) {
@@ -986,7 +594,7 @@ static ot_resource *make_resource(apr_pool_t *p, server_rec *s,
         for (j = 0; j < n && strcmp(a[j].key.ptr, key) != 0; j++) {
             continue;
         }
-        add_str_attr(&a[j], key, t->resource_attrs[i].value);
+        add_str_attr(&a[j], key, t->resource_attrs.items[i].value);
         if (j == n) {
             n++;
         }
@@ -1002,7 +610,7 @@ static ot_resource *make_resource(apr_pool_t *p, server_rec *s,
 
 static void ot_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    ot_server_conf *sc = server_conf(s);
+    ot_server_conf *sc = ot_server_conf_get(s);
     ot_tracer_conf *t = sc->tracer;
     char host[APRMAXHOSTLEN + 1];
     char msg[512];
@@ -1017,7 +625,7 @@ static void ot_child_init(apr_pool_t *pchild, server_rec *s)
         apr_cpystrn(host, "localhost", sizeof(host));
     }
     for (vs = s; vs; vs = vs->next) {
-        server_conf(vs)->resource = make_resource(pchild, vs,
+        ot_server_conf_get(vs)->resource = make_resource(pchild, vs,
                                                   apr_pstrdup(pchild, host),
                                                   t);
     }
@@ -1073,12 +681,12 @@ static void ot_register_hooks(apr_pool_t *p)
     APR_REGISTER_OPTIONAL_FN(opentracing_request_context);
 }
 
-AP_DECLARE_MODULE(opentracing) = {
+module AP_MODULE_DECLARE_DATA opentracing_module = {
     STANDARD20_MODULE_STUFF,
-    create_dir_conf,
-    merge_dir_conf,
-    create_server_conf,
-    merge_server_conf,
+    ot_create_dir_conf,
+    ot_merge_dir_conf,
+    ot_create_server_conf,
+    ot_merge_server_conf,
     ot_cmds,
     ot_register_hooks,
     /* Every virtual host gets a server config of its own (merged even

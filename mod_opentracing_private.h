@@ -1,11 +1,23 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
+/*
+ * What the glue files share: the module record, the configuration records
+ * (mod_opentracing_config.c makes and merges them) and the log tags.
+ */
+
 #ifndef MOD_OPENTRACING_PRIVATE_H
 #define MOD_OPENTRACING_PRIVATE_H
 
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
+#include "ap_expr.h"
+
+#include "ot_kv.h"
+#include "ot_propagation.h"
+#include "ot_sampler.h"
+#include "ot_settings.h"
+#include "ot_tracer.h"
 
 /* Everything else in the DSO is hidden (-fvisibility=hidden). */
 #if defined(__GNUC__)
@@ -13,10 +25,65 @@ __attribute__((visibility("default")))
 #endif
 extern module AP_MODULE_DECLARE_DATA opentracing_module;
 
-/* APLOG_USE_MODULE(opentracing) comes with AP_DECLARE_MODULE in
- * mod_opentracing.c; a second glue file would add it here. */
+APLOG_USE_MODULE(opentracing);
 
-/* Our own log tags: OTnnnnn, never reused (AHnnnnn belong to httpd). */
+/* Our own log tags: OTnnnnn, never reused (AHnnnnn belong to httpd).
+ * 00001-00999 the glue, 01000-01999 the core, 02000-02999 the SDK and the
+ * HTTP plugins, 03000-03999 the file plugin. */
 #define OTLOGNO(n) "OT" #n ": "
+
+#define OT_UNSET (-1)
+#define OT_MAX_PROPAGATORS 8
+
+/* One per configuration generation: the tracer and its settings. */
+typedef struct ot_tracer_conf {
+    const char *plugin_path;
+    const char *config_source;      /* file name, or "inline JSON" */
+    const ot_tracer_plugin *plugin;
+    void *handle;
+    ot_batch_config batch;
+    ot_tracer_host host;
+    ot_kv_list resource_attrs;      /* OTEL_RESOURCE_ATTRIBUTES, then
+                                     * "resource_attributes" */
+} ot_tracer_conf;
+
+typedef struct ot_server_conf {
+    ot_tracer_conf *tracer;         /* the main server's, shared */
+    const char *service_name;
+    const ot_propagator *propagators[OT_MAX_PROPAGATORS];
+    int n_propagators;              /* 0: unset (w3c) */
+    double sample_rate;             /* OT_UNSET: 1 */
+    ot_sampler sampler;             /* from sample_rate, after merging */
+    ot_resource *resource;          /* built in each child */
+} ot_server_conf;
+
+/* TraceTag: a span attribute from an ap_expr string. */
+typedef struct ot_tag {
+    const char *key;
+    ap_expr_info_t *expr;
+} ot_tag;
+
+typedef struct ot_dir_conf {
+    int trace_request;              /* OT_UNSET, 0, 1 */
+    apr_array_header_t *tags;       /* of ot_tag; NULL: none here */
+} ot_dir_conf;
+
+
+/* mod_opentracing_config.c */
+extern const command_rec ot_cmds[];
+void *ot_create_server_conf(apr_pool_t *p, server_rec *s);
+void *ot_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
+void *ot_create_dir_conf(apr_pool_t *p, char *dir);
+void *ot_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
+
+static inline ot_server_conf *ot_server_conf_get(server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &opentracing_module);
+}
+
+static inline ot_dir_conf *ot_dir_conf_get(request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &opentracing_module);
+}
 
 #endif /* MOD_OPENTRACING_PRIVATE_H */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ot_config.h"
+#include "ot_settings.h"
 
 typedef struct cfg {
     char *path;
@@ -34,19 +35,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ot_batch_config b;
     char err[256];
     char *rest = NULL;
-    ot_kv *res;
-    size_t nres;
+    ot_kv_list res;
     cfg c;
 
     ot_batch_config_defaults(&b);
-    if (ot_config_split((const char *)data, size, &b, &res, &nres, &rest,
-                        err, sizeof(err)) == 0) {
-        ot_kv_free(res, nres);
+    if (ot_settings_split((const char *)data, size, &b, &res, &rest, err,
+                          sizeof(err)) == 0) {
+        ot_kv_free(res.items, res.n);
         if (b.max_export_batch_size > b.max_queue_size) {
             abort();
         }
         memset(&c, 0, sizeof(c));
-        if (ot_config_parse(rest, strlen(rest), fields, 5, &c, err,
+        if (ot_config_parse(rest, strlen(rest), fields, 5, &c, NULL, err,
                             sizeof(err)) == 0) {
             if (!c.path || c.n > 100) {
                 abort();

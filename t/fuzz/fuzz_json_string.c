@@ -9,8 +9,8 @@
  * back unchanged; with one, the value is at most max bytes and a prefix of
  * the unlimited value.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Itracer \
- *       t/fuzz/fuzz_json_string.c tracer/ot_otlp_json.c tracer/ot_buf.c \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Itracer -Itracer/sdk \
+ *       t/fuzz/fuzz_json_string.c tracer/sdk/ot_otlp_json.c tracer/sdk/ot_buf.c \
  *       -ljansson -o fuzz_json_string
  */
 

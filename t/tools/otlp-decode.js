@@ -4,7 +4,7 @@
 /*
  * otlp-decode.js: decode one OTLP/protobuf ExportTraceServiceRequest
  * (opentelemetry.proto.collector.trace.v1) and print it as JSON, for tests
- * that check what mod_opentracing's protobuf encoder (tracer/ot_otlp_proto.c)
+ * that check what mod_opentracing's protobuf encoder (tracer/sdk/ot_otlp_proto.c)
  * or the otlp tracer sends.  An independent decoder: the schema is the
  * protobufjs code generated from opentelemetry-proto that ships with the npm
  * package @opentelemetry/otlp-transformer (build/src/generated/root.js).

@@ -1,7 +1,7 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
-/* Tracer JSON configuration: the batch keys the core takes, the declarative
- * reader plugins use, and the errors a sysadmin sees. */
+/* Tracer JSON configuration: the declarative reader the core and the
+ * plugins use, and the errors a sysadmin sees; the environment's lists. */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,80 +13,7 @@
 #include <string.h>
 
 #include "ot_config.h"
-
-static void test_split_defaults_and_rest(void **state)
-{
-    ot_batch_config c;
-    char err[256];
-    char *rest = NULL;
-    ot_kv *res;
-    size_t nres;
-    const char *json = "{\"path\": \"/tmp/x\", \"max_queue_size\": 100, "
-                       "\"schedule_delay_ms\": 250, \"nested\": {\"a\": [1]}, "
-                       "\"resource_attributes\": "
-                       "{\"deployment.environment.name\": \"prod\"}}";
-
-    ot_batch_config_defaults(&c);
-    assert_int_equal(c.max_queue_size, 2048);
-    assert_int_equal(c.max_export_batch_size, 512);
-    assert_int_equal(c.schedule_delay_ms, 5000);
-    assert_int_equal(c.export_timeout_ms, 30000);
-    c.max_export_batch_size = 50;
-    assert_int_equal(ot_config_split(json, strlen(json), &c, &res, &nres,
-                                     &rest, err, sizeof(err)), 0);
-    assert_int_equal(nres, 1);
-    assert_string_equal(res[0].key, "deployment.environment.name");
-    assert_string_equal(res[0].value, "prod");
-    ot_kv_free(res, nres);
-    assert_int_equal(c.max_queue_size, 100);
-    assert_int_equal(c.schedule_delay_ms, 250);
-    assert_string_equal(rest, "{\"path\":\"/tmp/x\",\"nested\":{\"a\":[1]}}");
-    free(rest);
-}
-
-static void test_split_errors(void **state)
-{
-    static const struct {
-        const char *json;
-        const char *error;
-    } cases[] = {
-        { "{", "invalid JSON at line 1" },
-        { "[1]", "the configuration must be a JSON object" },
-        { "{\"a\":1,\"a\":2}", "invalid JSON at line 1, column 10: duplicate object key" },
-        { "{\"max_queue_size\": \"big\"}",
-          "key \"max_queue_size\": expected an integer" },
-        { "{\"max_queue_size\": 0}",
-          "key \"max_queue_size\": 0 is out of range 1..1000000" },
-        { "{\"schedule_delay_ms\": -5}",
-          "key \"schedule_delay_ms\": -5 is out of range 1..3600000" },
-        { "{\"max_queue_size\": 10, \"max_export_batch_size\": 20}",
-          "key \"max_export_batch_size\": 20 is larger than max_queue_size 10" },
-        { "{\"resource_attributes\": [1]}",
-          "key \"resource_attributes\": expected an object of strings" },
-        { "{\"resource_attributes\": {\"a\": 1}}",
-          "key \"resource_attributes\": \"a\" must be a string" },
-    };
-    ot_batch_config c;
-    char err[256];
-    char *rest;
-    ot_kv *res;
-    size_t i, nres;
-
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        ot_batch_config_defaults(&c);
-        rest = NULL;
-        err[0] = 0;
-        assert_int_equal(ot_config_split(cases[i].json, strlen(cases[i].json),
-                                         &c, &res, &nres, &rest, err,
-                                         sizeof(err)), -1);
-        assert_null(rest);
-        assert_null(res);
-        if (strncmp(err, cases[i].error, strlen(cases[i].error)) != 0) {
-            fail_msg("case %lu: got \"%s\", want \"%s\"", (unsigned long)i,
-                     err, cases[i].error);
-        }
-    }
-}
+#include "ot_env.h"
 
 typedef struct plugin_cfg {
     char *path;
@@ -117,8 +44,8 @@ static void test_parse_fields(void **state)
                        "\"Bearer t0k\",\"X-Scope-OrgID\":\"tenant-1\"}}";
 
     memset(&c, 0, sizeof(c));
-    assert_int_equal(ot_config_parse(json, strlen(json), fields, NF, &c, err,
-                                     sizeof(err)), 0);
+    assert_int_equal(ot_config_parse(json, strlen(json), fields, NF, &c, NULL,
+                                     err, sizeof(err)), 0);
     assert_string_equal(c.path, "/var/log/x");
     assert_int_equal(c.timeout, 7);
     assert_int_equal(c.gzip, 1);
@@ -129,6 +56,28 @@ static void test_parse_fields(void **state)
     ot_config_free(fields, NF, &c);
     assert_null(c.path);
     assert_null(c.headers);
+}
+
+static void test_parse_rest(void **state)
+{
+    plugin_cfg c;
+    char err[256];
+    char *rest;
+    const char *json = "{\"path\":\"p\",\"other\":{\"a\":[1]},\"gzip\":true}";
+
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(ot_config_parse(json, strlen(json), fields, NF, &c, &rest,
+                                     err, sizeof(err)), 0);
+    assert_string_equal(c.path, "p");
+    assert_int_equal(c.gzip, 1);
+    assert_string_equal(rest, "{\"other\":{\"a\":[1]}}");
+    free(rest);
+    ot_config_free(fields, NF, &c);
+    /* a known key of the wrong type is still an error, and nothing leaks */
+    assert_int_equal(ot_config_parse("{\"path\":1,\"x\":2}", 16, fields, NF,
+                                     &c, &rest, err, sizeof(err)), -1);
+    assert_null(rest);
+    assert_string_equal(err, "key \"path\": expected a string");
 }
 
 static void test_parse_errors(void **state)
@@ -165,7 +114,8 @@ static void test_parse_errors(void **state)
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         memset(&c, 0, sizeof(c));
         assert_int_equal(ot_config_parse(cases[i].json, strlen(cases[i].json),
-                                         fields, NF, &c, err, sizeof(err)), -1);
+                                         fields, NF, &c, NULL, err,
+                                         sizeof(err)), -1);
         /* nothing leaks on failure */
         assert_null(c.path);
         assert_null(c.headers);
@@ -174,26 +124,6 @@ static void test_parse_errors(void **state)
                      err, cases[i].error);
         }
     }
-}
-
-static void test_env(void **state)
-{
-    ot_batch_config c;
-    char err[256];
-
-    ot_batch_config_defaults(&c);
-    setenv("OTEL_BSP_SCHEDULE_DELAY", "250", 1);
-    setenv("OTEL_BSP_MAX_QUEUE_SIZE", "99", 1);
-    assert_int_equal(ot_batch_config_env(&c, err, sizeof(err)), 0);
-    assert_int_equal(c.schedule_delay_ms, 250);
-    assert_int_equal(c.max_queue_size, 99);
-    setenv("OTEL_BSP_EXPORT_TIMEOUT", "10s", 1);
-    assert_int_equal(ot_batch_config_env(&c, err, sizeof(err)), -1);
-    assert_string_equal(err, "environment variable OTEL_BSP_EXPORT_TIMEOUT="
-                        "\"10s\" is not a number in 1..3600000");
-    unsetenv("OTEL_BSP_SCHEDULE_DELAY");
-    unsetenv("OTEL_BSP_MAX_QUEUE_SIZE");
-    unsetenv("OTEL_BSP_EXPORT_TIMEOUT");
 }
 
 static void test_env_list(void **state)
@@ -232,11 +162,9 @@ static void test_env_list(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_split_defaults_and_rest),
-        cmocka_unit_test(test_split_errors),
         cmocka_unit_test(test_parse_fields),
+        cmocka_unit_test(test_parse_rest),
         cmocka_unit_test(test_parse_errors),
-        cmocka_unit_test(test_env),
         cmocka_unit_test(test_env_list),
     };
 

@@ -76,7 +76,8 @@ static int file_create(const ot_tracer_host *host, const char *json,
     ft->host = host;
     ft->mode = 0640;
     ft->cfg.max_line_bytes = 64u << 20;
-    if (ot_config_parse(json, len, fields, NFIELDS, &ft->cfg, err, errlen)) {
+    if (ot_config_parse(json, len, fields, NFIELDS, &ft->cfg, NULL, err,
+                        errlen)) {
         free(ft);
         return -1;
     }

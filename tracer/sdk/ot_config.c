@@ -46,151 +46,43 @@ static int get_uint(json_t *v, const char *key, uint32_t min, uint32_t max,
     return 0;
 }
 
-static const struct {
-    const char *key;
-    size_t offset;
-    uint32_t min, max;
-} batch_keys[] = {
-    { "max_queue_size", offsetof(ot_batch_config, max_queue_size),
-      1, 1000000 },
-    { "max_export_batch_size",
-      offsetof(ot_batch_config, max_export_batch_size), 1, 100000 },
-    { "schedule_delay_ms", offsetof(ot_batch_config, schedule_delay_ms),
-      1, 3600000 },
-    { "export_timeout_ms", offsetof(ot_batch_config, export_timeout_ms),
-      1, 3600000 },
-    { "shutdown_timeout_ms", offsetof(ot_batch_config, shutdown_timeout_ms),
-      0, 600000 },
-    { "max_queue_bytes", offsetof(ot_batch_config, max_queue_bytes),
-      65536, 1u << 30 },
-    { "max_attribute_length",
-      offsetof(ot_batch_config, max_attribute_length), 16, 1u << 20 },
-};
-
-static int take_resource(json_t *root, ot_kv **res, size_t *n_res,
-                         char *err, size_t errlen)
+static int set_kv(const ot_cfg_field *f, json_t *obj, ot_kv_list *out,
+                  char *err, size_t errlen)
 {
-    json_t *obj = json_object_get(root, "resource_attributes"), *v;
     const char *key;
+    json_t *v;
+    ot_kv *kv;
     size_t i = 0;
 
-    *res = NULL;
-    *n_res = 0;
-    if (!obj) {
-        return 0;
-    }
     if (!json_is_object(obj)) {
-        snprintf(err, errlen, "key \"resource_attributes\": expected an "
-                 "object of strings");
+        snprintf(err, errlen, "key \"%s\": expected an object of strings",
+                 f->key);
         return -1;
     }
-    *res = calloc(json_object_size(obj) + 1, sizeof(**res));
-    if (!*res) {
+    kv = calloc(json_object_size(obj) + 1, sizeof(*kv));
+    if (!kv) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     json_object_foreach(obj, key, v) {
         if (!json_is_string(v)) {
-            snprintf(err, errlen, "key \"resource_attributes\": \"%s\" "
-                     "must be a string", key);
-            ot_kv_free(*res, i);
-            *res = NULL;
+            snprintf(err, errlen, "key \"%s\": \"%s\" must be a string",
+                     f->key, key);
+            ot_kv_free(kv, i);
             return -1;
         }
-        (*res)[i].key = strdup(key);
-        (*res)[i].value = strdup(json_string_value(v));
+        kv[i].key = strdup(key);
+        kv[i].value = strdup(json_string_value(v));
         i++;
-    }
-    *n_res = i;
-    json_object_del(root, "resource_attributes");
-    return 0;
-}
-
-int ot_config_split(const char *json, size_t len, ot_batch_config *cfg,
-                    ot_kv **res, size_t *n_res, char **rest, char *err,
-                    size_t errlen)
-{
-    json_t *root = load_object(json, len, err, errlen);
-    json_t *v;
-    size_t i;
-
-    *res = NULL;
-    *n_res = 0;
-    if (!root) {
-        return -1;
-    }
-    for (i = 0; i < sizeof(batch_keys) / sizeof(batch_keys[0]); i++) {
-        v = json_object_get(root, batch_keys[i].key);
-        if (!v) {
-            continue;
-        }
-        if (get_uint(v, batch_keys[i].key, batch_keys[i].min,
-                     batch_keys[i].max,
-                     (uint32_t *)((char *)cfg + batch_keys[i].offset),
-                     err, errlen) != 0) {
-            json_decref(root);
+        if (!kv[i - 1].key || !kv[i - 1].value) {
+            snprintf(err, errlen, "out of memory");
+            ot_kv_free(kv, i);
             return -1;
         }
-        json_object_del(root, batch_keys[i].key);
     }
-    if (cfg->max_export_batch_size > cfg->max_queue_size) {
-        snprintf(err, errlen, "key \"max_export_batch_size\": %u is larger "
-                 "than max_queue_size %u", cfg->max_export_batch_size,
-                 cfg->max_queue_size);
-        json_decref(root);
-        return -1;
-    }
-    if (take_resource(root, res, n_res, err, errlen) != 0) {
-        json_decref(root);
-        return -1;
-    }
-    *rest = json_dumps(root, JSON_COMPACT);
-    json_decref(root);
-    if (!*rest) {
-        ot_kv_free(*res, *n_res);
-        *res = NULL;
-        *n_res = 0;
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
-int ot_batch_config_env(ot_batch_config *cfg, char *err, size_t errlen)
-{
-    static const struct {
-        const char *name;
-        size_t offset;
-        uint32_t min, max;
-    } vars[] = {
-        { "OTEL_BSP_SCHEDULE_DELAY",
-          offsetof(ot_batch_config, schedule_delay_ms), 1, 3600000 },
-        { "OTEL_BSP_EXPORT_TIMEOUT",
-          offsetof(ot_batch_config, export_timeout_ms), 1, 3600000 },
-        { "OTEL_BSP_MAX_QUEUE_SIZE",
-          offsetof(ot_batch_config, max_queue_size), 1, 1000000 },
-        { "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
-          offsetof(ot_batch_config, max_export_batch_size), 1, 100000 },
-    };
-    const char *v;
-    char *end;
-    unsigned long n;
-    size_t i;
-
-    for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-        v = getenv(vars[i].name);
-        if (!v || !*v) {
-            continue;
-        }
-        n = strtoul(v, &end, 10);
-        if (*end || n < vars[i].min || n > vars[i].max) {
-            snprintf(err, errlen, "environment variable %s=\"%s\" is not "
-                     "a number in %u..%u", vars[i].name, v, vars[i].min,
-                     vars[i].max);
-            return -1;
-        }
-        *(uint32_t *)((char *)cfg + vars[i].offset) = (uint32_t)n;
-    }
+    ot_kv_free(out->items, out->n);
+    out->items = kv;
+    out->n = i;
     return 0;
 }
 
@@ -313,6 +205,8 @@ static int set_field(const ot_cfg_field *f, json_t *v, void *target,
         return 0;
     case OT_CFG_HEADERS:
         return set_headers(f, v, (char ***)at, err, errlen);
+    case OT_CFG_KV:
+        return set_kv(f, v, (ot_kv_list *)at, err, errlen);
     case OT_CFG_ENUM:
         s = json_is_string(v) ? json_string_value(v) : NULL;
         for (i = 0; s && f->choices[i]; i++) {
@@ -339,32 +233,43 @@ static int set_field(const ot_cfg_field *f, json_t *v, void *target,
 }
 
 int ot_config_parse(const char *json, size_t len, const ot_cfg_field *fields,
-                    size_t nfields, void *target, char *err, size_t errlen)
+                    size_t nfields, void *target, char **rest, char *err,
+                    size_t errlen)
 {
     json_t *root = load_object(json, len, err, errlen);
     const char *key;
-    json_t *v;
+    json_t *v, *tmp;
     const ot_cfg_field *f;
     size_t i;
 
+    if (rest) {
+        *rest = NULL;
+    }
     if (!root) {
         return -1;
-    }
-    json_object_foreach(root, key, v) {
-        f = find_field(fields, nfields, key);
-        if (!f) {
-            snprintf(err, errlen, "unknown key \"%s\"", key);
-            goto fail;
-        }
-        if (set_field(f, v, target, err, errlen) != 0) {
-            goto fail;
-        }
     }
     for (i = 0; i < nfields; i++) {
         if (fields[i].required && !json_object_get(root, fields[i].key)) {
             snprintf(err, errlen, "key \"%s\" is required", fields[i].key);
             goto fail;
         }
+    }
+    json_object_foreach_safe(root, tmp, key, v) {
+        f = find_field(fields, nfields, key);
+        if (!f && !rest) {
+            snprintf(err, errlen, "unknown key \"%s\"", key);
+            goto fail;
+        }
+        if (f && set_field(f, v, target, err, errlen) != 0) {
+            goto fail;
+        }
+        if (f && rest) {
+            json_object_del(root, key);
+        }
+    }
+    if (rest && !(*rest = json_dumps(root, JSON_COMPACT))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
     }
     json_decref(root);
     return 0;
@@ -388,6 +293,12 @@ void ot_config_free(const ot_cfg_field *fields, size_t nfields, void *target)
             char ***at = (char ***)((char *)target + fields[i].offset);
             free_headers(*at);
             *at = NULL;
+        }
+        else if (fields[i].type == OT_CFG_KV) {
+            ot_kv_list *at = (ot_kv_list *)((char *)target + fields[i].offset);
+            ot_kv_free(at->items, at->n);
+            at->items = NULL;
+            at->n = 0;
         }
     }
 }

@@ -5,7 +5,7 @@
  * bounded queue, one background thread that drains it in batches into a
  * tracer plugin, and the counters that tell how it went.
  *
- * Defaults follow the OpenTelemetry batch span processor.
+ * Its settings are in ot_settings.h.
  */
 
 #ifndef OT_EXPORTER_H
@@ -13,19 +13,8 @@
 
 #include <apr_pools.h>
 
+#include "ot_settings.h"
 #include "ot_tracer.h"
-
-typedef struct ot_batch_config {
-    uint32_t max_queue_size;        /* spans; default 2048 */
-    uint32_t max_export_batch_size; /* spans; default 512 */
-    uint32_t schedule_delay_ms;     /* default 5000 */
-    uint32_t export_timeout_ms;     /* default 30000 */
-    uint32_t shutdown_timeout_ms;   /* flush at child exit; default 5000 */
-    uint32_t max_queue_bytes;       /* default max_queue_size * 1 KiB */
-    uint32_t max_attribute_length;  /* string values; default 4096 */
-} ot_batch_config;
-
-void ot_batch_config_defaults(ot_batch_config *c);
 
 /* Counters of one child process, kept in one place for the status page. */
 typedef struct ot_counters {

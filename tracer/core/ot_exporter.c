@@ -43,17 +43,6 @@ struct ot_exporter {
     uint64_t reported_failed;
 };
 
-void ot_batch_config_defaults(ot_batch_config *c)
-{
-    c->max_queue_size = 2048;
-    c->max_export_batch_size = 512;
-    c->schedule_delay_ms = 5000;
-    c->export_timeout_ms = 30000;
-    c->shutdown_timeout_ms = 5000;
-    c->max_queue_bytes = 0;
-    c->max_attribute_length = 4096;
-}
-
 static int stopping(ot_exporter *e)
 {
     return apr_atomic_read32(&e->stopping) != 0;

@@ -121,17 +121,6 @@ fail:
     return -1;
 }
 
-void ot_kv_free(ot_kv *kv, size_t n)
-{
-    size_t i;
-
-    for (i = 0; kv && i < n; i++) {
-        free(kv[i].key);
-        free(kv[i].value);
-    }
-    free(kv);
-}
-
 const char *ot_env_get2(const char *specific, const char *general)
 {
     const char *v = specific ? getenv(specific) : NULL;

@@ -294,12 +294,12 @@ int ot_http_exporter_create(const ot_http_exporter_def *def,
 
         memcpy(fields, otlp_fields, sizeof(fields));
         fields[N_OTLP - 1].choices = def->protocols;
-        rc = ot_config_parse(json, len, fields, N_OTLP, &x->cfg, err,
+        rc = ot_config_parse(json, len, fields, N_OTLP, &x->cfg, NULL, err,
                              errlen);
     }
     else {
-        rc = ot_config_parse(json, len, plain_fields, N_PLAIN, &x->cfg, err,
-                             errlen);
+        rc = ot_config_parse(json, len, plain_fields, N_PLAIN, &x->cfg, NULL,
+                             err, errlen);
     }
     if (rc != 0) {
         free(x);

@@ -12,17 +12,13 @@
 
 #include <stddef.h>
 
-typedef struct ot_kv {
-    char *key;
-    char *value;
-} ot_kv;
+#include "ot_kv.h"
 
 /* Parse s into a malloc'd array of *n pairs (free with ot_kv_free).
  * 0, or -1 with a reason in err (a member without "=", an empty key, a bad
  * percent escape). */
 int ot_env_parse_list(const char *s, ot_kv **out, size_t *n, char *err,
                       size_t errlen);
-void ot_kv_free(ot_kv *kv, size_t n);
 
 /* getenv of the first of two names that is set and not empty: the
  * signal-specific one (OTEL_EXPORTER_OTLP_TRACES_X) before the general

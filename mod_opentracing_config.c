@@ -1,0 +1,364 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * mod_opentracing_config.c: the directives, and the server and directory
+ * configuration records: each made with "unset" values, merged so that
+ * the more specific one wins where it is set.  Everything is checked here,
+ * so that apachectl configtest catches it.
+ */
+
+#include "apr_strings.h"
+
+#include "http_core.h"
+#include "http_main.h"
+
+#include "mod_opentracing_private.h"
+
+#include "ot_env.h"
+#include "ot_log.h"
+#include "ot_plugin.h"
+
+void *ot_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    ot_server_conf *c = apr_pcalloc(p, sizeof(ot_server_conf));
+
+    c->sample_rate = OT_UNSET;
+    ot_sampler_init(&c->sampler, 1.0);
+    return c;
+}
+
+void *ot_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    ot_server_conf *base = basev, *add = addv;
+    ot_server_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->tracer = base->tracer;
+    c->service_name = add->service_name ? add->service_name
+                                        : base->service_name;
+    c->sample_rate = add->sample_rate != OT_UNSET ? add->sample_rate
+                                                  : base->sample_rate;
+    ot_sampler_init(&c->sampler, c->sample_rate == OT_UNSET
+                                 ? 1.0 : c->sample_rate);
+    if (add->n_propagators) {
+        memcpy(c->propagators, add->propagators, sizeof(c->propagators));
+        c->n_propagators = add->n_propagators;
+    }
+    else {
+        memcpy(c->propagators, base->propagators, sizeof(c->propagators));
+        c->n_propagators = base->n_propagators;
+    }
+    return c;
+}
+
+void *ot_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    ot_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->trace_request = OT_UNSET;
+    return c;
+}
+
+/* The base's tags, then the added ones; an added tag replaces a base tag
+ * with the same key. */
+static apr_array_header_t *merge_tags(apr_pool_t *p, apr_array_header_t *base,
+                                      apr_array_header_t *add)
+{
+    apr_array_header_t *m;
+    int i, j;
+
+    if (!base || !add) {
+        return add ? add : base;
+    }
+    m = apr_array_copy(p, base);
+    for (i = 0; i < add->nelts; i++) {
+        const ot_tag *t = &APR_ARRAY_IDX(add, i, ot_tag);
+        for (j = 0; j < m->nelts; j++) {
+            if (strcmp(APR_ARRAY_IDX(m, j, ot_tag).key, t->key) == 0) {
+                break;
+            }
+        }
+        if (j < m->nelts) {
+            APR_ARRAY_IDX(m, j, ot_tag) = *t;
+        }
+        else {
+            APR_ARRAY_PUSH(m, ot_tag) = *t;
+        }
+    }
+    return m;
+}
+
+void *ot_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    ot_dir_conf *base = basev, *add = addv;
+    ot_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->trace_request = add->trace_request != OT_UNSET ? add->trace_request
+                                                      : base->trace_request;
+    c->tags = merge_tags(p, base->tags, add->tags);
+    return c;
+}
+
+static apr_status_t destroy_tracer(void *data)
+{
+    ot_tracer_conf *t = data;
+
+    if (t->plugin && t->handle) {
+        t->plugin->destroy(t->handle);
+        t->handle = NULL;
+    }
+    ot_kv_free(t->resource_attrs.items, t->resource_attrs.n);
+    t->resource_attrs.items = NULL;
+    return APR_SUCCESS;
+}
+
+/* OTEL_RESOURCE_ATTRIBUTES, then the config's resource_attributes (which
+ * win): one list, in pconf. */
+static const char *resource_attributes(cmd_parms *cmd, ot_tracer_conf *t,
+                                       ot_kv_list cfg)
+{
+    const char *env = getenv("OTEL_RESOURCE_ATTRIBUTES");
+    ot_kv *env_attrs = NULL, *all;
+    size_t n_env = 0, i, n = 0;
+    char msg[256];
+
+    if (env && *env
+        && ot_env_parse_list(env, &env_attrs, &n_env, msg, sizeof(msg))) {
+        ot_kv_free(cfg.items, cfg.n);
+        return apr_psprintf(cmd->pool, "TraceTracer: environment variable "
+                            "OTEL_RESOURCE_ATTRIBUTES: %s", msg);
+    }
+    all = calloc(n_env + cfg.n + 1, sizeof(*all));
+    if (!all) {
+        ot_kv_free(env_attrs, n_env);
+        ot_kv_free(cfg.items, cfg.n);
+        return "TraceTracer: out of memory";
+    }
+    for (i = 0; i < n_env; i++) {
+        all[n++] = env_attrs[i];
+    }
+    for (i = 0; i < cfg.n; i++) {
+        all[n++] = cfg.items[i];
+    }
+    free(env_attrs);
+    free(cfg.items);
+    t->resource_attrs.items = all;
+    t->resource_attrs.n = n;
+    return NULL;
+}
+
+/* Read TraceTracer's second argument: inline JSON or a file. */
+static const char *read_tracer_config(cmd_parms *cmd, const char *arg,
+                                      const char **text, apr_size_t *len,
+                                      const char **source)
+{
+    const char *path;
+    apr_file_t *f;
+    apr_finfo_t fi;
+    char *buf;
+    apr_status_t rv;
+
+    if (*arg == '{') {
+        *text = arg;
+        *len = strlen(arg);
+        *source = "inline JSON";
+        return NULL;
+    }
+    path = ap_server_root_relative(cmd->pool, arg);
+    if (!path) {
+        return apr_psprintf(cmd->pool, "TraceTracer: invalid config file "
+                            "path %s", arg);
+    }
+    *source = path;
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT, cmd->temp_pool);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f);
+    }
+    if (rv == APR_SUCCESS && fi.size > 1024 * 1024) {
+        return apr_psprintf(cmd->pool, "TraceTracer: config file %s is "
+                            "larger than 1 MiB", path);
+    }
+    if (rv == APR_SUCCESS) {
+        buf = apr_palloc(cmd->temp_pool, (apr_size_t)fi.size + 1);
+        rv = apr_file_read_full(f, buf, (apr_size_t)fi.size, len);
+        buf[*len] = '\0';
+        *text = buf;
+    }
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "TraceTracer: cannot read config "
+                            "file %s: %pm", path, &rv);
+    }
+    return NULL;
+}
+
+static const char *cmd_tracer(cmd_parms *cmd, void *dummy, const char *so,
+                              const char *config)
+{
+    ot_server_conf *sc = ot_server_conf_get(cmd->server);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    ot_tracer_conf *t;
+    const char *text = NULL, *path;
+    apr_size_t len = 0;
+    char *rest;
+    ot_kv_list res;
+    char msg[512];
+
+    if (err) {
+        return err;
+    }
+    if (sc->tracer) {
+        return "TraceTracer may be given only once";
+    }
+    t = apr_pcalloc(cmd->pool, sizeof(*t));
+    path = ap_server_root_relative(cmd->pool, so);
+    if (!path) {
+        return apr_psprintf(cmd->pool, "TraceTracer: invalid plugin path %s",
+                            so);
+    }
+    if (ot_plugin_load(cmd->pool, path, &t->plugin, msg, sizeof(msg))) {
+        return apr_pstrcat(cmd->pool, "TraceTracer: ", msg, NULL);
+    }
+    if ((err = read_tracer_config(cmd, config, &text, &len,
+                                  &t->config_source))) {
+        return err;
+    }
+    ot_batch_config_defaults(&t->batch);
+    if (ot_batch_config_env(&t->batch, msg, sizeof(msg))) {
+        return apr_pstrcat(cmd->pool, "TraceTracer: ", msg, NULL);
+    }
+    if (ot_settings_split(text, len, &t->batch, &res, &rest, msg,
+                        sizeof(msg))) {
+        return apr_psprintf(cmd->pool, "TraceTracer: %s: %s",
+                            t->config_source, msg);
+    }
+    /* From here on, t owns what it holds: the cleanup frees it. */
+    apr_pool_cleanup_register(cmd->pool, t, destroy_tracer,
+                              apr_pool_cleanup_null);
+    if ((err = resource_attributes(cmd, t, res))) {
+        free(rest);
+        return err;
+    }
+    t->plugin_path = path;
+    t->host.abi_version = OT_TRACER_ABI_VERSION;
+    t->host.struct_size = sizeof(t->host);
+    t->host.module_version = OT_VERSION;
+    t->host.server_root = ap_server_root;
+    t->host.log = ot_log_host;
+    if (t->plugin->create(&t->host, rest, strlen(rest), &t->handle, msg,
+                          sizeof(msg))) {
+        free(rest);
+        return apr_psprintf(cmd->pool, "TraceTracer: %s tracer, %s: %s",
+                            t->plugin->name, t->config_source, msg);
+    }
+    free(rest);
+    /* The DSO was loaded into the same pool before the cleanup was
+     * registered, so it is unloaded after destroy() has run. */
+    sc->tracer = t;
+    return NULL;
+}
+
+static const char *cmd_service_name(cmd_parms *cmd, void *dummy,
+                                    const char *name)
+{
+    if (!*name) {
+        return "TraceServiceName must not be empty";
+    }
+    ot_server_conf_get(cmd->server)->service_name = name;
+    return NULL;
+}
+
+static const char *cmd_propagation(cmd_parms *cmd, void *dummy,
+                                   const char *name)
+{
+    ot_server_conf *sc = ot_server_conf_get(cmd->server);
+    const ot_propagator *p = ot_propagator_find(name);
+    const char *const *names;
+    const char *known = "";
+    int i;
+
+    if (!p) {
+        for (names = ot_propagator_names(); *names; names++) {
+            known = apr_pstrcat(cmd->temp_pool, known, *known ? ", " : "",
+                                *names, NULL);
+        }
+        return apr_psprintf(cmd->pool, "TracePropagation: unknown format "
+                            "'%s' (known: %s)", name, known);
+    }
+    for (i = 0; i < sc->n_propagators; i++) {
+        if (sc->propagators[i] == p) {
+            return NULL;
+        }
+    }
+    if (sc->n_propagators >= OT_MAX_PROPAGATORS) {
+        return "TracePropagation: too many formats";
+    }
+    sc->propagators[sc->n_propagators++] = p;
+    return NULL;
+}
+
+static const char *cmd_sample_rate(cmd_parms *cmd, void *dummy,
+                                   const char *arg)
+{
+    char *end;
+    double r = strtod(arg, &end);
+
+    if (end == arg || *end || !(r >= 0.0 && r <= 1.0)) {
+        return apr_psprintf(cmd->pool, "TraceSampleRate: '%s' is not a "
+                            "number between 0 and 1", arg);
+    }
+    ot_server_conf_get(cmd->server)->sample_rate = r;
+    ot_sampler_init(&ot_server_conf_get(cmd->server)->sampler, r);
+    return NULL;
+}
+
+static const char *cmd_tag(cmd_parms *cmd, void *dconf, const char *key,
+                           const char *expr)
+{
+    ot_dir_conf *dc = dconf;
+    const char *err = NULL;
+    ot_tag *t;
+
+    if (!*key) {
+        return "TraceTag: the attribute name must not be empty";
+    }
+    if (!dc->tags) {
+        dc->tags = apr_array_make(cmd->pool, 4, sizeof(ot_tag));
+    }
+    t = apr_array_push(dc->tags);
+    t->key = key;
+    t->expr = ap_expr_parse_cmd(cmd, expr, AP_EXPR_FLAG_STRING_RESULT, &err,
+                                NULL);
+    if (err) {
+        return apr_psprintf(cmd->pool, "TraceTag %s: cannot parse "
+                            "expression '%s': %s", key, expr, err);
+    }
+    return NULL;
+}
+
+static const char *cmd_trace_request(cmd_parms *cmd, void *dconf, int on)
+{
+    ((ot_dir_conf *)dconf)->trace_request = on ? 1 : 0;
+    return NULL;
+}
+
+const command_rec ot_cmds[] = {
+    AP_INIT_TAKE2("TraceTracer", cmd_tracer, NULL, RSRC_CONF,
+                  "a tracer plugin (.so, relative to ServerRoot) and its "
+                  "JSON configuration: a file name or inline '{...}'"),
+    AP_INIT_TAKE1("TraceServiceName", cmd_service_name, NULL, RSRC_CONF,
+                  "the service.name of spans (default: the ServerName)"),
+    AP_INIT_ITERATE("TracePropagation", cmd_propagation, NULL, RSRC_CONF,
+                    "trace context formats to read (in order) and write "
+                    "(all); default w3c"),
+    AP_INIT_TAKE1("TraceSampleRate", cmd_sample_rate, NULL, RSRC_CONF,
+                  "the share of new traces (no sampled parent) to record, "
+                  "0 to 1; default 1"),
+    AP_INIT_TAKE2("TraceTag", cmd_tag, NULL, RSRC_CONF | ACCESS_CONF,
+                  "a span attribute and its value, an ap_expr string such "
+                  "as \"%{HTTP:X-Tenant}\"; an empty value sets nothing"),
+    AP_INIT_FLAG("TraceRequest", cmd_trace_request, NULL,
+                 RSRC_CONF | ACCESS_CONF,
+                 "On: record a server span for requests here (default On "
+                 "once a tracer is configured)"),
+    { NULL, { NULL }, NULL, 0, 0, NULL }
+};
+
