@@ -74,10 +74,18 @@ static const ot_propagator *default_propagators[1];
 
 /* --------------------------------------------------------------- logging */
 
+/* The core's and the plugins' messages.  The core's, and the shipped
+ * plugins', begin with their own OTnnnnn tag; a third-party plugin's
+ * message without one is tagged OT00008. */
 static void log_from_core(void *ctx, ot_log_level level, const char *msg)
 {
-    ap_log_error(APLOG_MARK, (int)level, 0, (server_rec *)ctx,
-                 OTLOGNO(00001) "%s", msg);
+    int tagged = strncmp(msg, "OT", 2) == 0 && strlen(msg) > 9
+                 && apr_isdigit(msg[2]) && apr_isdigit(msg[3])
+                 && apr_isdigit(msg[4]) && apr_isdigit(msg[5])
+                 && apr_isdigit(msg[6]) && msg[7] == ':';
+
+    ap_log_error(APLOG_MARK, (int)level, 0, (server_rec *)ctx, "%s%s",
+                 tagged ? "" : OTLOGNO(00008), msg);
 }
 
 /* --------------------------------------------------------------- helpers */

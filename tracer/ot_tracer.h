@@ -160,6 +160,11 @@ typedef enum ot_log_level {
     OT_LOG_DEBUG = 7
 } ot_log_level;
 
+/* A message tag, as the module and its shipped plugins begin their
+ * messages: ot_log(..., OT_LOGNO(01001) "text").  The module logs a
+ * plugin's message that has no tag with its own tag for plugin messages. */
+#define OT_LOGNO(n) "OT" #n ": "
+
 /* What the module offers a plugin.  Valid until destroy(). */
 typedef struct ot_tracer_host {
     uint32_t abi_version;

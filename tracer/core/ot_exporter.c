@@ -124,7 +124,7 @@ static void report(ot_exporter *e, int force)
         || (!force && now - e->last_report < REPORT_INTERVAL)) {
         return;
     }
-    ot_log(OT_LOG_WARNING,
+    ot_log(OT_LOG_WARNING, OT_LOGNO(01001)
            "%s tracer: %llu spans dropped (queue full or too large) and "
            "%llu failed to export since the last report; totals %llu and "
            "%llu in this process",
@@ -320,7 +320,8 @@ static apr_status_t exporter_stop(ot_exporter *e)
     }
     wait_done(e, apr_time_now() + apr_time_from_msec(500));
     if (!e->done) {
-        ot_log(OT_LOG_WARNING, "%s tracer: exporter did not finish within "
+        ot_log(OT_LOG_WARNING, OT_LOGNO(01002) "%s tracer: exporter did "
+               "not finish within "
                "%u ms at shutdown; %lu spans abandoned", e->plugin->name,
                e->cfg.shutdown_timeout_ms,
                (unsigned long)ot_queue_count(e->queue));
