@@ -99,13 +99,13 @@ static void test_parse_errors(void **state)
           "key \"protocol\": expected one of \"http/protobuf\", \"http/json\"" },
         { "not json", "invalid JSON" },
         { "{\"path\":\"x\",\"headers\":[]}",
-          "key \"headers\": expected an object of header names" },
+          "key \"headers\": expected an object of strings" },
         { "{\"path\":\"x\",\"headers\":{\"Bad Name\":\"v\"}}",
           "key \"headers\": \"Bad Name\" is not a valid header name" },
         { "{\"path\":\"x\",\"headers\":{\"X\":\"a\\r\\nInjected: 1\"}}",
-          "key \"headers\": the value of \"X\" must be a string on one line" },
+          "key \"headers\": the value of \"X\" must be on one line" },
         { "{\"path\":\"x\",\"headers\":{\"X\":1}}",
-          "key \"headers\": the value of \"X\" must be a string on one line" },
+          "key \"headers\": \"X\" must be a string" },
     };
     plugin_cfg c;
     char err[256];

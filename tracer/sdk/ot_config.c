@@ -126,47 +126,46 @@ static int is_token(const char *s)
     return 1;
 }
 
+/* {"Name": "value", ...} as "Name: value" lines: names are tokens, values
+ * one line each. */
 static int set_headers(const ot_cfg_field *f, json_t *obj, char ***out,
                        char *err, size_t errlen)
 {
-    const char *name, *value;
-    json_t *v;
-    char **h;
-    size_t i = 0, n;
+    ot_kv_list kv = { NULL, 0 };
+    char **h = NULL;
+    size_t i, n;
 
-    if (!json_is_object(obj)) {
-        snprintf(err, errlen, "key \"%s\": expected an object of header "
-                 "names and string values", f->key);
+    if (set_kv(f, obj, &kv, err, errlen) != 0) {
         return -1;
     }
-    h = calloc(json_object_size(obj) + 1, sizeof(*h));
-    if (!h) {
+    if (!(h = calloc(kv.n + 1, sizeof(*h)))) {
         snprintf(err, errlen, "out of memory");
-        return -1;
+        goto fail;
     }
-    json_object_foreach(obj, name, v) {
-        value = json_is_string(v) ? json_string_value(v) : NULL;
-        if (!is_token(name)) {
+    for (i = 0; i < kv.n; i++) {
+        if (!is_token(kv.items[i].key)) {
             snprintf(err, errlen, "key \"%s\": \"%s\" is not a valid "
-                     "header name", f->key, name);
+                     "header name", f->key, kv.items[i].key);
             goto fail;
         }
-        if (!value || strpbrk(value, "\r\n")) {
+        if (strpbrk(kv.items[i].value, "\r\n")) {
             snprintf(err, errlen, "key \"%s\": the value of \"%s\" must "
-                     "be a string on one line", f->key, name);
+                     "be on one line", f->key, kv.items[i].key);
             goto fail;
         }
-        n = strlen(name) + strlen(value) + 3;
+        n = strlen(kv.items[i].key) + strlen(kv.items[i].value) + 3;
         if (!(h[i] = malloc(n))) {
             snprintf(err, errlen, "out of memory");
             goto fail;
         }
-        snprintf(h[i++], n, "%s: %s", name, value);
+        snprintf(h[i], n, "%s: %s", kv.items[i].key, kv.items[i].value);
     }
+    ot_kv_free(kv.items, kv.n);
     free_headers(*out);
     *out = h;
     return 0;
 fail:
+    ot_kv_free(kv.items, kv.n);
     free_headers(h);
     return -1;
 }
