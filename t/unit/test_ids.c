@@ -90,6 +90,48 @@ static void test_fork_reseed(void **state)
     close(fds[1]);
 }
 
+/* Retry jitter (ot_ids_random32) differs between children: two children
+ * forked from one parent, as httpd's are, draw different sequences, so
+ * that children that fail together do not retry in lock-step. */
+static void child_jitter(int fd)
+{
+    uint32_t v[4];
+    int i;
+
+    ot_ids_reseed();            /* as child_init does */
+    for (i = 0; i < 4; i++) {
+        v[i] = ot_ids_random32();
+    }
+    _exit(write(fd, v, sizeof(v)) == (ssize_t)sizeof(v) ? 0 : 1);
+}
+
+static void test_jitter_differs_per_child(void **state)
+{
+    uint32_t a[4], b[4];
+    int fds[2], st, i, same = 0;
+    pid_t p1, p2;
+
+    (void)ot_ids_random32();    /* the parent's state exists */
+    assert_int_equal(pipe(fds), 0);
+    if ((p1 = fork()) == 0) {
+        child_jitter(fds[1]);
+    }
+    assert_int_equal(read(fds[0], a, sizeof(a)), sizeof(a));
+    if ((p2 = fork()) == 0) {
+        child_jitter(fds[1]);
+    }
+    assert_int_equal(read(fds[0], b, sizeof(b)), sizeof(b));
+    waitpid(p1, &st, 0);
+    waitpid(p2, &st, 0);
+    for (i = 0; i < 4; i++) {
+        same += a[i] == b[i];
+    }
+    assert_true(same < 4);
+    assert_memory_not_equal(a, b, sizeof(a));
+    close(fds[0]);
+    close(fds[1]);
+}
+
 static void *APR_THREAD_FUNC thread_ids(apr_thread_t *t, void *data)
 {
     ot_ids_span_id(data);
@@ -137,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_never_zero_and_distinct),
         cmocka_unit_test(test_bits_look_random),
         cmocka_unit_test(test_fork_reseed),
+        cmocka_unit_test(test_jitter_differs_per_child),
         cmocka_unit_test(test_threads_differ),
         cmocka_unit_test(test_hex),
     };

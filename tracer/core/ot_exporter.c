@@ -10,6 +10,7 @@
 #include <apr_thread_proc.h>
 #include <apr_time.h>
 
+#include "ot_ids.h"
 #include "ot_log.h"
 #include "ot_queue.h"
 #include "ot_retry.h"
@@ -23,7 +24,8 @@ typedef struct counters {
 } counters;
 
 struct ot_exporter {
-    apr_pool_t *pool;           /* unmanaged: outlives a stuck thread */
+    apr_pool_t *pool;           /* unmanaged: the thread's, destroyed
+                                 * after the join */
     ot_batch_config cfg;
     const ot_tracer_plugin *plugin;
     void *handle;
@@ -46,16 +48,6 @@ struct ot_exporter {
 static int stopping(ot_exporter *e)
 {
     return apr_atomic_read32(&e->stopping) != 0;
-}
-
-static uint32_t next_random(void)
-{
-    static _Thread_local uint32_t x = 2463534242u;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return x;
 }
 
 /* Sleep until t, or until stopping. Returns 0 when stopping. */
@@ -98,7 +90,7 @@ static int export_batch(ot_exporter *e, size_t n, apr_time_t deadline,
             return 0;
         }
         next = apr_time_now() + apr_time_from_msec(
-            ot_retry_delay_ms(++attempt, hint, next_random()));
+            ot_retry_delay_ms(++attempt, hint, ot_ids_random32()));
         if (r != OT_EXPORT_RETRY || next >= deadline) {
             apr_atomic_add64(&e->c.failed, n);
             return 0;
@@ -204,16 +196,20 @@ static void *APR_THREAD_FUNC exporter_main(apr_thread_t *t, void *data)
 
 static apr_status_t exporter_stop(ot_exporter *e);
 
-static void wait_done(ot_exporter *e, apr_time_t deadline)
+/* Wait until the thread is done or deadline; whether it is done. */
+static int wait_done(ot_exporter *e, apr_time_t deadline)
 {
     apr_time_t now;
+    int done;
 
     apr_thread_mutex_lock(e->done_lock);
     while (!e->done && (now = apr_time_now()) < deadline) {
         apr_thread_cond_timedwait(e->done_cond, e->done_lock,
                                   deadline - now);
     }
+    done = e->done;
     apr_thread_mutex_unlock(e->done_lock);
+    return done;
 }
 
 static apr_status_t exporter_cleanup(void *data)
@@ -309,24 +305,23 @@ static apr_status_t exporter_stop(ot_exporter *e)
     apr_thread_cond_broadcast(e->stop_cond);
     apr_thread_mutex_unlock(e->done_lock);
     ot_queue_wake(e->queue);
-    /* The thread has shutdown_timeout_ms to flush.  An export that was
-     * already running may take longer: then cancel it, and give the thread
-     * a little more time to return before leaving it behind. */
+    /* The thread has shutdown_timeout_ms to flush.  An export still
+     * running then is cancelled: the plugin's export returns at once (the
+     * HTTP plugins wake their transfer), the thread fails what is left
+     * and returns.  It is always joined: nothing of ours may run once the
+     * child's pools and the plugin's DSO go away.  A plugin without cancel
+     * must keep to the timeout_ms it is given. */
     deadline = apr_time_now()
         + apr_time_from_msec(e->cfg.shutdown_timeout_ms);
-    wait_done(e, deadline);
-    if (!e->done && e->plugin->cancel) {
-        e->plugin->cancel(e->handle);
-    }
-    wait_done(e, apr_time_now() + apr_time_from_msec(500));
-    if (!e->done) {
-        ot_log(OT_LOG_WARNING, OT_LOGNO(01002) "%s tracer: exporter did "
-               "not finish within "
-               "%u ms at shutdown; %lu spans abandoned", e->plugin->name,
+    if (!wait_done(e, deadline)) {
+        if (e->plugin->cancel) {
+            e->plugin->cancel(e->handle);
+        }
+        ot_log(OT_LOG_WARNING, OT_LOGNO(01002) "%s tracer: the exporter "
+               "did not finish within %u ms at shutdown: export cancelled, "
+               "%lu spans dropped", e->plugin->name,
                e->cfg.shutdown_timeout_ms,
                (unsigned long)ot_queue_count(e->queue));
-        e->running = 0;
-        return APR_TIMEUP;
     }
     apr_thread_join(&trv, e->thread);
     e->running = 0;

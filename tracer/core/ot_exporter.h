@@ -30,10 +30,10 @@ typedef struct ot_counters {
 typedef struct ot_exporter ot_exporter;
 
 /* Create (not start) in pool p, a pool of the child process.  A
- * pre-cleanup of p stops the exporter: it flushes what is queued and stops
- * the thread, waiting at most shutdown_timeout_ms; a thread that did not
- * finish in time is left behind (the process is about to exit) and its
- * memory deliberately not freed.  The plugin handle must outlive p. */
+ * pre-cleanup of p stops the exporter: it flushes what is queued within
+ * shutdown_timeout_ms, then cancels a running export (plugin cancel()),
+ * joins the thread, and calls the plugin's child_exit().  The plugin
+ * handle must outlive p. */
 apr_status_t ot_exporter_create(ot_exporter **e, apr_pool_t *p,
                                 const ot_batch_config *cfg,
                                 const ot_tracer_plugin *plugin, void *handle);

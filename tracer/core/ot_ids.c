@@ -104,6 +104,11 @@ void ot_ids_trace_id(uint8_t out[16])
     memcpy(out + 8, &b, 8);
 }
 
+uint32_t ot_ids_random32(void)
+{
+    return (uint32_t)(next64() >> 32);
+}
+
 void ot_ids_span_id(uint8_t out[8])
 {
     uint64_t a;

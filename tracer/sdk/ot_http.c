@@ -2,6 +2,7 @@
 
 #include "ot_http.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +15,19 @@
 
 #define MAX_RESPONSE (64 * 1024)
 
+/* The transfer runs on a multi handle, so that cancel() can wake it with
+ * curl_multi_wakeup() at once wherever it waits (connect, TLS, the
+ * response); the multi handle keeps the connection between POSTs. */
 struct ot_http {
     CURL *curl;
+    CURLM *multi;
     struct curl_slist *headers;
     ot_http_config cfg;
     ot_buf gz;
     ot_buf response;
     long status;
     uint32_t retry_after_ms;
-    volatile int cancelled;
+    atomic_int cancelled;
     char error[CURL_ERROR_SIZE];
 };
 
@@ -118,14 +123,6 @@ static size_t on_header(char *p, size_t size, size_t n, void *data)
     return len;
 }
 
-static int on_progress(void *data, curl_off_t dt, curl_off_t dn,
-                       curl_off_t ut, curl_off_t un)
-{
-    const ot_http *h = data;
-
-    return h->cancelled ? 1 : 0;
-}
-
 int ot_http_create(ot_http **hp, const ot_http_config *cfg, char *err,
                    size_t errlen)
 {
@@ -133,11 +130,16 @@ int ot_http_create(ot_http **hp, const ot_http_config *cfg, char *err,
     struct curl_slist *l;
     char **hd;
 
-    if (!h || !(h->curl = curl_easy_init())) {
+    if (!h || !(h->curl = curl_easy_init())
+        || !(h->multi = curl_multi_init())) {
+        if (h && h->curl) {
+            curl_easy_cleanup(h->curl);
+        }
         free(h);
         snprintf(err, errlen, "cannot create a libcurl handle");
         return -1;
     }
+    atomic_init(&h->cancelled, 0);
     h->cfg = *cfg;
     ot_buf_init(&h->gz, 0, 0);
     ot_buf_init(&h->response, 0, MAX_RESPONSE + 1);
@@ -172,9 +174,6 @@ int ot_http_create(ot_http **hp, const ot_http_config *cfg, char *err,
     curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, h);
     curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, h);
-    curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, h);
-    curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
     if (cfg->ca_file) {
         curl_easy_setopt(h->curl, CURLOPT_CAINFO, cfg->ca_file);
     }
@@ -200,10 +199,50 @@ void ot_http_destroy(ot_http *h)
     if (h->curl) {
         curl_easy_cleanup(h->curl);
     }
+    if (h->multi) {
+        curl_multi_cleanup(h->multi);
+    }
     curl_slist_free_all(h->headers);
     ot_buf_free(&h->gz);
     ot_buf_free(&h->response);
     free(h);
+}
+
+/* Run the transfer to its end, or until cancelled. */
+static CURLcode perform(ot_http *h)
+{
+    CURLcode rc = CURLE_OK;
+    CURLMsg *m;
+    int running = 1, left;
+
+    if (curl_multi_add_handle(h->multi, h->curl) != CURLM_OK) {
+        return CURLE_OUT_OF_MEMORY;
+    }
+    while (running && !atomic_load(&h->cancelled)) {
+        if (curl_multi_perform(h->multi, &running) != CURLM_OK) {
+            rc = CURLE_RECV_ERROR;
+            break;
+        }
+        if (running
+            && curl_multi_poll(h->multi, NULL, 0, 1000, NULL) != CURLM_OK) {
+            rc = CURLE_RECV_ERROR;
+            break;
+        }
+    }
+    if (atomic_load(&h->cancelled)) {
+        rc = CURLE_ABORTED_BY_CALLBACK;
+    }
+    else if (!running) {
+        while ((m = curl_multi_info_read(h->multi, &left))) {
+            if (m->msg == CURLMSG_DONE && m->easy_handle == h->curl) {
+                rc = m->data.result;
+            }
+        }
+    }
+    /* Removing a handle whose transfer did not finish closes its
+     * connection; a finished one stays in the multi handle's cache. */
+    curl_multi_remove_handle(h->multi, h->curl);
+    return rc;
 }
 
 ot_export_result ot_http_post(ot_http *h, const char *body, size_t len,
@@ -215,7 +254,7 @@ ot_export_result ot_http_post(ot_http *h, const char *body, size_t len,
     h->retry_after_ms = 0;
     h->error[0] = '\0';
     ot_buf_reset(&h->response);
-    if (h->cancelled) {
+    if (atomic_load(&h->cancelled)) {
         snprintf(h->error, sizeof(h->error), "cancelled");
         return OT_EXPORT_FAIL;
     }
@@ -231,7 +270,7 @@ ot_export_result ot_http_post(ot_http *h, const char *body, size_t len,
     curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
     curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
-    rc = curl_easy_perform(h->curl);
+    rc = perform(h);
     if (h->gz.cap > (1u << 20)) {
         ot_buf_free(&h->gz);
     }
@@ -239,7 +278,8 @@ ot_export_result ot_http_post(ot_http *h, const char *body, size_t len,
         if (!h->error[0]) {
             snprintf(h->error, sizeof(h->error), "%s", curl_easy_strerror(rc));
         }
-        if (h->cancelled || rc == CURLE_ABORTED_BY_CALLBACK) {
+        if (rc == CURLE_ABORTED_BY_CALLBACK) {
+            snprintf(h->error, sizeof(h->error), "cancelled");
             return OT_EXPORT_FAIL;
         }
         switch (rc) {
@@ -291,5 +331,7 @@ const char *ot_http_error(const ot_http *h)
 
 void ot_http_cancel(ot_http *h)
 {
-    h->cancelled = 1;
+    atomic_store(&h->cancelled, 1);
+    /* thread-safe: wakes curl_multi_poll() in perform() */
+    curl_multi_wakeup(h->multi);
 }

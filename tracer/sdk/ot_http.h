@@ -52,7 +52,8 @@ long ot_http_status(const ot_http *h);             /* of the last POST */
 const ot_buf *ot_http_response_body(const ot_http *h);
 const char *ot_http_error(const ot_http *h);       /* last failure, or "" */
 
-/* From any thread: abort a running POST; later ones fail at once. */
+/* From any thread: abort a running POST at once (wherever it waits); later
+ * ones fail at once. */
 void ot_http_cancel(ot_http *h);
 
 #endif /* OT_HTTP_H */

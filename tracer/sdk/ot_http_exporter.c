@@ -3,6 +3,7 @@
 #include "ot_http_exporter.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@ struct ot_http_exporter {
     char *user_agent;
     ot_http *conn;              /* per child */
     ot_buf body;                /* exporter thread only */
-    volatile int cancelled;
+    atomic_int cancelled;       /* set from another thread */
     time_t last_log;
     unsigned long suppressed;
 };
@@ -384,7 +385,7 @@ ot_export_result ot_http_exporter_export(void *handle,
     ot_export_result r;
     const ot_buf *resp;
 
-    if (!x->conn || x->cancelled) {
+    if (!x->conn || atomic_load(&x->cancelled)) {
         return OT_EXPORT_FAIL;
     }
     ot_buf_reset(&x->body);
@@ -423,7 +424,7 @@ void ot_http_exporter_cancel(void *handle)
 {
     ot_http_exporter *x = handle;
 
-    x->cancelled = 1;
+    atomic_store(&x->cancelled, 1);
     if (x->conn) {
         ot_http_cancel(x->conn);
     }
