@@ -13,8 +13,8 @@
  *   post_read_request  the state of the server span, in the request the
  *                      client sent; internal redirects and subrequests find
  *                      it through r->prev / r->main
- *   fixups             settle TraceRequest (per-dir config is merged now);
- *                      when traced: extract the incoming context, start the
+ *   header_parser      settle TraceRequest (per-dir config is merged now)
+ *   fixups             when traced: extract the incoming context, start the
  *                      span (start = r->request_time), write its context
  *                      into headers_in, the CGI environment and notes,
  *                      before any handler runs
@@ -330,6 +330,22 @@ static int ot_post_read_request(request_rec *r)
     }
     ap_set_module_config(r->request_config, &opentracing_module,
                          apr_pcalloc(r->pool, sizeof(ot_request)));
+    return DECLINED;
+}
+
+/* Right after the location walk (header_parser runs for the request the
+ * client sent and for internal redirects, not for subrequests): settle
+ * TraceRequest as early as it can be, so that from here on, other modules'
+ * auth, access and fixups hooks see through opentracing_request_context()
+ * whether the request is traced.  Cheap: the span still starts when it is
+ * first needed (fixups, the API, log_transaction). */
+static int ot_header_parser(request_rec *r)
+{
+    ot_request *rq = get_request(r);
+
+    if (rq) {
+        settle(rq, initial_request(r));
+    }
     return DECLINED;
 }
 
@@ -660,7 +676,9 @@ static int opentracing_request_context(request_rec *r, opentracing_context *out)
 {
     ot_request *rq = get_request(r);
 
-    if (!rq || (rq->decided && !rq->enabled)) {
+    /* Before header_parser TraceRequest is not known: a context given
+     * out then might never be exported nor passed on. */
+    if (!rq || !rq->decided || !rq->enabled) {
         return 0;
     }
     start_span(rq, initial_request(r));
@@ -678,6 +696,9 @@ static void ot_register_hooks(apr_pool_t *p)
      * and every later phase can see the span. */
     ap_hook_post_read_request(ot_post_read_request, NULL, NULL,
                               APR_HOOK_REALLY_FIRST);
+    /* First, so that every other module's header_parser sees it. */
+    ap_hook_header_parser(ot_header_parser, NULL, NULL,
+                          APR_HOOK_REALLY_FIRST);
     /* Late, like mod_headers: after other modules' fixups edited
      * headers_in, before any handler. */
     ap_hook_fixups(ot_fixups, NULL, NULL, APR_HOOK_LAST);

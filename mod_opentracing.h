@@ -28,7 +28,15 @@ typedef struct opentracing_context {
 
 /* The context of the request's server span (from a subrequest or an
  * internal redirect too).  Returns 1 and fills *out when the request is
- * traced, 0 when it is not (TraceRequest Off, no tracer configured). */
+ * traced, 0 when it is not (TraceRequest Off, no tracer configured).
+ * TraceRequest is settled after the location walk, in mod_opentracing's
+ * header_parser hook (APR_HOOK_REALLY_FIRST): before it (post_read_request,
+ * translate_name, map_to_storage) the function returns 0; from
+ * header_parser on (other modules' header_parser, auth, access, fixups and
+ * handler hooks, log_transaction) it returns 1 for a traced request, and
+ * *out names the span that is exported and passed on.  A request that
+ * ends before header_parser (an error in translate_name) gets 1 only from
+ * log_transaction on. */
 APR_DECLARE_OPTIONAL_FN(int, opentracing_request_context,
                         (request_rec *r, opentracing_context *out));
 
