@@ -149,7 +149,7 @@ sub server_with {
     is($reqs[0]{body}, $reqs[1]{body}, 'the same batch was retried');
     is(scalar(spans_of(decode_proto($reqs[1]{body}))), 1, 'one span delivered');
     $h->stop;
-    is_deeply([$h->error_log_unexpected(qr/OT00001: otlp tracer: POST .*HTTP status 503/)],
+    is_deeply([$h->error_log_unexpected(qr/OT02002: otlp tracer: POST .*HTTP status 503/)],
               [], 'no unexpected error-log lines');
 }
 
@@ -163,7 +163,7 @@ sub server_with {
     $h->get('/index.html');
     $rx->wait_requests(1, 10);
     $h->stop;
-    my @lines = grep { /OT00001: otlp tracer: the receiver rejected 2 spans \(partial success\): bad$/ }
+    my @lines = grep { /OT02010: otlp tracer: the receiver rejected 2 spans \(partial success\): bad$/ }
         $h->error_log_lines;
     is(scalar @lines, 1, 'partial success: the rejected count is logged');
     is_deeply([$h->error_log_unexpected(qr/the receiver rejected 2 spans/)], [],
@@ -181,11 +181,11 @@ sub server_with {
     @reqs = $rx->requests;
     is(scalar @reqs, 1, '400: the batch is not retried');
     $h->stop;
-    my @lines = grep { /OT00001: otlp tracer: POST \S+ HTTP status 400/ }
+    my @lines = grep { /OT02002: otlp tracer: POST \S+ HTTP status 400/ }
         split /\n/, OTTest::slurp($h->error_log);
     is(scalar @lines, 1, 'the failure is logged once, with the status');
-    is_deeply([$h->error_log_unexpected(qr/OT00001: otlp tracer: POST .*HTTP status 400/,
-                                        qr/OT00001: otlp tracer: 0 spans dropped .* 1 failed/)],
+    is_deeply([$h->error_log_unexpected(qr/OT02002: otlp tracer: POST .*HTTP status 400/,
+                                        qr/OT01001: otlp tracer: 0 spans dropped .* 1 failed/)],
               [], 'no unexpected error-log lines');
 }
 
@@ -214,6 +214,36 @@ sub server_with {
     is($s->{resource}{team}, 'web', 'OTEL_RESOURCE_ATTRIBUTES, second member');
     $h->stop;
     is_deeply([$h->error_log_unexpected], [], 'no unexpected error-log lines');
+}
+
+# --- LogLevel opentracing:debug: one line per export ----------------------------
+{
+    my $rx = OTReceiver->new->start;
+    my $url = $rx->url;
+    my $h = server_with($rx, qq({"endpoint": "$url", "schedule_delay_ms": 100,
+        "max_export_batch_size": 5}), extra => "LogLevel info opentracing:debug\n");
+    $h->get("/index.html?d=$_") for 1 .. 12;
+    my $end = time + 10;
+    my @spans;
+    while (time < $end) {
+        @spans = map { spans_of(decode_proto($_->{body})) } $rx->requests;
+        last if @spans >= 12;
+        select undef, undef, undef, 0.1;
+    }
+    $h->stop;
+    my @reqs = $rx->requests;
+    my @dbg = map { /OT02003: otlp tracer: POST \S+: (\d+) spans, (\d+) bytes, [\d.]+ ms: ok \(HTTP status 200\)$/ ? [$1, $2] : () }
+        $h->error_log_lines;
+    is(scalar @dbg, scalar @reqs, 'debug: one line per POST');
+    my ($n, $bytes) = (0, 0);
+    for (@dbg) { $n += $_->[0]; $bytes += $_->[1] }
+    is($n, 12, 'debug: the span counts add up to the requests');
+    my $sent = 0;
+    $sent += length $_->{body} for @reqs;
+    is($bytes, $sent, 'debug: the byte counts are what the receiver got');
+    is_deeply([$h->error_log_unexpected(qr/OT02003: otlp tracer: POST/)], [],
+              'no unexpected error-log lines');
+    $rx->stop;
 }
 
 done_testing;

@@ -57,7 +57,7 @@ $h->get('/index.html?tls=untrusted');
 sleep 3;
 is(scalar($rx->requests), $before, 'an untrusted certificate: nothing delivered');
 $h->stop;
-my @lines = grep { /OT00001: otlp tracer: POST https:\S+: .*(?:certificate|SSL)/i } $h->error_log_lines;
+my @lines = grep { /OT02002: otlp tracer: POST https:\S+: .*(?:certificate|SSL)/i } $h->error_log_lines;
 ok(@lines >= 1, 'the TLS failure is logged') or diag join "\n", $h->error_log_lines;
 
 $before = scalar $rx->requests;

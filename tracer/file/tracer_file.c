@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ot_buf.h"
@@ -148,18 +149,20 @@ static ot_export_result file_export(void *handle,
     size_t left;
     ssize_t w;
     char msg[256];
+    struct timespec t0, t1;
 
     if (ft->fd < 0) {
         return OT_EXPORT_FAIL;
     }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (!ft->keys) {
         ft->keys = ot_json_key_cache_create();
     }
     opt.key_cache = ft->keys;
     ot_buf_reset(&ft->buf);
     if (ot_otlp_json_encode(&ft->buf, spans, count, &opt) != 0) {
-        snprintf(msg, sizeof(msg), "file tracer: a batch of %lu spans does "
-                 "not fit in max_line_bytes %u; dropped",
+        snprintf(msg, sizeof(msg), OT_LOGNO(03001) "file tracer: a batch of "
+                 "%lu spans does not fit in max_line_bytes %u; dropped",
                  (unsigned long)count, ft->cfg.max_line_bytes);
         file_log(ft, OT_LOG_ERR, msg);
         return OT_EXPORT_FAIL;
@@ -176,14 +179,21 @@ static ot_export_result file_export(void *handle,
             if (errno == EINTR) {
                 continue;
             }
-            snprintf(msg, sizeof(msg), "file tracer: write to %s failed: %s",
-                     ft->full_path, strerror(errno));
+            snprintf(msg, sizeof(msg), OT_LOGNO(03002) "file tracer: write "
+                     "to %s failed: %s", ft->full_path, strerror(errno));
             file_log(ft, OT_LOG_ERR, msg);
             return OT_EXPORT_FAIL;
         }
         p += w;
         left -= (size_t)w;
     }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    snprintf(msg, sizeof(msg), OT_LOGNO(03003) "file tracer: wrote %lu "
+             "spans, %lu bytes, %.1f ms", (unsigned long)count,
+             (unsigned long)ft->buf.len,
+             (double)(t1.tv_sec - t0.tv_sec) * 1e3
+             + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+    file_log(ft, OT_LOG_DEBUG, msg);
     /* Keep a large buffer from one burst from staying around. */
     if (ft->buf.cap > (1u << 20)) {
         ot_buf_free(&ft->buf);

@@ -79,7 +79,7 @@ static const ot_cfg_field otlp_fields[] = {
 #define N_OTLP (sizeof(otlp_fields) / sizeof(otlp_fields[0]))
 
 void ot_http_exporter_log(ot_http_exporter *x, ot_log_level level,
-                          const char *fmt, ...)
+                          unsigned tag, const char *fmt, ...)
 {
     char msg[512];
     int n;
@@ -96,7 +96,7 @@ void ot_http_exporter_log(ot_http_exporter *x, ot_log_level level,
         }
         x->last_log = now;
     }
-    n = snprintf(msg, sizeof(msg), "%s tracer: ", x->def->name);
+    n = snprintf(msg, sizeof(msg), "OT%05u: %s tracer: ", tag, x->def->name);
     va_start(ap, fmt);
     vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
     va_end(ap);
@@ -384,22 +384,34 @@ ot_export_result ot_http_exporter_export(void *handle,
     ot_http_exporter *x = handle;
     ot_export_result r;
     const ot_buf *resp;
+    struct timespec t0, t1;
 
     if (!x->conn || atomic_load(&x->cancelled)) {
         return OT_EXPORT_FAIL;
     }
     ot_buf_reset(&x->body);
     if (x->def->encode(&x->body, spans, count, x->cfg.protocol) != 0) {
-        ot_http_exporter_log(x, OT_LOG_ERR, "cannot encode a batch of %lu "
-                             "spans (out of memory?)", (unsigned long)count);
+        ot_http_exporter_log(x, OT_LOG_ERR, 2001, "cannot encode a batch of "
+                             "%lu spans (out of memory?)",
+                             (unsigned long)count);
         return OT_EXPORT_FAIL;
     }
     if (timeout_ms > x->cfg.timeout_ms) {
         timeout_ms = x->cfg.timeout_ms;
     }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     r = ot_http_post(x->conn, x->body.data, x->body.len, timeout_ms,
                      retry_after_ms);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     resp = ot_http_response_body(x->conn);
+    ot_http_exporter_log(x, OT_LOG_DEBUG, 2003, "POST %s: %lu spans, %lu "
+                         "bytes, %.1f ms: %s (HTTP status %ld)", x->url,
+                         (unsigned long)count, (unsigned long)x->body.len,
+                         (double)(t1.tv_sec - t0.tv_sec) * 1e3
+                         + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+                         r == OT_EXPORT_OK ? "ok"
+                         : r == OT_EXPORT_RETRY ? "retry" : "failed",
+                         ot_http_status(x->conn));
     if (r == OT_EXPORT_OK) {
         if (x->def->on_success && resp->len) {
             x->def->on_success(x, x->cfg.protocol, resp->data, resp->len);
@@ -407,7 +419,7 @@ ot_export_result ot_http_exporter_export(void *handle,
     }
     else {
         ot_http_exporter_log(x, r == OT_EXPORT_RETRY ? OT_LOG_WARNING
-                             : OT_LOG_ERR, "POST %s: %s%s%.*s", x->url,
+                             : OT_LOG_ERR, 2002, "POST %s: %s%s%.*s", x->url,
                              ot_http_error(x->conn),
                              resp->len ? ": " : "",
                              (int)(resp->len > 200 ? 200 : resp->len),

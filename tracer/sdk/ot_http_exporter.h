@@ -52,12 +52,13 @@ void ot_http_exporter_destroy(void *handle);
 /* The URL spans are POSTed to (for logs and tests). */
 const char *ot_http_exporter_url(const ot_http_exporter *x);
 
-/* Log through the host, at most one line a minute per exporter for
- * warnings and errors (the rest are counted and summed up). */
+/* Log through the host, tagged OT<tag> (02000-02999 for the SDK and the
+ * HTTP plugins), at most one line a minute per exporter for warnings and
+ * errors (the rest are counted and summed up). */
 void ot_http_exporter_log(ot_http_exporter *x, ot_log_level level,
-                          const char *fmt, ...)
+                          unsigned tag, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+    __attribute__((format(printf, 4, 5)))
 #endif
     ;
 
