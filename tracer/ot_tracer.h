@@ -25,8 +25,31 @@
  *
  * The ABI is versioned with OT_TRACER_ABI_VERSION: any incompatible change
  * to this file bumps it and the module refuses plugins built for another
- * version.  Compatible additions append members to ot_tracer_plugin and are
- * detected through struct_size.
+ * version.  Within a version, the rules are:
+ *
+ *   - Structs grow only at their end.  ot_tracer_plugin, ot_tracer_host and
+ *     ot_span_record begin with (or hold) struct_size, the sizeof() of the
+ *     side that made them.  The module copies a plugin's table into a
+ *     zeroed table of its own size, so a member that a shorter (older)
+ *     table lacks reads as NULL and is not called.  A plugin that reads a
+ *     member added after it was first released checks OT_HAS_MEMBER(rec,
+ *     type, rec, member) first: an older module does not fill it.
+ *   - New attribute value types may appear: a plugin skips an attribute
+ *     whose type it does not know (it neither fails nor guesses).
+ *   - New span kinds and status codes may appear: a plugin passes the
+ *     number on or maps it to "unspecified".
+ *
+ * How this maps onto OpenTelemetry's SpanExporter: export_spans is
+ * Export(), flush is ForceFlush(), child_exit/destroy are Shutdown() (per
+ * child process, then per configuration).  Unlike an SDK's exporter, a
+ * plugin does not batch, queue or retry: the module's exporter thread
+ * batches (max_export_batch_size, schedule_delay_ms), bounds the queue,
+ * retries OT_EXPORT_RETRY with exponential backoff, jitter and the
+ * receiver's Retry-After (retry_after_ms) within export_timeout_ms, and
+ * counts drops.  What has no counterpart models httpd's processes: create
+ * (parse only, so that configtest runs it), open (in the parent, as root:
+ * files a child may not open), child_init (after fork: sockets, handles)
+ * and cancel (from another thread, at shutdown).
  */
 
 #ifndef OT_TRACER_H
@@ -39,7 +62,7 @@
 extern "C" {
 #endif
 
-#define OT_TRACER_ABI_VERSION 1u
+#define OT_TRACER_ABI_VERSION 2u
 
 /* The one symbol a plugin exports; its type is ot_tracer_entry_fn. */
 #define OT_TRACER_ENTRY_SYMBOL "ot_tracer_entry"
@@ -120,7 +143,13 @@ typedef struct ot_resource {
     ot_str scope_version;
 } ot_resource;
 
+/* Whether *s, a struct of type T made by the other side of the ABI, has
+ * member m: OT_HAS_MEMBER(ot_span_record, rec, resource). */
+#define OT_HAS_MEMBER(T, s, m)                                              \
+    ((s)->struct_size >= offsetof(T, m) + sizeof((s)->m))
+
 typedef struct ot_span_record {
+    uint32_t struct_size;       /* sizeof(ot_span_record) of the module */
     uint8_t trace_id[16];
     uint8_t span_id[8];
     uint8_t parent_span_id[8];  /* all zero: a root span */

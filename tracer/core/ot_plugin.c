@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <apr_dso.h>
 
@@ -13,6 +14,7 @@ int ot_plugin_load(apr_pool_t *p, const char *path,
     apr_dso_handle_t *dso;
     apr_dso_handle_sym_t sym;
     const ot_tracer_plugin *pl;
+    ot_tracer_plugin *copy;
     char msg[256];
     apr_status_t rv;
 
@@ -47,6 +49,12 @@ int ot_plugin_load(apr_pool_t *p, const char *path,
                  "table", path);
         return -1;
     }
-    *out = pl;
+    /* The host's own, zeroed, table: what an older (shorter) table lacks
+     * is NULL, never read from past the plugin's table. */
+    copy = apr_pcalloc(p, sizeof(*copy));
+    memcpy(copy, pl, pl->struct_size < sizeof(*copy) ? pl->struct_size
+                                                     : sizeof(*copy));
+    copy->struct_size = sizeof(*copy);
+    *out = copy;
     return 0;
 }

@@ -12,7 +12,9 @@
 
 #include "ot_tracer.h"
 
-/* 0, or -1 with a one-line reason (naming path) in err. */
+/* Load the plugin at path: *out is a copy of its table, in p, of this
+ * module's size (members a shorter table lacks are NULL).  0, or -1 with
+ * a one-line reason (naming path) in err. */
 int ot_plugin_load(apr_pool_t *p, const char *path,
                    const ot_tracer_plugin **out, char *err, size_t errlen);
 

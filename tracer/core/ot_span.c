@@ -32,6 +32,7 @@ ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
     ot_span_record *r = &s->rec;
 
     memset(r, 0, sizeof(*r));
+    r->struct_size = (uint32_t)sizeof(*r);
     if (parent) {
         memcpy(r->trace_id, parent->trace_id, 16);
         memcpy(r->parent_span_id, parent->span_id, 8);
