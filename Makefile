@@ -84,7 +84,7 @@ $(B)/tracer_%.so: $$(wildcard tracer/%/*.c) $(SDK_LIB) conf/plugin.map
 	$(CC) $(CFLAGS_ALL) -Itracer/$* -shared -o $@ $(wildcard tracer/$*/*.c) $(SDK_LIB) $(LDFLAGS_ALL) \
 	    -Wl,--version-script=conf/plugin.map $(LIBS) $(PLUGIN_LIBS_$*)
 
-UNIT_SO  := $(B)/unit/plugin_bad_abi.so $(B)/unit/plugin_none.so
+UNIT_SO  := $(patsubst t/unit/%.c,$(B)/unit/%.so,$(wildcard t/unit/plugin_*.c))
 $(B)/unit/%.so: t/unit/%.c tracer/ot_tracer.h | $(B)/unit
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -shared -o $@ $<
 
