@@ -43,6 +43,7 @@
 #include "ot_ids.h"
 #include "ot_log.h"
 #include "ot_propagation.h"
+#include "ot_query.h"
 #include "ot_sampler.h"
 #include "ot_span.h"
 #include "ot_w3c.h"
@@ -433,8 +434,15 @@ static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
                          strlen(r->parsed_uri.path));
     }
     if (r->parsed_uri.query) {
-        ot_span_add_strn(s, KEY("url.query"), r->parsed_uri.query,
-                         strlen(r->parsed_uri.query));
+        /* Signed URLs carry credentials: redacted per the semantic
+         * conventions, and TraceRedactQuery. */
+        apr_array_header_t *keys = ot_dir_conf_get(r)->redact_query;
+        size_t len;
+
+        v = ot_query_redact(r->pool, r->parsed_uri.query,
+                            keys ? (const char *const *)keys->elts : NULL,
+                            keys ? (size_t)keys->nelts : 0, &len);
+        ot_span_add_strn(s, KEY("url.query"), v, len);
     }
     v = ap_run_http_scheme(r);
     ot_span_add_strn(s, KEY("url.scheme"), v, strlen(v));

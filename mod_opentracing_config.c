@@ -7,6 +7,7 @@
  * so that apachectl configtest catches it.
  */
 
+#include "apr_lib.h"
 #include "apr_strings.h"
 
 #include "http_core.h"
@@ -95,6 +96,12 @@ void *ot_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->trace_request = add->trace_request != OT_UNSET ? add->trace_request
                                                       : base->trace_request;
     c->tags = merge_tags(p, base->tags, add->tags);
+    /* TraceRedactQuery: the child's keys add to the parent's. */
+    c->redact_query = !base->redact_query || !add->redact_query
+                      ? (add->redact_query ? add->redact_query
+                                           : base->redact_query)
+                      : apr_array_append(p, base->redact_query,
+                                         add->redact_query);
     return c;
 }
 
@@ -334,6 +341,34 @@ static const char *cmd_tag(cmd_parms *cmd, void *dconf, const char *key,
     return NULL;
 }
 
+/* Raw arguments: httpd's ITERATE stops, without a word, at an empty
+ * argument (""), which must be an error here. */
+static const char *cmd_redact_query(cmd_parms *cmd, void *dconf,
+                                    const char *args)
+{
+    ot_dir_conf *dc = dconf;
+    const char *key;
+
+    while (apr_isspace(*args)) {
+        args++;
+    }
+    if (!*args) {
+        return "TraceRedactQuery: at least one query key is needed";
+    }
+    while (*args) {
+        key = ap_getword_conf(cmd->pool, &args);
+        if (!*key) {
+            return "TraceRedactQuery: a query key must not be empty";
+        }
+        if (!dc->redact_query) {
+            dc->redact_query = apr_array_make(cmd->pool, 4,
+                                              sizeof(const char *));
+        }
+        APR_ARRAY_PUSH(dc->redact_query, const char *) = key;
+    }
+    return NULL;
+}
+
 static const char *cmd_trace_request(cmd_parms *cmd, void *dconf, int on)
 {
     ((ot_dir_conf *)dconf)->trace_request = on ? 1 : 0;
@@ -355,6 +390,11 @@ const command_rec ot_cmds[] = {
     AP_INIT_TAKE2("TraceTag", cmd_tag, NULL, RSRC_CONF | ACCESS_CONF,
                   "a span attribute and its value, an ap_expr string such "
                   "as \"%{HTTP:X-Tenant}\"; an empty value sets nothing"),
+    AP_INIT_RAW_ARGS("TraceRedactQuery", cmd_redact_query, NULL,
+                     RSRC_CONF | ACCESS_CONF,
+                     "query keys whose values url.query shows as REDACTED, "
+                     "in addition to AWSAccessKeyId, Signature, sig and "
+                     "X-Goog-Signature"),
     AP_INIT_FLAG("TraceRequest", cmd_trace_request, NULL,
                  RSRC_CONF | ACCESS_CONF,
                  "On: record a server span for requests here (default On "

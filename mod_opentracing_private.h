@@ -66,6 +66,9 @@ typedef struct ot_tag {
 typedef struct ot_dir_conf {
     int trace_request;              /* OT_UNSET, 0, 1 */
     apr_array_header_t *tags;       /* of ot_tag; NULL: none here */
+    apr_array_header_t *redact_query;   /* TraceRedactQuery keys (const
+                                         * char *), added to the defaults;
+                                         * NULL: none here */
 } ot_dir_conf;
 
 
