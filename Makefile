@@ -15,6 +15,8 @@ VERSION  := 0.1.0
 
 APXS_INCLUDEDIR := $(shell $(APXS) -q INCLUDEDIR 2>/dev/null)
 APXS_LIBEXECDIR := $(shell $(APXS) -q LIBEXECDIR 2>/dev/null)
+APXS_LIBDIR     := $(shell $(APXS) -q LIBDIR 2>/dev/null)
+APXS_PREFIX     := $(shell $(APXS) -q PREFIX 2>/dev/null)
 APXS_CFLAGS     := $(shell $(APXS) -q EXTRA_CPPFLAGS 2>/dev/null)
 APR_CONFIG      := $(shell $(APXS) -q APR_CONFIG 2>/dev/null || echo apr-1-config)
 APU_CONFIG      := $(shell $(APXS) -q APU_CONFIG 2>/dev/null || echo apu-1-config)
@@ -162,10 +164,21 @@ fuzz: fuzz-build
 	        || { tail -n 40 $(B)/fuzz/$$t.log; exit 1; }; \
 	    grep -E '^#[0-9]+.*(DONE|pulse)' $(B)/fuzz/$$t.log | tail -n 1; \
 	done
+# The tracer SDK for third-party plugins: ot_tracer.h, the SDK headers in
+# INCLUDEDIR/ottracer, libottracer.a and ottracer.pc in apxs's LIBDIR.
+SDK_INCDIR := $(APXS_INCLUDEDIR)/ottracer
+PC_DIR     := $(APXS_LIBDIR)/pkgconfig
 install: all
-	install -d $(DESTDIR)$(APXS_LIBEXECDIR) $(DESTDIR)$(APXS_INCLUDEDIR)
+	install -d $(DESTDIR)$(APXS_LIBEXECDIR) $(DESTDIR)$(APXS_INCLUDEDIR) \
+	    $(DESTDIR)$(SDK_INCDIR) $(DESTDIR)$(PC_DIR)
 	install -m 644 $(B)/mod_opentracing.so $(PLUGIN_SO) $(DESTDIR)$(APXS_LIBEXECDIR)/
 	install -m 644 mod_opentracing.h tracer/ot_tracer.h $(DESTDIR)$(APXS_INCLUDEDIR)/
+	install -m 644 tracer/sdk/*.h $(DESTDIR)$(SDK_INCDIR)/
+	install -m 644 $(SDK_LIB) $(DESTDIR)$(APXS_LIBDIR)/
+	sed -e 's|@PREFIX@|$(APXS_PREFIX)|' -e 's|@INCLUDEDIR@|$(APXS_INCLUDEDIR)|' \
+	    -e 's|@LIBDIR@|$(APXS_LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    conf/ottracer.pc.in > $(B)/ottracer.pc
+	install -m 644 $(B)/ottracer.pc $(DESTDIR)$(PC_DIR)/ottracer.pc
 	if [ -d $(DESTDIR)/etc/apache2/mods-available ]; then \
 	    for f in opentracing.load opentracing.conf; do \
 	        sed 's|@LIBEXECDIR@|$(APXS_LIBEXECDIR)|g' conf/$$f > $(B)/$$f; \

@@ -5,7 +5,7 @@
 set -eu
 PKGS="make gcc clang apache2 apache2-dev libapr1-dev libaprutil1-dev
       libjansson-dev libcmocka-dev libcurl4-openssl-dev zlib1g-dev
-      valgrind cppcheck perl curl openssl"
+      valgrind cppcheck perl curl openssl pkgconf"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
