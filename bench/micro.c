@@ -88,15 +88,15 @@ static void record_attributes(ot_span *s, int i)
     ot_span_add_str(s, "url.query", "x=1", -1);
     ot_span_add_str(s, "url.scheme", "http", -1);
     ot_span_add_str(s, "server.address", "127.0.0.1", -1);
-    ot_span_add_int(s, "server.port", 8080);
+    ot_span_add_intn(s, "server.port", 11, 8080);
     ot_span_add_str(s, "client.address", "127.0.0.1", -1);
     ot_span_add_str(s, "network.peer.address", "127.0.0.1", -1);
-    ot_span_add_int(s, "network.peer.port", 40000 + (i & 0x3fff));
+    ot_span_add_intn(s, "network.peer.port", 17, 40000 + (i & 0x3fff));
     ot_span_add_str(s, "network.protocol.version", "1.1", -1);
     ot_span_add_str(s, "user_agent.original", "wrk/4.1.0 (benchmark)", -1);
-    ot_span_add_int(s, "http.request.body.size", 0);
-    ot_span_add_int(s, "http.response.status_code", 200);
-    ot_span_add_int(s, "http.response.body.size", 100);
+    ot_span_add_intn(s, "http.request.body.size", 22, 0);
+    ot_span_add_intn(s, "http.response.status_code", 25, 200);
+    ot_span_add_intn(s, "http.response.body.size", 23, 100);
 }
 
 static ot_attribute res_attrs[4];

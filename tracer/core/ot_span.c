@@ -133,36 +133,6 @@ void ot_span_add_str(ot_span *s, const char *key, const char *val, long len)
     }
 }
 
-void ot_span_add_int(ot_span *s, const char *key, int64_t v)
-{
-    ot_attribute *a = next_attr(s, key);
-
-    if (a) {
-        a->type = OT_VALUE_INT;
-        a->v.i = v;
-    }
-}
-
-void ot_span_add_bool(ot_span *s, const char *key, int v)
-{
-    ot_attribute *a = next_attr(s, key);
-
-    if (a) {
-        a->type = OT_VALUE_BOOL;
-        a->v.b = v ? 1 : 0;
-    }
-}
-
-void ot_span_add_double(ot_span *s, const char *key, double v)
-{
-    ot_attribute *a = next_attr(s, key);
-
-    if (a) {
-        a->type = OT_VALUE_DOUBLE;
-        a->v.d = v;
-    }
-}
-
 void ot_span_set_str(ot_span *s, const char *key, const char *val, long len)
 {
     size_t klen = strlen(key);

@@ -44,9 +44,6 @@ void ot_span_set_status(ot_span *s, ot_status_code code, const char *msg);
 /* Append an attribute (no check for an earlier one with the same key:
  * for the fixed attributes the glue sets once). len < 0: strlen. */
 void ot_span_add_str(ot_span *s, const char *key, const char *val, long len);
-void ot_span_add_int(ot_span *s, const char *key, int64_t v);
-void ot_span_add_bool(ot_span *s, const char *key, int v);
-void ot_span_add_double(ot_span *s, const char *key, double v);
 /* The same with the key's length given (for constant keys: no strlen). */
 void ot_span_add_strn(ot_span *s, const char *key, size_t klen,
                       const char *val, size_t vlen);
