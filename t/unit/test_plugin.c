@@ -21,23 +21,11 @@
 
 #include "ot_plugin.h"
 #include "ot_span.h"
-
-static apr_pool_t *pool;
-
-static int setup(void **state)
-{
-    apr_pool_create(&pool, NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    apr_pool_destroy(pool);
-    return 0;
-}
+#include "pool_fixture.h"
 
 static void test_load_errors(void **state)
 {
+    apr_pool_t *pool = *state;
     const ot_tracer_plugin *pl = NULL;
     char err[512], want[128];
 
@@ -63,6 +51,7 @@ static void test_load_errors(void **state)
  * module works on a copy of its own size, in which cancel is NULL. */
 static void test_short_table(void **state)
 {
+    apr_pool_t *pool = *state;
     const ot_tracer_plugin *pl = NULL;
     char err[512];
 
@@ -76,6 +65,7 @@ static void test_short_table(void **state)
 
 static void test_file_plugin(void **state)
 {
+    apr_pool_t *pool = *state;
     const ot_tracer_plugin *pl;
     ot_tracer_host host;
     char dir[] = "/tmp/ot_test_XXXXXX";
@@ -168,9 +158,9 @@ static void test_file_plugin(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_short_table, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_file_plugin, setup, teardown),
+        POOL_TEST(test_short_table),
+        POOL_TEST(test_load_errors),
+        POOL_TEST(test_file_plugin),
     };
 
     apr_initialize();

@@ -15,8 +15,7 @@
 #include <apr_tables.h>
 
 #include "ot_propagation.h"
-
-static apr_pool_t *pool;
+#include "pool_fixture.h"
 
 static const char *get(void *c, const char *name)
 {
@@ -33,18 +32,6 @@ static void set(void *c, const char *name, const char *value)
     }
 }
 
-static int setup(void **state)
-{
-    apr_pool_create(&pool, NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    apr_pool_destroy(pool);
-    return 0;
-}
-
 static void test_lookup(void **state)
 {
     assert_non_null(ot_propagator_find("w3c"));
@@ -55,6 +42,7 @@ static void test_lookup(void **state)
 
 static void test_w3c_extract(void **state)
 {
+    apr_pool_t *pool = *state;
     const ot_propagator *w3c = ot_propagator_find("w3c");
     apr_table_t *h = apr_table_make(pool, 4);
     ot_span_context ctx;
@@ -95,6 +83,7 @@ static void test_w3c_extract(void **state)
 
 static void test_w3c_inject(void **state)
 {
+    apr_pool_t *pool = *state;
     const ot_propagator *w3c = ot_propagator_find("w3c");
     apr_table_t *h = apr_table_make(pool, 4);
     ot_span_context ctx;
@@ -122,8 +111,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lookup),
-        cmocka_unit_test_setup_teardown(test_w3c_extract, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_w3c_inject, setup, teardown),
+        POOL_TEST(test_w3c_extract),
+        POOL_TEST(test_w3c_inject),
     };
 
     apr_initialize();

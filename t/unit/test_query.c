@@ -15,21 +15,7 @@
 #include "apr_pools.h"
 
 #include "ot_query.h"
-
-static int setup(void **state)
-{
-    apr_pool_t *p;
-
-    apr_pool_create(&p, NULL);
-    *state = p;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    apr_pool_destroy(*state);
-    return 0;
-}
+#include "pool_fixture.h"
 
 typedef struct query_case {
     const char *in;
@@ -160,11 +146,10 @@ static void test_growth(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_default_keys, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_added_keys, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unchanged_allocates_nothing,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_growth, setup, teardown),
+        POOL_TEST(test_default_keys),
+        POOL_TEST(test_added_keys),
+        POOL_TEST(test_unchanged_allocates_nothing),
+        POOL_TEST(test_growth),
     };
     int rc;
 

@@ -18,21 +18,7 @@
 #include "ot_ids.h"
 #include "ot_queue.h"
 #include "ot_span.h"
-
-static int setup(void **state)
-{
-    apr_pool_t *p;
-
-    apr_pool_create(&p, NULL);
-    *state = p;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    apr_pool_destroy(*state);
-    return 0;
-}
+#include "pool_fixture.h"
 
 static void test_root_span(void **state)
 {
@@ -285,15 +271,13 @@ static void test_queue_wraps(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_root_span, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_child_span, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_attribute_limits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_queue_copies, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_queue_full_by_count, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_queue_too_big_and_truncation,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_queue_wraps, setup, teardown),
+        POOL_TEST(test_root_span),
+        POOL_TEST(test_child_span),
+        POOL_TEST(test_attribute_limits),
+        POOL_TEST(test_queue_copies),
+        POOL_TEST(test_queue_full_by_count),
+        POOL_TEST(test_queue_too_big_and_truncation),
+        POOL_TEST(test_queue_wraps),
     };
 
     apr_initialize();
