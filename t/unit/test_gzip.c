@@ -31,8 +31,11 @@ static unsigned char *gunzip(const ot_buf *gz, size_t *out_len)
     z.avail_in = (uInt)gz->len;
     do {
         if (len == cap) {
+            unsigned char *more = realloc(out, cap * 2);
+
+            assert_non_null(more);
+            out = more;
             cap *= 2;
-            out = realloc(out, cap);
         }
         z.next_out = out + len;
         z.avail_out = (uInt)(cap - len);
