@@ -9,8 +9,7 @@
  *              ot_exporter_submit into a running exporter whose plugin does
  *              nothing; the request pool is cleared each time, as httpd
  *              does.  Also without the submit, to separate the two.
- *   encoders   ot_otlp_json_encode (without and with the key cache the
- *              file tracer uses) and ot_otlp_proto_encode of a 512-span
+ *   encoders   ot_otlp_json_encode and ot_otlp_proto_encode of a 512-span
  *              batch (the default max_export_batch_size), per span.
  *
  * Each figure is the median of REPS timed runs.  Output: one JSON object on
@@ -201,11 +200,11 @@ int main(int argc, char **argv)
 {
     double scale = argc > 1 ? atof(argv[1]) : 1.0;
     long hot_iters = (long)(400000 * scale), enc_iters = (long)(60 * scale);
-    double v_hot[REPS], v_nosub[REPS], v_json[REPS], v_jsonk[REPS];
+    double v_hot[REPS], v_nosub[REPS], v_json[REPS];
     double v_proto[REPS];
-    double json_bytes = 0, jsonk_bytes = 0, proto_bytes = 0;
+    double json_bytes = 0, proto_bytes = 0;
     const ot_span_record *spans[BATCH];
-    ot_json_options jopt, jopt_keys;
+    ot_json_options jopt;
     ot_proto_options popt;
     ot_batch_config cfg;
     ot_counters c;
@@ -222,13 +221,10 @@ int main(int argc, char **argv)
     apr_initialize();
     apr_pool_create(&root, NULL);
     init_resource();
-    /* As the plugins call the encoders: values cut at 4096 bytes; the
-     * file tracer's JSON encoder with a key cache. */
+    /* As the plugins call the encoders: values cut at 4096 bytes. */
     memset(&jopt, 0, sizeof(jopt));
     memset(&popt, 0, sizeof(popt));
     jopt.max_value_len = popt.max_value_len = 4096;
-    jopt_keys = jopt;
-    jopt_keys.key_cache = ot_json_key_cache_create();
 
     /* The exporter as a child process runs it, with a queue large enough
      * that a burst of millions of spans a second is not dropped while the
@@ -268,39 +264,31 @@ int main(int argc, char **argv)
     }
     for (r = 0; r < REPS; r++) {
         v_json[r] = encode(enc_json, &jopt, spans, enc_iters, &json_bytes);
-        v_jsonk[r] = encode(enc_json, &jopt_keys, spans, enc_iters,
-                            &jsonk_bytes);
         v_proto[r] = encode(enc_proto, &popt, spans, enc_iters, &proto_bytes);
     }
 
     printf("{\"hot_path_ns\": %.1f, \"hot_path_no_submit_ns\": %.1f, "
            "\"hot_path_iterations\": %ld, \"queued\": %llu, "
            "\"dropped\": %llu, "
-           "\"json_ns_per_span\": %.1f, \"json_key_cache_ns_per_span\": %.1f, "
+           "\"json_ns_per_span\": %.1f, "
            "\"proto_ns_per_span\": %.1f, "
            "\"json_bytes_per_span\": %.1f, \"proto_bytes_per_span\": %.1f, "
            "\"batch\": %d, \"encode_iterations\": %ld, \"reps\": %d}\n",
            median(v_hot, REPS), median(v_nosub, REPS), hot_iters,
            (unsigned long long)c.queued,
            (unsigned long long)(c.dropped_full + c.dropped_too_big),
-           median(v_json, REPS), median(v_jsonk, REPS),
-           median(v_proto, REPS), json_bytes, proto_bytes, BATCH, enc_iters,
+           median(v_json, REPS), median(v_proto, REPS), json_bytes,
+           proto_bytes, BATCH, enc_iters,
            REPS);
     fprintf(stderr,
             "micro: hot path %.0f ns/span (%.0f ns without submit; %llu "
             "queued, %llu dropped); encode 512 spans: json %.0f ns/span "
-            "(%.0f B/span; %.0f ns with the key cache), protobuf %.0f "
-            "ns/span (%.0f B/span)\n",
+            "(%.0f B/span), protobuf %.0f ns/span (%.0f B/span)\n",
             median(v_hot, REPS), median(v_nosub, REPS),
             (unsigned long long)c.queued,
             (unsigned long long)(c.dropped_full + c.dropped_too_big),
-            median(v_json, REPS), json_bytes, median(v_jsonk, REPS),
-            median(v_proto, REPS), proto_bytes);
-    if (jsonk_bytes != json_bytes) {
-        fprintf(stderr, "micro: the key cache changed the JSON output size\n");
-        return 1;
-    }
-    ot_json_key_cache_destroy(jopt_keys.key_cache);
+            median(v_json, REPS), json_bytes, median(v_proto, REPS),
+            proto_bytes);
     apr_pool_destroy(spool);
     apr_pool_destroy(pchild);           /* stops the exporter */
     apr_pool_destroy(root);

@@ -15,6 +15,7 @@
 #include <apr_thread_proc.h>
 
 #include "ot_ids.h"
+#include "ot_write.h"
 
 static void test_never_zero_and_distinct(void **state)
 {
@@ -28,14 +29,14 @@ static void test_never_zero_and_distinct(void **state)
     for (i = 0; i < 100000; i++) {
         id = apr_palloc(p, 8);
         ot_ids_span_id(id);
-        assert_false(ot_ids_is_zero(id, 8));
+        assert_false(ot_id_is_zero(id, 8));
         assert_null(apr_hash_get(seen, id, 8));
         apr_hash_set(seen, id, 8, id);
     }
     for (i = 0; i < 10000; i++) {
         id = apr_palloc(p, 16);
         ot_ids_trace_id(id);
-        assert_false(ot_ids_is_zero(id, 16));
+        assert_false(ot_id_is_zero(id, 16));
         assert_null(apr_hash_get(seen, id, 16));
         apr_hash_set(seen, id, 16, id);
     }
@@ -162,17 +163,6 @@ static void test_threads_differ(void **state)
     apr_pool_destroy(p);
 }
 
-static void test_hex(void **state)
-{
-    const uint8_t in[] = { 0x00, 0x0f, 0xa5, 0xff };
-    char out[9];
-
-    ot_hex_encode(in, 4, out);
-    assert_string_equal(out, "000fa5ff");
-    assert_true(ot_ids_is_zero((const uint8_t *)"\0\0\0", 3));
-    assert_false(ot_ids_is_zero((const uint8_t *)"\0\1\0", 3));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,7 +171,6 @@ int main(void)
         cmocka_unit_test(test_fork_reseed),
         cmocka_unit_test(test_jitter_differs_per_child),
         cmocka_unit_test(test_threads_differ),
-        cmocka_unit_test(test_hex),
     };
 
     apr_initialize();

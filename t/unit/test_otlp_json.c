@@ -39,18 +39,16 @@
 
 #define S(lit) { (lit), (uint32_t)(sizeof(lit) - 1) }
 
-/* Encode n spans, check the result and the buffer against want: without
- * a key cache, and twice with one (a miss, then hits). */
+/* Encode n spans, check the result and the buffer against want, twice
+ * (nothing is kept from one call to the next). */
 static void check_encode(const ot_span_record *const *spans, size_t n,
                          uint32_t max, const char *want)
 {
-    ot_json_key_cache *cache = ot_json_key_cache_create();
-    ot_json_options opt = { max, NULL };
+    ot_json_options opt = { max };
     ot_buf b;
     int round;
 
-    for (round = 0; round < 3; round++) {
-        opt.key_cache = round ? cache : NULL;
+    for (round = 0; round < 2; round++) {
         ot_buf_init(&b, 0, 0);
         assert_int_equal(ot_otlp_json_encode(&b, spans, n, &opt), 0);
         ot_buf_putc(&b, '\0');
@@ -59,22 +57,20 @@ static void check_encode(const ot_span_record *const *spans, size_t n,
         assert_int_equal(b.len - 1, strlen(want));
         ot_buf_free(&b);
     }
-    ot_json_key_cache_destroy(cache);
 }
 
-/* The key cache goes by address, and checks the key: the same address
- * with other bytes (a configuration reloaded in place) is not confused. */
-static void test_key_cache_checks_content(void **state)
+/* Keys are remembered by address within one call only: the same address
+ * with other bytes in the next call (a configuration reloaded in place) is
+ * not confused. */
+static void test_keys_not_kept_across_calls(void **state)
 {
-    ot_json_key_cache *cache = ot_json_key_cache_create();
-    ot_json_options opt = { 0, NULL };
+    ot_json_options opt = { 0 };
     char key[16] = "app.one";
     ot_attribute a;
     ot_span_record r;
     const ot_span_record *rs[1] = { &r };
     ot_buf b;
 
-    opt.key_cache = cache;
     memset(&r, 0, sizeof(r));
     memset(&a, 0, sizeof(a));
     a.key.ptr = key;
@@ -93,7 +89,6 @@ static void test_key_cache_checks_content(void **state)
     ot_buf_putc(&b, '\0');
     assert_non_null(strstr(b.data, "\"key\":\"app.two\""));
     ot_buf_free(&b);
-    ot_json_key_cache_destroy(cache);
 }
 
 static void check_one(const ot_span_record *s, uint32_t max, const char *want)
@@ -802,7 +797,7 @@ static void test_jansson_roundtrip(void **state)
 
     /* and with truncation */
     {
-        ot_json_options opt = { 5, NULL };
+        ot_json_options opt = { 5 };
 
         ot_buf_reset(&b);
         assert_int_equal(ot_otlp_json_encode(&b, spans, NSPAN, &opt), 0);
@@ -918,7 +913,6 @@ static void test_string_blocks(void **state)
         "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff", "\x80", "\xc3",
         "\xe2\x82", "\xed\xa0\x80", "\xc0\xaf"
     };
-    ot_json_key_cache *cache = ot_json_key_cache_create();
     char want[70 * 6 + 3], doc[2048], expect[2048];
     size_t len, k, pos, m;
     ot_buf b;
@@ -961,7 +955,7 @@ static void test_string_blocks(void **state)
                     ot_attribute at[2];
                     ot_span_record s;
                     const ot_span_record *one[1] = { &s };
-                    ot_json_options opt = { (uint32_t)maxes[m], NULL };
+                    ot_json_options opt = { (uint32_t)maxes[m] };
                     size_t n;
 
                     at[0] = attr_str("k", in, len);
@@ -982,7 +976,6 @@ static void test_string_blocks(void **state)
                     n += (size_t)snprintf(expect + n, sizeof(expect) - n,
                                           ",\"value\":{\"intValue\":\"1\"}}]}"
                                           NULL_RES_END);
-                    opt.key_cache = m ? cache : NULL;
                     ot_buf_reset(&b);
                     assert_int_equal(ot_otlp_json_encode(&b, one, 1, &opt), 0);
                     memcpy(doc, b.data, b.len < sizeof(doc) ? b.len : 0);
@@ -994,7 +987,6 @@ static void test_string_blocks(void **state)
         }
     }
     ot_buf_free(&b);
-    ot_json_key_cache_destroy(cache);
 }
 
 /* Numbers at every number of digits, as snprintf writes them; timestamps
@@ -1181,9 +1173,8 @@ static void big_batch_init(big_batch *g)
  * written where there is room, or again once room is made. */
 static void test_any_room(void **state)
 {
-    ot_json_key_cache *cache = ot_json_key_cache_create();
     big_batch *g = malloc(sizeof(*g));
-    ot_json_options opt = { 0, NULL };
+    ot_json_options opt = { 0 };
     ot_buf ref, b;
     size_t cap;
     int round;
@@ -1191,9 +1182,8 @@ static void test_any_room(void **state)
     (void)state;
     assert_non_null(g);
     big_batch_init(g);
-    for (round = 0; round < 4; round++) {
+    for (round = 0; round < 2; round++) {
         opt.max_value_len = round & 1 ? 100 : 0;
-        opt.key_cache = round & 2 ? cache : NULL;
         ot_buf_init(&ref, 0, 0);
         assert_int_equal(ot_otlp_json_encode(&ref, g->spans, 7, &opt), 0);
         for (cap = 0; cap <= ref.len + 64; cap += cap < 1024 ? 1 : 97) {
@@ -1221,7 +1211,6 @@ static void test_any_room(void **state)
         ot_buf_free(&ref);
     }
     free(g);
-    ot_json_key_cache_destroy(cache);
 }
 
 /* Spans with the same keys, or keys at the same address with another
@@ -1231,11 +1220,10 @@ static void test_keys_remembered(void **state)
     static const char text[] = "http.request.method.and.more.to.come.here"
                                ".so.keys.of.any.length.fit.in.this";
     enum { NS = 6, NA = 40 };
-    ot_json_key_cache *cache = ot_json_key_cache_create();
     ot_attribute at[NS][NA];
     ot_span_record s[NS];
     const ot_span_record *spans[NS];
-    ot_json_options opt = { 0, NULL };
+    ot_json_options opt = { 0 };
     char *want = malloc(1 << 16);
     size_t i, k, n, pre = strlen(NULL_RES_BEGIN), post = strlen(NULL_RES_END);
     ot_buf b;
@@ -1272,8 +1260,7 @@ static void test_keys_remembered(void **state)
         n += b.len - pre - post;
     }
     snprintf(want + n, (1 << 16) - n, "%s", NULL_RES_END);
-    for (round = 0; round < 3; round++) {
-        opt.key_cache = round ? cache : NULL;
+    for (round = 0; round < 2; round++) {
         ot_buf_reset(&b);
         assert_int_equal(ot_otlp_json_encode(&b, spans, NS, &opt), 0);
         ot_buf_putc(&b, '\0');
@@ -1281,13 +1268,12 @@ static void test_keys_remembered(void **state)
     }
     ot_buf_free(&b);
     free(want);
-    ot_json_key_cache_destroy(cache);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_key_cache_checks_content),
+        cmocka_unit_test(test_keys_not_kept_across_calls),
         cmocka_unit_test(test_empty_batch),
         cmocka_unit_test(test_root_span),
         cmocka_unit_test(test_child_spans),

@@ -926,7 +926,7 @@ static void test_strings_match_json(void **state)
     for (round = 0; round < 3000; round++) {
         size_t len = rnd_string(val, sizeof(val), 0), jlen;
         uint32_t max = rnd(3) ? rnd(20) : 0;
-        ot_json_options jo = { max, NULL };
+        ot_json_options jo = { max };
         ot_proto_options po = { max };
         const char *jp;
         pb v;

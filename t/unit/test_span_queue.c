@@ -16,6 +16,7 @@
 #include <apr_strings.h>
 
 #include "ot_ids.h"
+#include "ot_write.h"
 #include "ot_queue.h"
 #include "ot_span.h"
 #include "pool_fixture.h"
@@ -28,9 +29,9 @@ static void test_root_span(void **state)
     ot_span_record *r = ot_span_record_get(s);
     ot_span_context ctx;
 
-    assert_false(ot_ids_is_zero(r->trace_id, 16));
-    assert_false(ot_ids_is_zero(r->span_id, 8));
-    assert_true(ot_ids_is_zero(r->parent_span_id, 8));
+    assert_false(ot_id_is_zero(r->trace_id, 16));
+    assert_false(ot_id_is_zero(r->span_id, 8));
+    assert_true(ot_id_is_zero(r->parent_span_id, 8));
     assert_int_equal(r->flags, OT_FLAG_SAMPLED);
     assert_int_equal(r->kind, OT_SPAN_KIND_SERVER);
     assert_int_equal(r->start_ns, 1000);

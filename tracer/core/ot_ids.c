@@ -118,26 +118,3 @@ void ot_ids_span_id(uint8_t out[8])
     } while (!a);
     memcpy(out, &a, 8);
 }
-
-int ot_ids_is_zero(const uint8_t *id, size_t n)
-{
-    uint8_t acc = 0;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        acc |= id[i];
-    }
-    return acc == 0;
-}
-
-void ot_hex_encode(const uint8_t *in, size_t n, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        out[2 * i] = hex[in[i] >> 4];
-        out[2 * i + 1] = hex[in[i] & 0x0f];
-    }
-    out[2 * n] = '\0';
-}

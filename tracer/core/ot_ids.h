@@ -19,8 +19,5 @@ void ot_ids_trace_id(uint8_t out[16]);
 void ot_ids_span_id(uint8_t out[8]);
 /* 32 random bits from the same per-thread generator (retry jitter). */
 uint32_t ot_ids_random32(void);
-int ot_ids_is_zero(const uint8_t *id, size_t n);
-/* 2n lowercase hex digits and a NUL. */
-void ot_hex_encode(const uint8_t *in, size_t n, char *out);
 
 #endif /* OT_IDS_H */

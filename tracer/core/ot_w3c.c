@@ -7,6 +7,7 @@
  */
 
 #include "ot_w3c.h"
+#include "ot_write.h"       /* hex, ids (sdk: libc only) */
 
 #include <string.h>
 
@@ -87,17 +88,6 @@ static int hex_decode(const char *s, uint8_t *out, size_t n)
     return (bad & 0xf0) != 0;
 }
 
-static int all_zero(const uint8_t *b, size_t n)
-{
-    unsigned acc = 0;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        acc |= b[i];
-    }
-    return acc == 0;
-}
-
 int ot_w3c_traceparent_parse(const char *value, size_t len,
                              uint8_t trace_id[16], uint8_t span_id[8],
                              uint8_t *flags)
@@ -158,59 +148,13 @@ int ot_w3c_traceparent_parse(const char *value, size_t len,
         return -1;
     }
     /* "All zeroes forbidden" for both trace-id and parent-id */
-    if (all_zero(tid, 16) || all_zero(sid, 8)) {
+    if (ot_id_is_zero(tid, 16) || ot_id_is_zero(sid, 8)) {
         return -1;
     }
     memcpy(trace_id, tid, 16);
     memcpy(span_id, sid, 8);
     *flags = fl;
     return 0;
-}
-
-/* Two hex digits per byte value: one 2-byte copy per byte. */
-static const char hex_pairs[513] =
-    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
-    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
-
-static char *hex_encode(char *p, const uint8_t *b, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        memcpy(p + 2 * i, hex_pairs + 2 * b[i], 2);
-    }
-    return p + 2 * n;
-}
-
-/* Four bytes as eight lowercase hex digits, with no table and no loop:
- * spread the nibbles into the bytes of a word, then add '0', and 39 more
- * ('a' - '0' - 10) where a nibble is 10 or more. */
-static inline void hex4(char *out, const uint8_t *in)
-{
-    uint64_t x = ((uint64_t)in[0] << 24) | ((uint64_t)in[1] << 16)
-                 | ((uint64_t)in[2] << 8) | in[3];
-    uint64_t nine;
-
-    x = ((x & 0xFFFF0000u) << 16) | (x & 0x0000FFFFu);
-    x = ((x & 0x0000FF000000FF00ull) << 8) | (x & 0x000000FF000000FFull);
-    x = ((x & 0x00F000F000F000F0ull) << 4) | (x & 0x000F000F000F000Full);
-    nine = ((x + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull;
-    x += 0x3030303030303030ull + nine * 39;
-    /* the first digit is in the most significant byte */
-    out[0] = (char)(x >> 56);
-    out[1] = (char)(x >> 48);
-    out[2] = (char)(x >> 40);
-    out[3] = (char)(x >> 32);
-    out[4] = (char)(x >> 24);
-    out[5] = (char)(x >> 16);
-    out[6] = (char)(x >> 8);
-    out[7] = (char)x;
 }
 
 void ot_w3c_traceparent_format(const uint8_t trace_id[16],
@@ -221,15 +165,11 @@ void ot_w3c_traceparent_format(const uint8_t trace_id[16],
     out[0] = '0';
     out[1] = '0';
     out[2] = '-';
-    hex4(out + 3, trace_id);
-    hex4(out + 11, trace_id + 4);
-    hex4(out + 19, trace_id + 8);
-    hex4(out + 27, trace_id + 12);
+    ot_w_hex(out + 3, trace_id, 16);
     out[35] = '-';
-    hex4(out + 36, span_id);
-    hex4(out + 44, span_id + 4);
+    ot_w_hex(out + 36, span_id, 8);
     out[52] = '-';
-    hex_encode(out + 53, &flags, 1);
+    ot_w_hex(out + 53, &flags, 1);
     out[55] = '\0';
 }
 
@@ -305,23 +245,16 @@ static int span_eq(const char *a, size_t an, const char *b, size_t bn)
     return an == bn && memcmp(a, b, an) == 0;
 }
 
-#define TS_INVALID (-1)
-#define TS_NOSPACE (-2)
-
 /*
- * Walk the list in v[0..len), validating it as a whole, and append its
- * members to out from offset pos, each preceded by "," when pos > 0.
- * A member whose key equals skip (when not NULL) is validated but not
- * written, and at most max_emit members are written (later valid members
- * are dropped).  Returns the new offset, TS_INVALID or TS_NOSPACE.
+ * Walk the list in v[0..len), validating it as a whole, and write its
+ * members to out joined by ",".  Returns the length written, or -1 when
+ * the list is invalid or does not fit (with its NUL) in outcap.
  */
-static int ts_walk(const char *v, size_t len, const char *skip,
-                   size_t skipn, size_t max_emit, char *out, size_t outcap,
-                   size_t pos)
+static int ts_walk(const char *v, size_t len, char *out, size_t outcap)
 {
     const unsigned char *cc = cclass;
     ts_span keys[OT_TRACESTATE_MAX_MEMBERS];
-    size_t nmembers = 0, emitted = 0, i = 0;
+    size_t nmembers = 0, pos = 0, i = 0;
 
     /* list = list-member 0*31( OWS "," OWS list-member )
      * list-member = (key "=" value) / OWS
@@ -348,40 +281,34 @@ static int ts_walk(const char *v, size_t len, const char *skip,
         mlen = e - b;
         /* "There can be a maximum of 32 list-members in a list" */
         if (nmembers == OT_TRACESTATE_MAX_MEMBERS) {
-            return TS_INVALID;
+            return -1;
         }
         eq = memchr(m, '=', mlen);
         if (eq == NULL) {
-            return TS_INVALID;
+            return -1;
         }
         klen = (size_t)(eq - m);
         if (!key_valid(cc, m, klen)
             || !value_valid(cc, eq + 1, mlen - klen - 1)) {
-            return TS_INVALID;
+            return -1;
         }
         /* "Only one entry per key is allowed" */
         for (j = 0; j < nmembers; j++) {
             if (span_eq(keys[j].p, keys[j].n, m, klen)) {
-                return TS_INVALID;
+                return -1;
             }
         }
         keys[nmembers].p = m;
         keys[nmembers].n = klen;
         nmembers++;
-
-        if (emitted == max_emit
-            || (skip != NULL && span_eq(skip, skipn, m, klen))) {
-            continue;
-        }
         if (outcap - pos < mlen + (pos > 0) + 1) {
-            return TS_NOSPACE;
+            return -1;
         }
         if (pos > 0) {
             out[pos++] = ',';
         }
         memcpy(out + pos, m, mlen);
         pos += mlen;
-        emitted++;
     }
     return (int)pos;
 }
@@ -398,60 +325,10 @@ int ot_w3c_tracestate_normalize(const char *value, size_t len,
     if (value == NULL) {
         return len == 0 ? 0 : -1;
     }
-    r = ts_walk(value, len, NULL, 0, OT_TRACESTATE_MAX_MEMBERS, out, outcap,
-                0);
+    r = ts_walk(value, len, out, outcap);
     if (r < 0) {
         out[0] = '\0';
         return -1;
-    }
-    out[r] = '\0';
-    return r;
-}
-
-int ot_w3c_tracestate_update(const char *old_state, const char *key,
-                             const char *value, char *out, size_t outcap)
-{
-    const unsigned char *cc = cclass;
-    size_t klen, vlen, pos;
-    int r;
-
-    if (out == NULL || outcap == 0) {
-        return -1;
-    }
-    out[0] = '\0';
-    if (key == NULL || value == NULL) {
-        return -1;
-    }
-    klen = strlen(key);
-    vlen = strlen(value);
-    if (!key_valid(cc, key, klen) || !value_valid(cc, value, vlen)) {
-        return -1;
-    }
-    /* "The new key/value pair SHOULD be added to the beginning of the
-     * list." */
-    if (outcap - 1 < klen + 1 + vlen) {
-        return -1;
-    }
-    memcpy(out, key, klen);
-    out[klen] = '=';
-    memcpy(out + klen + 1, value, vlen);
-    pos = klen + 1 + vlen;
-    out[pos] = '\0';
-    if (old_state == NULL || old_state[0] == '\0') {
-        return (int)pos;
-    }
-    /* "Adding a key/value pair MUST NOT result in the same key being
-     * present multiple times": the earlier entry for key is dropped. */
-    r = ts_walk(old_state, strlen(old_state), key, klen,
-                OT_TRACESTATE_MAX_MEMBERS - 1, out, outcap, pos);
-    if (r == TS_NOSPACE) {
-        out[0] = '\0';
-        return -1;
-    }
-    if (r == TS_INVALID) {
-        /* An invalid tracestate is discarded as a whole; keep ours. */
-        out[pos] = '\0';
-        return (int)pos;
     }
     out[r] = '\0';
     return r;

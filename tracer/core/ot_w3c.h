@@ -48,14 +48,4 @@ void ot_w3c_traceparent_format(const uint8_t trace_id[16],
 int ot_w3c_tracestate_normalize(const char *value, size_t len,
                                 char *out, size_t outcap);
 
-/*
- * Build the tracestate a participant sends on: the member "key=value" first,
- * then the members of the normalized old_state (which may be NULL or empty)
- * without any earlier entry for key, and at most 32 members in all (the
- * last ones are dropped).  Returns the length written or -1 when key or
- * value do not match the grammar or it does not fit.
- */
-int ot_w3c_tracestate_update(const char *old_state, const char *key,
-                             const char *value, char *out, size_t outcap);
-
 #endif /* OT_W3C_H */

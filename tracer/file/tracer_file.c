@@ -44,7 +44,6 @@ typedef struct file_tracer {
     mode_t mode;
     int fd;
     ot_buf buf;                 /* exporter thread only */
-    ot_json_key_cache *keys;    /* exporter thread only */
 } file_tracer;
 
 static const ot_cfg_field fields[] = {
@@ -144,7 +143,7 @@ static ot_export_result file_export(void *handle,
                                     uint32_t *retry_after_ms)
 {
     file_tracer *ft = handle;
-    ot_json_options opt = { 0, NULL };
+    ot_json_options opt = { 0 };
     const char *p;
     size_t left;
     ssize_t w;
@@ -155,10 +154,6 @@ static ot_export_result file_export(void *handle,
         return OT_EXPORT_FAIL;
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (!ft->keys) {
-        ft->keys = ot_json_key_cache_create();
-    }
-    opt.key_cache = ft->keys;
     ot_buf_reset(&ft->buf);
     if (ot_otlp_json_encode(&ft->buf, spans, count, &opt) != 0) {
         snprintf(msg, sizeof(msg), OT_LOGNO(03001) "file tracer: a batch of "
@@ -209,7 +204,6 @@ static void file_destroy(void *handle)
         close(ft->fd);
     }
     ot_buf_free(&ft->buf);
-    ot_json_key_cache_destroy(ft->keys);
     ot_config_free(fields, NFIELDS, &ft->cfg);
     free(ft->full_path);
     free(ft);

@@ -36,7 +36,7 @@ static int otlp_encode(ot_buf *b, const ot_span_record *const *spans,
         return ot_otlp_proto_encode(b, spans, n, &po);
     }
     else {
-        ot_json_options jo = { 0, NULL };
+        ot_json_options jo = { 0 };
         return ot_otlp_json_encode(b, spans, n, &jo);
     }
 }

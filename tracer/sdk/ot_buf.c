@@ -1,6 +1,7 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 #include "ot_buf.h"
+#include "ot_write.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -83,40 +84,25 @@ void ot_buf_puts(ot_buf *b, const char *s)
     ot_buf_append(b, s, strlen(s));
 }
 
+/* The numbers and hex digits as the encoders write them (ot_write.h),
+ * appended with the exact room they take. */
 void ot_buf_put_u64(ot_buf *b, uint64_t v)
 {
-    char tmp[20];
-    size_t i = sizeof(tmp);
+    char tmp[OT_W_NUM_MAX];
 
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    ot_buf_append(b, tmp + i, sizeof(tmp) - i);
+    ot_buf_append(b, tmp, (size_t)(ot_w_u64(tmp, v) - tmp));
 }
 
 void ot_buf_put_i64(ot_buf *b, int64_t v)
 {
-    if (v < 0) {
-        ot_buf_putc(b, '-');
-        /* two's complement: -(v + 1) + 1 avoids overflow at INT64_MIN */
-        ot_buf_put_u64(b, (uint64_t)(-(v + 1)) + 1u);
-    }
-    else {
-        ot_buf_put_u64(b, (uint64_t)v);
-    }
+    char tmp[OT_W_NUM_MAX];
+
+    ot_buf_append(b, tmp, (size_t)(ot_w_i64(tmp, v) - tmp));
 }
 
 void ot_buf_put_hex(ot_buf *b, const uint8_t *bytes, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t i;
-
-    if (ot_buf_reserve(b, n * 2) != 0) {
-        return;
-    }
-    for (i = 0; i < n; i++) {
-        b->data[b->len++] = hex[bytes[i] >> 4];
-        b->data[b->len++] = hex[bytes[i] & 0x0f];
+    if (n && ot_buf_reserve(b, n * 2) == 0) {
+        b->len = (size_t)(ot_w_hex(b->data + b->len, bytes, n) - b->data);
     }
 }

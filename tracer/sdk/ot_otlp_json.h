@@ -16,19 +16,12 @@
 
 #include "ot_buf.h"
 #include "ot_tracer.h"
-
-/* A cache of encoded attribute keys (by address: keys must not change
- * while they are in use, see ot_queue.h), for one thread at a time. */
-typedef struct ot_json_key_cache ot_json_key_cache;
-ot_json_key_cache *ot_json_key_cache_create(void);
-void ot_json_key_cache_destroy(ot_json_key_cache *c);
+#include "ot_write.h"       /* ot_json_put_string() */
 
 typedef struct ot_json_options {
     /* String attribute values longer than this many bytes are cut at a
      * UTF-8 character boundary; 0 means no limit. */
     uint32_t max_value_len;
-    /* NULL, or a cache that makes repeated keys cheaper. */
-    ot_json_key_cache *key_cache;
 } ot_json_options;
 
 /*
@@ -40,9 +33,5 @@ typedef struct ot_json_options {
  */
 int ot_otlp_json_encode(ot_buf *b, const ot_span_record *const *spans,
                         size_t n, const ot_json_options *opt);
-
-/* Append s (len bytes) as a JSON string literal with quotes, escaped and
- * UTF-8-repaired; cut to max bytes of output content when max > 0. */
-void ot_json_put_string(ot_buf *b, const char *s, size_t len, uint32_t max);
 
 #endif /* OT_OTLP_JSON_H */

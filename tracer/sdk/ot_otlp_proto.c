@@ -7,46 +7,20 @@
  * collector/trace/v1/trace_service.proto, trace/v1/trace.proto,
  * common/v1/common.proto and resource/v1/resource.proto.
  *
- * One pass over the spans.  Lengths are filled in after what they
- * measure: a span and a KeyValue are written after room for a length of
- * two and one bytes, which is then filled in (the field moved when its
- * length takes another number of bytes); a resource group's header (the
- * lengths of the ResourceSpans and ScopeSpans, the Resource, the scope)
- * is written last, in room left for it from a guess of its size (the
- * spans moved when the guess was wrong).  Strings are copied and checked
- * at once, as if they were ASCII: a KeyValue whose strings are not is
- * written again, measured first (UTF-8 repair, see utf8_walk()).  Nested
- * messages other than spans and KeyValues (events, links, status, the
- * resource) are measured before they are written.  Room is checked a few
- * times a span (see "Room" below); close to the buffer's limit, a group
- * is written aside first and appended when it fits.
+ * One pass over the spans, nothing measured before it is written: every
+ * nested message is written after room for its length (two bytes for a
+ * span, one for the others), which is filled in after it, the message
+ * moved when its length takes another number of bytes (see end_field()).
+ * A resource group's two outer lengths are guessed from 512 bytes a span,
+ * the spans moved when the guess was wrong.  Strings are copied and
+ * checked at once, as if they were ASCII: a string, or a KeyValue, that is
+ * not is written again, repaired (U+FFFD for invalid UTF-8).  Room is
+ * checked a few times a span (see "Room" below); close to the buffer's
+ * limit, a group is written aside first and appended when it fits.
  */
 
-#include "ot_utf8.h"
+#include "ot_write.h"
 #include "ot_otlp_proto.h"
-
-#include <string.h>
-
-/* SSE2 (every x86-64) checks 16 bytes at once; elsewhere, or with
- * OT_NO_SIMD, eight at a time in a 64-bit word. */
-#if defined(__SSE2__) && !defined(OT_NO_SIMD)
-#define OT_SSE2 1
-#include <emmintrin.h>
-#endif
-
-/* Small helpers the compiler must inline into the hot loops. */
-#if defined(__GNUC__)
-#define OT_INLINE inline __attribute__((always_inline))
-#define OT_NOINLINE __attribute__((noinline))
-#else
-#define OT_INLINE inline
-#define OT_NOINLINE
-#endif
-
-/* opentelemetry-proto trace.proto, enum SpanFlags (as ot_otlp_json.c). */
-#define OT_SPAN_FLAGS_TRACE_FLAGS_MASK           0x000000ffu
-#define OT_SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK 0x00000100u
-#define OT_SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK     0x00000200u
 
 /* Wire types. */
 #define WT_VARINT 0u
@@ -111,240 +85,26 @@
 #define TAG_ANY_INT             TAG(3, WT_VARINT)
 #define TAG_ANY_DOUBLE          TAG(4, WT_I64)
 
-/* ---- sizes ------------------------------------------------------------ */
+/* ---- raw writers (room made by the caller) ---------------------------- */
 
 static inline size_t varint_size(uint64_t v)
 {
-    if (v < 0x80) {
-        return 1;
-    }
 #if defined(__GNUC__)
     /* 7 bits a byte: (log2(v) / 7) + 1, without a division */
-    return (size_t)((63 - __builtin_clzll(v)) * 9 + 73) / 64;
+    return v < 0x80 ? 1 : (size_t)((63 - __builtin_clzll(v)) * 9 + 73) / 64;
 #else
-    {
-        size_t n = 1;
+    size_t n = 1;
 
-        while (v >= 0x80) {
-            v >>= 7;
-            n++;
-        }
-        return n;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
     }
+    return n;
 #endif
 }
 
-/* A field of wire type LEN with a one-byte tag and n bytes of content. */
-static inline uint64_t len_field_size(uint64_t n)
-{
-    return 1 + varint_size(n) + n;
-}
-
-/* ---- strings ---------------------------------------------------------- */
-
-/* Whether the n bytes at s are all below 0x80: a word at a time, the
- * tail with one last word that overlaps the ones before. */
-static inline int is_ascii(const unsigned char *s, size_t n)
-{
-    const uint64_t hi8 = UINT64_C(0x8080808080808080);
-    uint64_t w, acc = 0;
-    uint32_t h, t;
-    size_t i;
-
-    if (n >= 8) {
-        for (i = 0; i + 8 <= n; i += 8) {
-            memcpy(&w, s + i, sizeof(w));
-            acc |= w;
-        }
-        memcpy(&w, s + n - 8, sizeof(w));
-        return ((acc | w) & hi8) == 0;
-    }
-    if (n >= 4) {
-        memcpy(&h, s, sizeof(h));
-        memcpy(&t, s + n - 4, sizeof(t));
-        return ((h | t) & 0x80808080u) == 0;
-    }
-    if (n == 0) {
-        return 1;
-    }
-    return ((s[0] | s[n / 2] | s[n - 1]) & 0x80) == 0;
-}
-
-
-/*
- * Walk s (len bytes) as valid UTF-8 cut to at most max bytes of output (0:
- * no limit), never inside a character: invalid sequences count as U+FFFD
- * (3 bytes).  Writes the output at o unless o is NULL.  Returns the output
- * length; *clean tells whether the output is just the first that many
- * bytes of s (nothing was replaced).
- */
-static size_t utf8_walk(const unsigned char *s, size_t len, size_t max,
-                        unsigned char *o, int *clean)
-{
-    size_t i = 0, out = 0, rem = max ? max : (size_t)-1;
-
-    *clean = 1;
-    while (i < len && rem > 0) {
-        size_t seq, bad;
-
-        if (s[i] < 0x80) {
-            if (o) {
-                o[out] = s[i];
-            }
-            out++;
-            i++;
-            rem--;
-            continue;
-        }
-        seq = ot_utf8_seq(s + i, len - i, &bad);
-        if (seq) {
-            if (seq > rem) {
-                break;
-            }
-            if (o) {
-                memcpy(o + out, s + i, seq);
-            }
-            out += seq;
-            i += seq;
-            rem -= seq;
-        }
-        else {
-            if (rem < 3) {
-                break;
-            }
-            if (o) {
-                o[out] = (unsigned char)0xef;
-                o[out + 1] = (unsigned char)0xbf;
-                o[out + 2] = (unsigned char)0xbd;
-            }
-            *clean = 0;
-            out += 3;
-            i += bad;
-            rem -= 3;
-        }
-    }
-    return out;
-}
-
-/* A string as it goes out: measured once, written after its length. */
-typedef struct ustr {
-    const unsigned char *p;
-    size_t len;                 /* input bytes */
-    size_t max;
-    size_t out;                 /* output bytes */
-    int clean;                  /* output == the first out bytes of p */
-} ustr;
-
-static inline void ustr_measure(ustr *u, ot_str s, size_t max)
-{
-    size_t lim;
-
-    u->p = (const unsigned char *)s.ptr;
-    u->len = s.ptr ? s.len : 0;
-    u->max = max;
-    lim = (max && max < u->len) ? max : u->len;
-    if (is_ascii(u->p, lim)) {
-        u->out = lim;
-        u->clean = 1;
-    }
-    else {
-        u->out = utf8_walk(u->p, u->len, max, NULL, &u->clean);
-    }
-}
-
-/* The output length of s, to measure a message before writing it. */
-static inline size_t str_size(ot_str s, size_t max)
-{
-    ustr u;
-
-    ustr_measure(&u, s, max);
-    return u.out;
-}
-
-static inline uint8_t *put_ustr(uint8_t *o, const ustr *u)
-{
-    int clean;
-
-    if (u->clean) {
-        if (u->out) {
-            memcpy(o, u->p, u->out);
-        }
-    }
-    else {
-        utf8_walk(u->p, u->len, u->max, o, &clean);
-    }
-    return o + u->out;
-}
-
-static inline int str_set(ot_str s)
-{
-    return s.ptr && s.len;
-}
-
-#define HIGHS 0x8080808080808080ULL
-
-/*
- * Copy the n bytes at s to o and tell whether they are all ASCII: 16 (or
- * 8) bytes at a time, the last block overlapping the one before, short
- * strings with two overlapping halves or three single bytes.  Writes
- * exactly o[0, n), whatever the answer.
- */
-static OT_INLINE int copy_ascii(uint8_t *o, const unsigned char *s, size_t n)
-{
-    uint64_t a, z;
-    uint32_t h, t;
-    size_t i;
-
-    if (n >= 16) {
-#if defined(OT_SSE2)
-        __m128i v, acc = _mm_setzero_si128();
-
-        for (i = 0; i + 16 < n; i += 16) {
-            v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-            _mm_storeu_si128((__m128i *)(void *)(o + i), v);
-            acc = _mm_or_si128(acc, v);
-        }
-        v = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
-        _mm_storeu_si128((__m128i *)(void *)(o + n - 16), v);
-        return _mm_movemask_epi8(_mm_or_si128(acc, v)) == 0;
-#else
-        uint64_t acc = 0;
-
-        for (i = 0; i + 8 < n; i += 8) {
-            memcpy(&a, s + i, 8);
-            memcpy(o + i, &a, 8);
-            acc |= a;
-        }
-        memcpy(&a, s + n - 8, 8);
-        memcpy(o + n - 8, &a, 8);
-        return ((acc | a) & HIGHS) == 0;
-#endif
-    }
-    if (n >= 8) {
-        memcpy(&a, s, 8);
-        memcpy(&z, s + n - 8, 8);
-        memcpy(o, &a, 8);
-        memcpy(o + n - 8, &z, 8);
-        return ((a | z) & HIGHS) == 0;
-    }
-    if (n >= 4) {
-        memcpy(&h, s, 4);
-        memcpy(&t, s + n - 4, 4);
-        memcpy(o, &h, 4);
-        memcpy(o + n - 4, &t, 4);
-        return ((h | t) & 0x80808080u) == 0;
-    }
-    if (n) {
-        o[0] = s[0];
-        o[n / 2] = s[n / 2];
-        o[n - 1] = s[n - 1];
-        return ((s[0] | s[n / 2] | s[n - 1]) & 0x80) == 0;
-    }
-    (void)i;
-    return 1;
-}
-
-/* ---- raw writers (room reserved by the caller) ------------------------ */
+/* The longest varint. */
+#define VARINT_MAX 10
 
 static inline uint8_t *put_varint(uint8_t *o, uint64_t v)
 {
@@ -358,33 +118,40 @@ static inline uint8_t *put_varint(uint8_t *o, uint64_t v)
 
 static inline uint8_t *put_fixed32(uint8_t *o, uint32_t v)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(o, &v, 4);
-#else
-    o[0] = (uint8_t)v;
-    o[1] = (uint8_t)(v >> 8);
-    o[2] = (uint8_t)(v >> 16);
-    o[3] = (uint8_t)(v >> 24);
-#endif
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        o[i] = (uint8_t)(v >> (8 * i));
+    }
     return o + 4;
 }
 
 static inline uint8_t *put_fixed64(uint8_t *o, uint64_t v)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(o, &v, 8);
+    ot_store_le64((char *)o, v);
     return o + 8;
-#else
-    o = put_fixed32(o, (uint32_t)v);
-    return put_fixed32(o, (uint32_t)(v >> 32));
-#endif
 }
 
-/* Tag and length of a LEN field. */
-static inline uint8_t *put_len(uint8_t *o, uint8_t tag, uint64_t n)
+/*
+ * The end of a LEN field whose tag is at p and whose content was written
+ * from p + 1 + r (after room for an r-byte length) to q: its length filled
+ * in, the content moved when the length takes other than r bytes (room
+ * for VARINT_MAX - r more bytes past q).  Returns the field's end.
+ */
+static OT_INLINE uint8_t *end_field(uint8_t *p, size_t r, uint8_t *q)
 {
-    *o++ = tag;
-    return put_varint(o, n);
+    size_t sz = (size_t)(q - (p + 1 + r)), v;
+
+    if (r == 1 && sz < 0x80) {
+        p[1] = (uint8_t)sz;
+        return q;
+    }
+    v = varint_size(sz);
+    if (v != r) {
+        memmove(p + 1 + v, p + 1 + r, sz);
+    }
+    put_varint(p + 1, sz);
+    return p + 1 + v + sz;
 }
 
 /* A bytes field of n < 128 bytes. */
@@ -397,22 +164,21 @@ static inline uint8_t *put_id(uint8_t *o, uint8_t tag, const uint8_t *id,
     return o + 2 + n;
 }
 
-/* A string field (not cut), left out when empty: room for
- * STR_ROOM(len) bytes. */
-static OT_NOINLINE uint8_t *put_str_field_exact(uint8_t *o, uint8_t tag,
-                                                ot_str s)
+/* A string field with s made valid UTF-8 and cut to max bytes (0: not),
+ * whatever its length (room for STR_ROOM(len)). */
+static OT_NOINLINE uint8_t *put_str_repaired(uint8_t *o, uint8_t tag,
+                                             ot_str s, size_t max)
 {
-    ustr u;
+    int clean;
+    size_t n = ot_utf8_repair((const unsigned char *)s.ptr,
+                              s.ptr ? s.len : 0, max, o + 2, &clean);
 
-    ustr_measure(&u, s, 0);
-    if (u.out == 0) {
-        return o;
-    }
-    o = put_len(o, tag, u.out);
-    return put_ustr(o, &u);
+    o[0] = tag;
+    return end_field(o, 1, o + 2 + n);
 }
 
-/* The same, copied at once when it is ASCII. */
+/* A string field (not cut), left out when empty, copied at once when it
+ * is short ASCII. */
 static OT_INLINE uint8_t *put_str_field(uint8_t *o, uint8_t tag, ot_str s)
 {
     const unsigned char *p = (const unsigned char *)s.ptr;
@@ -422,165 +188,33 @@ static OT_INLINE uint8_t *put_str_field(uint8_t *o, uint8_t tag, ot_str s)
         return o;
     }
     o[0] = tag;
-    if (len < 0x80) {
-        o[1] = (uint8_t)len;
-        if (copy_ascii(o + 2, p, len)) {
-            return o + 2 + len;
-        }
+    o[1] = (uint8_t)len;
+    if (len < 0x80 && ot_copy_clean((char *)o + 2, p, len, 0)) {
+        return o + 2 + len;
     }
-    return put_str_field_exact(o, tag, s);
+    return put_str_repaired(o, tag, s, 0);
 }
 
 /* ---- KeyValue and AnyValue -------------------------------------------- */
 
-/* An AnyValue's content size.  The value is a oneof: a set member is
- * written even when it holds its default (false, 0, ""). */
-static inline uint64_t value_size(const ot_attribute *a, size_t vlen)
-{
-    switch (a->type) {
-    case OT_VALUE_STRING:
-        return len_field_size(vlen);
-    case OT_VALUE_BOOL:
-        return 2;
-    case OT_VALUE_INT:
-        return 1 + varint_size((uint64_t)a->v.i);
-    case OT_VALUE_DOUBLE:
-        return 9;
-    default:
-        return 0;               /* unknown type: an empty AnyValue */
-    }
-}
-
-static inline uint64_t kv_size(uint64_t klen, uint64_t vsize)
-{
-    return (klen ? len_field_size(klen) : 0) + len_field_size(vsize);
-}
-
-/* The size of n KeyValue fields (one-byte tags). */
-static uint64_t attrs_size(const ot_attribute *a, uint32_t n, size_t max)
-{
-    uint64_t total = 0;
-    uint32_t i;
-
-    if (!a) {
-        return 0;
-    }
-    for (i = 0; i < n; i++) {
-        size_t klen = str_size(a[i].key, 0);
-        size_t vlen = a[i].type == OT_VALUE_STRING ? str_size(a[i].v.s, max)
-                                                   : 0;
-
-        total += len_field_size(kv_size(klen, value_size(&a[i], vlen)));
-    }
-    return total;
-}
-
-/* One KeyValue field, measured first. */
-static OT_NOINLINE uint8_t *put_attr_exact(uint8_t *o, uint8_t tag,
-                                           const ot_attribute *a, size_t max)
-{
-    ustr k, v;
-    uint64_t vsize;
-    uint64_t d;
-
-    ustr_measure(&k, a->key, 0);
-    if (a->type == OT_VALUE_STRING) {
-        ustr_measure(&v, a->v.s, max);
-    }
-    else {
-        v.out = 0;
-    }
-    vsize = value_size(a, v.out);
-    o = put_len(o, tag, kv_size(k.out, vsize));
-    if (k.out) {
-        o = put_len(o, TAG_KV_KEY, k.out);
-        o = put_ustr(o, &k);
-    }
-    o = put_len(o, TAG_KV_VALUE, vsize);
-    switch (a->type) {
-    case OT_VALUE_STRING:
-        o = put_len(o, TAG_ANY_STRING, v.out);
-        o = put_ustr(o, &v);
-        break;
-    case OT_VALUE_BOOL:
-        *o++ = TAG_ANY_BOOL;
-        *o++ = a->v.b ? 1 : 0;
-        break;
-    case OT_VALUE_INT:
-        *o++ = TAG_ANY_INT;
-        o = put_varint(o, (uint64_t)a->v.i);
-        break;
-    case OT_VALUE_DOUBLE:
-        *o++ = TAG_ANY_DOUBLE;
-        memcpy(&d, &a->v.d, sizeof(d));
-        o = put_fixed64(o, d);
-        break;
-    default:
-        break;
-    }
-    return o;
-}
-
-/* n KeyValue fields, measured first (room for attrs_size()). */
-static uint8_t *put_attrs_exact(uint8_t *o, uint8_t tag,
-                                const ot_attribute *a, uint32_t n,
-                                size_t max)
-{
-    uint32_t i;
-
-    if (!a) {
-        return o;
-    }
-    for (i = 0; i < n; i++) {
-        o = put_attr_exact(o, tag, &a[i], max);
-    }
-    return o;
-}
-
 /*
- * Room.  The writers store with a plain pointer.  A span is first written
- * where the buffer has room, checking as it goes: once for its fixed parts
- * and small strings, once per list of attributes, once more for each long
- * key or string value.  Should the room run out, the writer returns NULL
- * and the span is written again after making room for span_bound() bytes,
- * an upper bound of its size that makes those checks pass.
- *
- * A string of n bytes takes at most 3 * n once repaired (U+FFFD for every
- * byte), a field of n bytes n + 11 (a tag, a varint length).  A KeyValue
- * with a short key (up to KEY_SHORT bytes) and a short or no string value
- * (up to VALUE_SHORT bytes) takes at most ATTR_ROOM bytes: its tag and
- * length, the key field, the value field's tag and length, and the
- * AnyValue (a string field, or a number: 11).  A long key takes
- * STR_ROOM(klen) bytes, a long value STR_ROOM(lim) more.
+ * Room.  A span is first written where the buffer has room, checking as
+ * it goes: once for its fixed parts and small strings, once per list of
+ * attributes (ATTR_ROOM each), once more for each long key or string value
+ * (see ot_attrs_bound()).  Should the room run out, the writer returns
+ * NULL and the span is written again after making room for span_bound()
+ * bytes, an upper bound of its size that makes those checks pass.  A
+ * string of n bytes takes at most 3 * n once repaired (U+FFFD for every
+ * byte).
  */
-#define STR_ROOM(n) ((uint64_t)(n) * 3 + 11)
-#define KEY_SHORT 48
-#define VALUE_SHORT 64
-#define ATTR_ROOM (11 + STR_ROOM(KEY_SHORT) + 11 + STR_ROOM(VALUE_SHORT))
-
-/*
- * Attribute keys are few and long-lived (see ot_queue.h), and most spans
- * have the same keys in the same order: one encoder call remembers the
- * key field of the key at each place of a list of attributes (of ASCII
- * keys short enough), to copy it at once, unchecked, when the key at that
- * place has the same address and length again.  Keys do not change during
- * a call.
- */
-#define KEY_MEMOS 32
-#define KEY_FIELD_MAX 48
-
-typedef struct key_memo {
-    const char *ptr;
-    uint32_t len;
-    uint32_t field_len;             /* of field; 0: no key field */
-    uint8_t field[KEY_FIELD_MAX];
-} key_memo;
+#define ESC OT_PROTO_ESC_MAX
+#define STR_ROOM(n) OT_STR_ROOM((n), ESC)
+#define ATTR_ROOM OT_ATTR_ROOM(ESC)
 
 /* What the writers of one encoder call share. */
 typedef struct pctx {
     size_t max;                 /* string values cut to this; 0: not cut */
     size_t lim;                 /* max, or SIZE_MAX */
-    key_memo memo[KEY_MEMOS];
 } pctx;
 
 static inline size_t room_left(const uint8_t *o, const uint8_t *end)
@@ -588,43 +222,86 @@ static inline size_t room_left(const uint8_t *o, const uint8_t *end)
     return (size_t)(end - o);
 }
 
-/* The room put_attrs() needs for them. */
 static uint64_t attrs_bound(const ot_attribute *a, uint32_t n, const pctx *x)
 {
-    uint64_t total = (uint64_t)n * ATTR_ROOM;
-    uint32_t i;
+    return ot_attrs_bound(a, n, x->lim, ESC);
+}
 
-    if (!a) {
-        return 0;
-    }
-    for (i = 0; i < n; i++) {
-        if (a[i].key.len > KEY_SHORT) {
-            total += STR_ROOM(a[i].key.len);
-        }
-        if (a[i].type == OT_VALUE_STRING) {
-            size_t lim = a[i].v.s.len < x->lim ? a[i].v.s.len : x->lim;
+/* The value field of a KeyValue after its tag at o, all but a string's
+ * content (which the caller writes from the returned end, lim bytes). */
+static OT_INLINE uint8_t *put_value(uint8_t *o, const ot_attribute *a,
+                                    size_t lim)
+{
+    uint64_t d;
+    uint8_t *q;
 
-            if (lim > VALUE_SHORT) {
-                total += STR_ROOM(lim);
-            }
+    switch (a->type) {
+    case OT_VALUE_STRING:
+        if (lim < 0x7e) {
+            o[1] = (uint8_t)(lim + 2);
+            o[2] = TAG_ANY_STRING;
+            o[3] = (uint8_t)lim;
+            return o + 4;
         }
+        o = put_varint(o + 1, 1 + varint_size(lim) + lim);
+        *o++ = TAG_ANY_STRING;
+        return put_varint(o, lim);
+    case OT_VALUE_BOOL:
+        o[1] = 2;
+        o[2] = TAG_ANY_BOOL;
+        o[3] = a->v.b ? 1 : 0;
+        return o + 4;
+    case OT_VALUE_INT:
+        q = put_varint(o + 3, (uint64_t)a->v.i);
+        o[1] = (uint8_t)(q - (o + 2));
+        o[2] = TAG_ANY_INT;
+        return q;
+    case OT_VALUE_DOUBLE:
+        o[1] = 9;
+        o[2] = TAG_ANY_DOUBLE;
+        memcpy(&d, &a->v.d, sizeof(d));
+        return put_fixed64(o + 3, d);
+    default:
+        /* unknown type: an empty AnyValue (a oneof: a set member is
+         * written even when it holds its default) */
+        o[1] = 0;
+        return o + 2;
     }
-    return total;
+}
+
+/* One KeyValue field, its strings repaired. */
+static OT_NOINLINE uint8_t *put_attr_repaired(uint8_t *p, uint8_t tag,
+                                              const ot_attribute *a,
+                                              size_t max)
+{
+    uint8_t *o = p + 2, *v;
+
+    p[0] = tag;
+    if (a->key.ptr && a->key.len) {
+        o = put_str_repaired(o, TAG_KV_KEY, a->key, 0);
+    }
+    v = o;
+    v[0] = TAG_KV_VALUE;
+    if (a->type == OT_VALUE_STRING) {
+        o = put_str_repaired(v + 2, TAG_ANY_STRING, a->v.s, max);
+        o = end_field(v, 1, o);
+    }
+    else {
+        o = put_value(v, a, 0);
+    }
+    return end_field(p, 1, o);
 }
 
 /*
  * n KeyValue fields with the tag tag, or NULL when end comes first.  Each
- * is written after room for a one-byte length, filled in after it (or the
- * field moved when its length takes more), as if its key and string value
- * were ASCII; and again, measured first, when they are not (or the key is
+ * is written after room for a one-byte length, as if its key and string
+ * value were ASCII; and again, repaired, when they are not (or the key is
  * 0x80 bytes or more).
  */
 static uint8_t *put_attrs(uint8_t *o, uint8_t *end, uint8_t tag,
                           const ot_attribute *a, uint32_t n, pctx *x)
 {
     const ot_attribute *stop;
-    unsigned j = 0;
-    uint64_t d;
 
     if (!a) {
         return o;
@@ -633,235 +310,76 @@ static uint8_t *put_attrs(uint8_t *o, uint8_t *end, uint8_t tag,
     if (room_left(o, end) < (uint64_t)n * ATTR_ROOM) {
         return NULL;
     }
-    for (; a < stop; a++, j++) {
-        key_memo *m = &x->memo[j % KEY_MEMOS];
+    for (; a < stop; a++) {
         const unsigned char *k = (const unsigned char *)a->key.ptr;
-        size_t klen = k ? a->key.len : 0, kv;
+        size_t klen = k ? a->key.len : 0, lim = 0;
         uint8_t *p = o;
         int ok = 1;
 
-        if (klen > KEY_SHORT) {
-            size_t lim = a->type != OT_VALUE_STRING ? 0
-                         : a->v.s.len < x->lim ? a->v.s.len : x->lim;
-
+        if (klen > OT_KEY_SHORT) {
+            lim = ot_attr_value_lim(a, x->lim);
             if (room_left(o, end) < STR_ROOM(klen)
-                                    + (lim > VALUE_SHORT ? STR_ROOM(lim) : 0)
+                                    + (lim > OT_VALUE_SHORT ? STR_ROOM(lim)
+                                                            : 0)
                                     + (uint64_t)(stop - a) * ATTR_ROOM) {
                 return NULL;
             }
             if (klen >= 0x80) {
-                o = put_attr_exact(o, tag, a, x->max);
+                o = put_attr_repaired(o, tag, a, x->max);
                 continue;
             }
         }
-        /* the key field: remembered, or copied and remembered */
+        /* the key field, copied as if ASCII */
         o += 2;
-        if (m->ptr == (const char *)k && m->len == klen) {
-            memcpy(o, m->field, KEY_FIELD_MAX);
-            o += m->field_len;
-        }
-        else if (klen) {
+        if (klen) {
             o[0] = TAG_KV_KEY;
             o[1] = (uint8_t)klen;
-            ok = copy_ascii(o + 2, k, klen);
-            if (ok && klen + 2 <= KEY_FIELD_MAX) {
-                m->ptr = (const char *)k;
-                m->len = (uint32_t)klen;
-                m->field_len = (uint32_t)klen + 2;
-                memcpy(m->field, o, klen + 2);
-            }
+            ok = ot_copy_clean((char *)o + 2, k, klen, 0);
             o += 2 + klen;
         }
         /* the value field */
         o[0] = TAG_KV_VALUE;
-        switch (a->type) {
-        case OT_VALUE_STRING: {
+        if (a->type == OT_VALUE_STRING) {
             const unsigned char *s = (const unsigned char *)a->v.s.ptr;
             size_t len = s ? a->v.s.len : 0;
-            size_t lim = len < x->lim ? len : x->lim;
 
-            if (lim > VALUE_SHORT && klen <= KEY_SHORT
+            lim = len < x->lim ? len : x->lim;
+            if (lim > OT_VALUE_SHORT && klen <= OT_KEY_SHORT
                 && room_left(p, end) < STR_ROOM(lim)
                                        + (uint64_t)(stop - a) * ATTR_ROOM) {
                 return NULL;
             }
-            if (lim < 0x7e) {
-                o[1] = (uint8_t)(lim + 2);
-                o[2] = TAG_ANY_STRING;
-                o[3] = (uint8_t)lim;
-                o += 4;
-            }
-            else {
-                o = put_varint(o + 1, 1 + varint_size(lim) + lim);
-                o = put_len(o, TAG_ANY_STRING, lim);
-            }
-            ok &= copy_ascii(o, s, lim);
+            o = put_value(o, a, lim);
+            ok &= ot_copy_clean((char *)o, s, lim, 0);
             o += lim;
-            break;
-        }
-        case OT_VALUE_BOOL:
-            o[1] = 2;
-            o[2] = TAG_ANY_BOOL;
-            o[3] = a->v.b ? 1 : 0;
-            o += 4;
-            break;
-        case OT_VALUE_INT: {
-            uint8_t *q = put_varint(o + 3, (uint64_t)a->v.i);
-
-            o[1] = (uint8_t)(q - (o + 2));
-            o[2] = TAG_ANY_INT;
-            o = q;
-            break;
-        }
-        case OT_VALUE_DOUBLE:
-            o[1] = 9;
-            o[2] = TAG_ANY_DOUBLE;
-            memcpy(&d, &a->v.d, sizeof(d));
-            o = put_fixed64(o + 3, d);
-            break;
-        default:
-            /* unknown type: an empty AnyValue */
-            o[1] = 0;
-            o += 2;
-            break;
-        }
-        if (!ok) {
-            o = put_attr_exact(p, tag, a, x->max);
-            continue;
-        }
-        /* the KeyValue's tag and length */
-        kv = (size_t)(o - (p + 2));
-        p[0] = tag;
-        if (kv < 0x80) {
-            p[1] = (uint8_t)kv;
         }
         else {
-            size_t v = varint_size(kv);
-
-            memmove(p + 1 + v, p + 2, kv);
-            put_varint(p + 1, kv);
-            o = p + 1 + v + kv;
+            o = put_value(o, a, 0);
         }
+        if (!ok) {
+            o = put_attr_repaired(p, tag, a, x->max);
+            continue;
+        }
+        p[0] = tag;
+        o = end_field(p, 1, o);
     }
     return o;
-}
-
-/* ---- Event, Link, Status ---------------------------------------------- */
-
-static uint64_t event_size(const ot_event *e, size_t max)
-{
-    uint64_t n = 0;
-    size_t len;
-
-    if (e->time_ns) {
-        n += 9;
-    }
-    len = str_size(e->name, 0);
-    if (len) {
-        n += len_field_size(len);
-    }
-    return n + attrs_size(e->attributes, e->n_attributes, max);
-}
-
-static uint8_t *put_event(uint8_t *o, uint8_t *end, const ot_event *e,
-                          pctx *x)
-{
-    if (e->time_ns) {
-        *o++ = TAG_EVENT_TIME;
-        o = put_fixed64(o, (uint64_t)e->time_ns);
-    }
-    o = put_str_field(o, TAG_EVENT_NAME, e->name);
-    return put_attrs(o, end, TAG_EVENT_ATTRIBUTES, e->attributes,
-                     e->n_attributes, x);
-}
-
-static uint64_t link_size(const ot_link *l, size_t max)
-{
-    uint64_t n = 2 + sizeof(l->trace_id) + 2 + sizeof(l->span_id);
-    size_t len = str_size(l->trace_state, 0);
-
-    if (len) {
-        n += len_field_size(len);
-    }
-    n += attrs_size(l->attributes, l->n_attributes, max);
-    if (l->flags) {
-        n += 5;
-    }
-    return n;
-}
-
-static uint8_t *put_link(uint8_t *o, uint8_t *end, const ot_link *l,
-                         pctx *x)
-{
-    o = put_id(o, TAG_LINK_TRACE_ID, l->trace_id, sizeof(l->trace_id));
-    o = put_id(o, TAG_LINK_SPAN_ID, l->span_id, sizeof(l->span_id));
-    o = put_str_field(o, TAG_LINK_TRACE_STATE, l->trace_state);
-    if (!(o = put_attrs(o, end, TAG_LINK_ATTRIBUTES, l->attributes,
-                        l->n_attributes, x))) {
-        return NULL;
-    }
-    if (l->flags) {
-        /* Only the W3C trace flags: whether a link is remote is unknown. */
-        *o++ = TAG_LINK_FLAGS;
-        o = put_fixed32(o, l->flags);
-    }
-    return o;
-}
-
-static inline int has_status(const ot_span_record *s)
-{
-    return s->status_code || str_set(s->status_message);
-}
-
-static uint64_t status_size(const ot_span_record *s)
-{
-    uint64_t n = 0;
-    size_t len = str_size(s->status_message, 0);
-
-    if (len) {
-        n += len_field_size(len);
-    }
-    if (s->status_code) {
-        n += 1 + varint_size(s->status_code);
-    }
-    return n;
 }
 
 /* ---- Span ------------------------------------------------------------- */
 
-static inline int is_zero8(const uint8_t *p)
-{
-    uint64_t v;
-
-    memcpy(&v, p, sizeof(v));
-    return v == 0;
-}
-
-/* Span.flags: the W3C trace flags, and whether the parent is remote when
- * there is a parent, as the JSON encoder writes them. */
-static inline uint32_t span_flags(const ot_span_record *s, int has_parent)
-{
-    uint32_t flags = s->flags & OT_SPAN_FLAGS_TRACE_FLAGS_MASK;
-
-    if (has_parent) {
-        flags |= OT_SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK;
-        if (s->parent_is_remote) {
-            flags |= OT_SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK;
-        }
-    }
-    return flags;
-}
-
 /* Room for the fields of a span before its attributes besides their
- * strings (ids, kind, times), and for those after (the dropped counts,
- * the status's code and field, the flags). */
+ * strings (ids, kind, times), for those after (the dropped counts, the
+ * status's code and field, the flags), and for an event's or a link's
+ * besides its strings and attributes. */
 #define HEAD_FIXED 96
 #define TAIL_FIXED 96
+#define EVENT_FIXED 32
+#define LINK_FIXED 64
 
 static inline uint64_t head_bound(const ot_span_record *s)
 {
-    return HEAD_FIXED + STR_ROOM(s->trace_state.len)
-           + STR_ROOM(s->name.len);
+    return HEAD_FIXED + STR_ROOM(s->trace_state.len) + STR_ROOM(s->name.len);
 }
 
 static OT_NOINLINE uint64_t tail_bound_long(const ot_span_record *s,
@@ -870,19 +388,15 @@ static OT_NOINLINE uint64_t tail_bound_long(const ot_span_record *s,
     uint64_t n = TAIL_FIXED + STR_ROOM(s->status_message.len);
     uint32_t i;
 
-    if (s->events) {
-        for (i = 0; i < s->n_events; i++) {
-            n += 11 + event_size(&s->events[i], x->max)
-                 + attrs_bound(s->events[i].attributes,
-                               s->events[i].n_attributes, x);
-        }
+    for (i = 0; s->events && i < s->n_events; i++) {
+        n += EVENT_FIXED + STR_ROOM(s->events[i].name.len)
+             + attrs_bound(s->events[i].attributes,
+                           s->events[i].n_attributes, x);
     }
-    if (s->links) {
-        for (i = 0; i < s->n_links; i++) {
-            n += 11 + link_size(&s->links[i], x->max)
-                 + attrs_bound(s->links[i].attributes,
-                               s->links[i].n_attributes, x);
-        }
+    for (i = 0; s->links && i < s->n_links; i++) {
+        n += LINK_FIXED + STR_ROOM(s->links[i].trace_state.len)
+             + attrs_bound(s->links[i].attributes, s->links[i].n_attributes,
+                           x);
     }
     return n;
 }
@@ -903,13 +417,69 @@ static uint64_t span_bound(const ot_span_record *s, const pctx *x)
            + attrs_bound(s->attributes, s->n_attributes, x);
 }
 
+/* A varint field, left out when v is 0. */
+static inline uint8_t *put_varint_field(uint8_t *o, uint8_t tag, uint64_t v)
+{
+    if (!v) {
+        return o;
+    }
+    *o++ = tag;
+    return put_varint(o, v);
+}
+
+/* A fixed64 field, left out when v is 0. */
+static inline uint8_t *put_fixed64_field(uint8_t *o, uint8_t tag, int64_t v)
+{
+    if (!v) {
+        return o;
+    }
+    *o++ = tag;
+    return put_fixed64(o, (uint64_t)v);
+}
+
+static uint8_t *put_event(uint8_t *p, uint8_t *end, const ot_event *e,
+                          pctx *x)
+{
+    uint8_t *o;
+
+    p[0] = TAG_SPAN_EVENTS;
+    o = put_fixed64_field(p + 2, TAG_EVENT_TIME, e->time_ns);
+    o = put_str_field(o, TAG_EVENT_NAME, e->name);
+    if (!(o = put_attrs(o, end, TAG_EVENT_ATTRIBUTES, e->attributes,
+                        e->n_attributes, x))) {
+        return NULL;
+    }
+    return end_field(p, 1, o);
+}
+
+static uint8_t *put_link(uint8_t *p, uint8_t *end, const ot_link *l,
+                         pctx *x)
+{
+    uint8_t *o;
+
+    p[0] = TAG_SPAN_LINKS;
+    o = put_id(p + 2, TAG_LINK_TRACE_ID, l->trace_id, sizeof(l->trace_id));
+    o = put_id(o, TAG_LINK_SPAN_ID, l->span_id, sizeof(l->span_id));
+    o = put_str_field(o, TAG_LINK_TRACE_STATE, l->trace_state);
+    if (!(o = put_attrs(o, end, TAG_LINK_ATTRIBUTES, l->attributes,
+                        l->n_attributes, x))) {
+        return NULL;
+    }
+    if (l->flags) {
+        /* Only the W3C trace flags: whether a link is remote is unknown. */
+        *o++ = TAG_LINK_FLAGS;
+        o = put_fixed32(o, l->flags);
+    }
+    return end_field(p, 1, o);
+}
+
 /* The span's content, in field-number order, or NULL when end comes
  * first. */
 static uint8_t *put_span(uint8_t *o, uint8_t *end, const ot_span_record *s,
                          pctx *x)
 {
-    int has_parent = !is_zero8(s->parent_span_id);
-    uint32_t flags = span_flags(s, has_parent);
+    int has_parent = !ot_id_is_zero(s->parent_span_id, 8);
+    uint32_t flags = ot_otlp_span_flags(s, has_parent);
     uint64_t tail = tail_bound(s, x);
     uint32_t i;
 
@@ -924,59 +494,34 @@ static uint8_t *put_span(uint8_t *o, uint8_t *end, const ot_span_record *s,
                    sizeof(s->parent_span_id));
     }
     o = put_str_field(o, TAG_SPAN_NAME, s->name);
-    if (s->kind) {
-        *o++ = TAG_SPAN_KIND;
-        o = put_varint(o, s->kind);
-    }
-    if (s->start_ns) {
-        *o++ = TAG_SPAN_START;
-        o = put_fixed64(o, (uint64_t)s->start_ns);
-    }
-    if (s->end_ns) {
-        *o++ = TAG_SPAN_END;
-        o = put_fixed64(o, (uint64_t)s->end_ns);
-    }
+    o = put_varint_field(o, TAG_SPAN_KIND, s->kind);
+    o = put_fixed64_field(o, TAG_SPAN_START, s->start_ns);
+    o = put_fixed64_field(o, TAG_SPAN_END, s->end_ns);
     /* the tail's room is kept */
     if (!(o = put_attrs(o, end - tail, TAG_SPAN_ATTRIBUTES, s->attributes,
                         s->n_attributes, x))) {
         return NULL;
     }
-    if (s->dropped_attributes) {
-        *o++ = TAG_SPAN_DROPPED_ATTRS;
-        o = put_varint(o, s->dropped_attributes);
-    }
-    if (s->events) {
-        for (i = 0; i < s->n_events; i++) {
-            o = put_len(o, TAG_SPAN_EVENTS,
-                        event_size(&s->events[i], x->max));
-            if (!(o = put_event(o, end, &s->events[i], x))) {
-                return NULL;
-            }
+    o = put_varint_field(o, TAG_SPAN_DROPPED_ATTRS, s->dropped_attributes);
+    for (i = 0; s->events && i < s->n_events; i++) {
+        if (!(o = put_event(o, end, &s->events[i], x))) {
+            return NULL;
         }
     }
-    if (s->dropped_events) {
-        *o++ = TAG_SPAN_DROPPED_EVENTS;
-        o = put_varint(o, s->dropped_events);
-    }
-    if (s->links) {
-        for (i = 0; i < s->n_links; i++) {
-            o = put_len(o, TAG_SPAN_LINKS, link_size(&s->links[i], x->max));
-            if (!(o = put_link(o, end, &s->links[i], x))) {
-                return NULL;
-            }
+    o = put_varint_field(o, TAG_SPAN_DROPPED_EVENTS, s->dropped_events);
+    for (i = 0; s->links && i < s->n_links; i++) {
+        if (!(o = put_link(o, end, &s->links[i], x))) {
+            return NULL;
         }
     }
-    if (s->dropped_links) {
-        *o++ = TAG_SPAN_DROPPED_LINKS;
-        o = put_varint(o, s->dropped_links);
-    }
-    if (has_status(s)) {
-        o = put_len(o, TAG_SPAN_STATUS, status_size(s));
-        o = put_str_field(o, TAG_STATUS_MESSAGE, s->status_message);
-        if (s->status_code) {
-            *o++ = TAG_STATUS_CODE;
-            o = put_varint(o, s->status_code);
-        }
+    o = put_varint_field(o, TAG_SPAN_DROPPED_LINKS, s->dropped_links);
+    if (s->status_code || ot_str_set(s->status_message)) {
+        uint8_t *p = o;
+
+        p[0] = TAG_SPAN_STATUS;
+        o = put_str_field(p + 2, TAG_STATUS_MESSAGE, s->status_message);
+        o = put_varint_field(o, TAG_STATUS_CODE, s->status_code);
+        o = end_field(p, 1, o);
     }
     if (flags) {
         *o++ = TAG_SPAN_FLAGS_0;
@@ -988,36 +533,25 @@ static uint8_t *put_span(uint8_t *o, uint8_t *end, const ot_span_record *s,
 
 /* ---- resource groups -------------------------------------------------- */
 
-static uint64_t resource_size(const ot_resource *r, size_t max)
-{
-    return r ? attrs_size(r->attributes, r->n_attributes, max) : 0;
-}
-
-static uint64_t scope_size(const ot_resource *r)
-{
-    uint64_t n = 0;
-    size_t len;
-
-    if (!r) {
-        return 0;
-    }
-    len = str_size(r->scope_name, 0);
-    if (len) {
-        n += len_field_size(len);
-    }
-    len = str_size(r->scope_version, 0);
-    if (len) {
-        n += len_field_size(len);
-    }
-    return n;
-}
-
 /* Room kept past a span: its length may take up to ten bytes instead of
  * two, the group's header up to 2 * 9 more than guessed. */
 #define SPAN_SLACK 32
 
 /* Room for a span's tag and a two-byte length, filled in after it. */
 #define SPAN_PREFIX 3
+
+/* The room the group header takes at most: the two outer tags and
+ * lengths, the Resource and the scope. */
+static uint64_t header_bound(const ot_resource *r, const pctx *x)
+{
+    uint64_t n = 4 * (1 + VARINT_MAX);
+
+    if (r) {
+        n += attrs_bound(r->attributes, r->n_attributes, x)
+             + STR_ROOM(r->scope_name.len) + STR_ROOM(r->scope_version.len);
+    }
+    return n;
+}
 
 /*
  * Room for n bytes from offset at of b (at >= b->len): 0, or 1 when that
@@ -1036,22 +570,33 @@ static int make_room(ot_buf *b, size_t at, uint64_t n)
     return ot_buf_reserve(b, (size_t)n) == 0 ? 0 : -1;
 }
 
-/* Fill in the tag and length of the span written from p + SPAN_PREFIX to
- * q, moving it when its length is not two bytes long; returns its end. */
-static OT_INLINE uint8_t *put_span_length(uint8_t *p, uint8_t *q)
+/*
+ * The group's header at base: ResourceSpans's tag and length rs, the
+ * Resource field (resf bytes), ScopeSpans's tag and length ss, then what
+ * follows (blen bytes: the scope field and the spans); the Resource was
+ * written after room for an l1-byte rs, what follows after room for an
+ * l2-byte ss; both moved as the lengths' varints need.  Returns the end.
+ */
+static uint8_t *put_header(uint8_t *base, size_t l1, size_t resf, size_t l2,
+                           size_t blen, uint64_t rs, uint64_t ss)
 {
-    size_t sz = (size_t)(q - (p + SPAN_PREFIX)), v;
+    size_t n1 = varint_size(rs), n2 = varint_size(ss);
+    uint8_t *a = base + 1 + n1, *b = a + resf + 1 + n2;
 
-    p[0] = TAG_SS_SPANS;
-    if (sz >= 0x80 && sz < 0x4000) {
-        p[1] = (uint8_t)(sz | 0x80);
-        p[2] = (uint8_t)(sz >> 7);
-        return q;
+    /* in an order that overwrites nothing not moved yet */
+    if (n1 > l1) {
+        memmove(b, base + 1 + l1 + resf + 1 + l2, blen);
+        memmove(a, base + 1 + l1, resf);
     }
-    v = varint_size(sz);
-    memmove(p + 1 + v, p + SPAN_PREFIX, sz);
-    put_varint(p + 1, sz);
-    return p + 1 + v + sz;
+    else {
+        memmove(a, base + 1 + l1, resf);
+        memmove(b, base + 1 + l1 + resf + 1 + l2, blen);
+    }
+    base[0] = TAG_REQ_RESOURCE_SPANS;
+    put_varint(base + 1, rs);
+    a[resf] = TAG_RS_SCOPE_SPANS;
+    put_varint(a + resf + 1, ss);
+    return b + blen;
 }
 
 /*
@@ -1065,24 +610,44 @@ static int put_group_here(ot_buf *b, const ot_span_record *const *spans,
                           size_t from, size_t to, const ot_resource *r,
                           pctx *x)
 {
-    size_t start = b->len, hguess, h, spans_len, i;
-    uint64_t res = resource_size(r, x->max);
-    uint64_t scope = scope_size(r);
-    uint64_t resf = res ? len_field_size(res) : 0;
-    uint64_t scopef = scope ? len_field_size(scope) : 0;
-    /* the ScopeSpans's length guessed from 512 bytes a span */
-    uint64_t ss = scopef + (uint64_t)(to - from) * 512, rs, total;
-    uint8_t *o, *end, *p, *q;
+    size_t start = b->len, l1, l2, resf, scopef, i;
+    uint8_t *base, *o, *end, *p, *q, *sc;
+    uint64_t ss;
     int rc;
 
-    hguess = (size_t)(1 + varint_size(resf + len_field_size(ss)) + resf
-                      + 1 + varint_size(ss) + scopef);
-    if ((rc = make_room(b, start, hguess + SPAN_SLACK)) != 0) {
+    if ((rc = make_room(b, start, header_bound(r, x) + SPAN_SLACK)) != 0) {
         b->len = start;
         return rc;
     }
-    o = (uint8_t *)b->data + start + hguess;
+    /* the Resource and the scope, after room for the longest lengths */
+    base = (uint8_t *)b->data + start;
     end = (uint8_t *)b->data + b->cap;
+    p = q = base + 1 + VARINT_MAX;
+    if (r && r->attributes && r->n_attributes) {
+        p[0] = TAG_RS_RESOURCE;
+        if (!(q = put_attrs(p + 2, end, TAG_RES_ATTRIBUTES, r->attributes,
+                            r->n_attributes, x))) {
+            b->failed = 1;      /* cannot happen: the bound is too small */
+            return -1;
+        }
+        q = end_field(p, 1, q);
+    }
+    resf = (size_t)(q - p);
+    sc = o = q + 1 + VARINT_MAX;
+    if (r && (ot_str_set(r->scope_name) || ot_str_set(r->scope_version))) {
+        sc[0] = TAG_SS_SCOPE;
+        o = put_str_field(sc + 2, TAG_SCOPE_NAME, r->scope_name);
+        o = put_str_field(o, TAG_SCOPE_VERSION, r->scope_version);
+        o = end_field(sc, 1, o);
+    }
+    scopef = (size_t)(o - sc);
+    /* the lengths guessed from 512 bytes a span */
+    ss = scopef + (uint64_t)(to - from) * 512;
+    l2 = varint_size(ss);
+    l1 = varint_size(resf + 1 + l2 + ss);
+    o = put_header(base, VARINT_MAX, resf, VARINT_MAX, scopef,
+                   (uint64_t)1 << (7 * (l1 - 1)),
+                   (uint64_t)1 << (7 * (l2 - 1)));
     for (i = from; i < to; i++) {
         const ot_span_record *s = spans[i];
 
@@ -1103,6 +668,7 @@ static int put_group_here(ot_buf *b, const ot_span_record *const *spans,
                 b->len = start;
                 return rc;
             }
+            base = (uint8_t *)b->data + start;
             p = (uint8_t *)b->data + at;
             end = (uint8_t *)b->data + b->cap;
             if (!(q = put_span(p + SPAN_PREFIX, end - SPAN_SLACK, s, x))) {
@@ -1112,41 +678,16 @@ static int put_group_here(ot_buf *b, const ot_span_record *const *spans,
                 return -1;
             }
         }
-        o = put_span_length(p, q);
+        p[0] = TAG_SS_SPANS;
+        o = end_field(p, 2, q);
     }
-
-    /* the header, now that the lengths are known, before the spans */
-    spans_len = (size_t)(o - ((uint8_t *)b->data + start + hguess));
-    ss = scopef + spans_len;
-    rs = resf + len_field_size(ss);
-    total = len_field_size(rs);
-    h = (size_t)(total - spans_len);
-    p = (uint8_t *)b->data + start;
-    if (h != hguess) {
-        memmove(p + h, p + hguess, spans_len);
-    }
-    p = put_len(p, TAG_REQ_RESOURCE_SPANS, rs);
-    if (res) {
-        p = put_len(p, TAG_RS_RESOURCE, res);
-        p = put_attrs_exact(p, TAG_RES_ATTRIBUTES, r->attributes,
-                            r->n_attributes, x->max);
-    }
-    p = put_len(p, TAG_RS_SCOPE_SPANS, ss);
-    if (scope) {
-        p = put_len(p, TAG_SS_SCOPE, scope);
-        p = put_str_field_exact(p, TAG_SCOPE_NAME, r->scope_name);
-        p = put_str_field_exact(p, TAG_SCOPE_VERSION, r->scope_version);
-    }
-    if (p != (uint8_t *)b->data + start + h) {
-        /* cannot happen: the sizes disagree */
-        b->len = start;
-        b->failed = 1;
-        return -1;
-    }
-    b->len = start + (size_t)total;
+    /* the lengths, now that they are known */
+    ss = (uint64_t)(o - (base + 1 + l1 + resf + 1 + l2));
+    o = put_header(base, l1, resf, l2, (size_t)ss,
+                   resf + 1 + varint_size(ss) + ss, ss);
+    b->len = (size_t)(o - (uint8_t *)b->data);
     return 0;
 }
-
 /* put_group_here(), or close to b's limit, the group written aside first
  * and appended when it fits. */
 static int put_group(ot_buf *b, const ot_span_record *const *spans,
@@ -1181,7 +722,6 @@ int ot_otlp_proto_encode(ot_buf *b, const ot_span_record *const *spans,
     }
     x.max = opt ? opt->max_value_len : 0;
     x.lim = x.max ? x.max : SIZE_MAX;
-    memset(x.memo, 0, sizeof(x.memo));
     while (i < n) {
         const ot_resource *r;
         size_t j;

@@ -57,12 +57,10 @@
 #endif
 
 #include "ot_zipkin_json.h"
-#include "ot_otlp_json.h"
+#include "ot_write.h"
 
 #include <arpa/inet.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -79,22 +77,6 @@
 static int key_is(ot_str k, const char *lit, size_t n)
 {
     return k.len == n && (n == 0 || (k.ptr && memcmp(k.ptr, lit, n) == 0));
-}
-
-static int has_str(ot_str s)
-{
-    return s.len && s.ptr;
-}
-
-static int is_zero(const uint8_t *p, size_t n)
-{
-    uint8_t acc = 0;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        acc |= p[i];
-    }
-    return acc == 0;
 }
 
 /* The first attribute of a[0..n) named key (klen bytes) with the type
@@ -119,49 +101,6 @@ static const ot_attribute *find_attr(const ot_attribute *a, uint32_t n,
 #define FIND_ATTR(a, n, lit, type) find_attr((a), (n), (lit), \
                                              sizeof(lit) - 1, (type))
 
-/*
- * d in the shortest of %.15g, %.16g and %.17g that reads back as the same
- * value (%.17g always does), with a decimal point whatever the locale; or
- * NaN, Infinity, -Infinity.  Writes at most 40 bytes to tmp, no NUL;
- * returns the length.
- */
-static size_t fmt_double(char tmp[40], double d)
-{
-    char *p;
-    int prec, n = 0;
-
-    if (isnan(d)) {
-        memcpy(tmp, "NaN", 3);
-        return 3;
-    }
-    if (isinf(d)) {
-        if (d > 0) {
-            memcpy(tmp, "Infinity", 8);
-            return 8;
-        }
-        memcpy(tmp, "-Infinity", 9);
-        return 9;
-    }
-    for (prec = 15; prec <= 17; prec++) {
-        n = snprintf(tmp, 40, "%.*g", prec, d);
-        if (n <= 0 || n >= 40) {
-            /* cannot happen for a finite double */
-            tmp[0] = '0';
-            return 1;
-        }
-        if (prec == 17 || strtod(tmp, NULL) == d) {
-            break;
-        }
-    }
-    for (p = tmp; p < tmp + n; p++) {
-        if (!((*p >= '0' && *p <= '9') || *p == '-' || *p == '+'
-              || *p == 'e' || *p == 'E')) {
-            *p = '.';
-        }
-    }
-    return (size_t)n;
-}
-
 /* Whether the encoder writes the tag key itself for span s. */
 static int own_tag(const ot_span_record *s, ot_str key)
 {
@@ -182,11 +121,11 @@ static int own_tag(const ot_span_record *s, ot_str key)
                || s->status_code == OT_STATUS_ERROR;
     }
     if (KEY_IS(key, "otel.scope.name") || KEY_IS(key, "otel.library.name")) {
-        return r && has_str(r->scope_name);
+        return r && ot_str_set(r->scope_name);
     }
     if (KEY_IS(key, "otel.scope.version")
         || KEY_IS(key, "otel.library.version")) {
-        return r && has_str(r->scope_version);
+        return r && ot_str_set(r->scope_version);
     }
     if (KEY_IS(key, "otel.dropped_attributes_count")) {
         return s->dropped_attributes != 0;
@@ -231,32 +170,30 @@ static int known_type(uint32_t type)
 static void put_value(ot_buf *b, const ot_attribute *a, uint32_t max,
                       int quoted)
 {
-    char tmp[40];
-    int q;
+    char tmp[OT_W_DOUBLE_MAX + 2] = "\"", *e = tmp + 1;
 
     if (a->type == OT_VALUE_STRING) {
         ot_json_put_string(b, a->v.s.ptr, a->v.s.len, max);
         return;
     }
-    if (!known_type(a->type)) {
-        return;
-    }
-    q = quoted || (a->type == OT_VALUE_DOUBLE && !isfinite(a->v.d));
-    if (q) {
-        ot_buf_putc(b, '"');
-    }
     if (a->type == OT_VALUE_BOOL) {
-        ot_buf_puts(b, a->v.b ? "true" : "false");
+        e = a->v.b ? OT_W_LIT(e, "true") : OT_W_LIT(e, "false");
     }
     else if (a->type == OT_VALUE_INT) {
-        ot_buf_put_i64(b, a->v.i);
+        e = ot_w_i64(e, a->v.i);
+    }
+    else if (a->type == OT_VALUE_DOUBLE) {
+        /* non-finite doubles come quoted */
+        quoted = quoted && isfinite(a->v.d);
+        e = ot_w_double(e, a->v.d);
     }
     else {
-        ot_buf_append(b, tmp, fmt_double(tmp, a->v.d));
+        return;
     }
-    if (q) {
-        ot_buf_putc(b, '"');
+    if (quoted) {
+        *e++ = '"';
     }
+    ot_buf_append(b, tmp + !quoted, (size_t)(e - tmp) - !quoted);
 }
 
 /* A count as a tag value. */
@@ -286,19 +223,19 @@ static void put_tags(ot_buf *b, const ot_span_record *s, uint32_t max)
             put_value(b, a, max, 1);
         }
     }
-    if (r && has_str(r->scope_name)) {
+    if (r && ot_str_set(r->scope_name)) {
         TAG_LIT(b, &first, "otel.scope.name");
         ot_json_put_string(b, r->scope_name.ptr, r->scope_name.len, 0);
     }
-    if (r && has_str(r->scope_version)) {
+    if (r && ot_str_set(r->scope_version)) {
         TAG_LIT(b, &first, "otel.scope.version");
         ot_json_put_string(b, r->scope_version.ptr, r->scope_version.len, 0);
     }
-    if (r && has_str(r->scope_name)) {
+    if (r && ot_str_set(r->scope_name)) {
         TAG_LIT(b, &first, "otel.library.name");
         ot_json_put_string(b, r->scope_name.ptr, r->scope_name.len, 0);
     }
-    if (r && has_str(r->scope_version)) {
+    if (r && ot_str_set(r->scope_version)) {
         TAG_LIT(b, &first, "otel.library.version");
         ot_json_put_string(b, r->scope_version.ptr, r->scope_version.len, 0);
     }
@@ -340,7 +277,7 @@ static void put_local_endpoint(ot_buf *b, const ot_resource *r)
                       OT_VALUE_STRING);
     }
     PUT_LIT(b, ",\"localEndpoint\":{\"serviceName\":");
-    if (a && has_str(a->v.s)) {
+    if (a && ot_str_set(a->v.s)) {
         ot_json_put_string(b, a->v.s.ptr, a->v.s.len, 0);
     }
     else {
@@ -474,7 +411,7 @@ static void put_span(ot_buf *b, const ot_span_record *s, uint32_t max,
 
     PUT_LIT(b, "{\"traceId\":\"");
     ot_buf_put_hex(b, s->trace_id, sizeof(s->trace_id));
-    if (!is_zero(s->parent_span_id, sizeof(s->parent_span_id))) {
+    if (!ot_id_is_zero(s->parent_span_id, sizeof(s->parent_span_id))) {
         PUT_LIT(b, "\",\"parentId\":\"");
         ot_buf_put_hex(b, s->parent_span_id, sizeof(s->parent_span_id));
     }
@@ -497,7 +434,7 @@ static void put_span(ot_buf *b, const ot_span_record *s, uint32_t max,
     default:
         break;
     }
-    if (has_str(s->name)) {
+    if (ot_str_set(s->name)) {
         PUT_LIT(b, ",\"name\":");
         ot_json_put_string(b, s->name.ptr, s->name.len, 0);
     }
