@@ -10,14 +10,42 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include <apr_atomic.h>
 #include <apr_general.h>
+#include <apr_thread_mutex.h>
 #include <apr_time.h>
 
 #include "ot_exporter.h"
+#include "ot_log.h"
 #include "ot_span.h"
+
+/* Lines the exporter logged (through ot_log, from any thread). */
+#define MAX_LINES 16
+static struct {
+    apr_thread_mutex_t *lock;
+    char line[MAX_LINES][512];
+    volatile apr_uint32_t n;
+} logged;
+
+static void capture(void *ctx, ot_log_level level, const char *msg)
+{
+    apr_thread_mutex_lock(logged.lock);
+    if (logged.n < MAX_LINES) {
+        snprintf(logged.line[logged.n], sizeof(logged.line[0]), "%s", msg);
+        apr_atomic_inc32(&logged.n);
+    }
+    apr_thread_mutex_unlock(logged.lock);
+}
+
+static void capture_reset(void)
+{
+    apr_thread_mutex_lock(logged.lock);
+    apr_atomic_set32(&logged.n, 0);
+    apr_thread_mutex_unlock(logged.lock);
+}
 
 typedef struct recorder {
     volatile apr_uint32_t calls;
@@ -28,6 +56,7 @@ typedef struct recorder {
     uint32_t retry_after_ms;    /* with this hint */
     int permanent_fail;
     apr_interval_time_t hang;   /* wait in export, until cancelled */
+    volatile apr_uint32_t release;  /* or until released (then OK) */
     volatile apr_uint32_t cancelled;
     apr_interval_time_t cancel_lag; /* export returns this long after */
     volatile apr_uint32_t returned; /* exports that returned */
@@ -47,7 +76,7 @@ static ot_export_result rec_export(void *h, const ot_span_record *const *s,
 
     apr_atomic_inc32(&r->calls);
     while (r->hang && !apr_atomic_read32(&r->cancelled)
-           && apr_time_now() < until) {
+           && !apr_atomic_read32(&r->release) && apr_time_now() < until) {
         apr_sleep(apr_time_from_msec(1));
     }
     if (r->hang) {
@@ -124,9 +153,25 @@ static void submit(ot_exporter *e, apr_pool_t *p, int i)
     ot_exporter_submit(e, ot_span_record_get(s));
 }
 
+/* Wait until *v reaches want.  ms only bounds how long a broken exporter
+ * can keep the test waiting; the asserts that follow check the value. */
 static void wait_for(volatile apr_uint32_t *v, apr_uint32_t want, int ms)
 {
     while (apr_atomic_read32(v) < want && ms-- > 0) {
+        apr_sleep(apr_time_from_msec(1));
+    }
+}
+
+/* The same for the exporter's failed counter. */
+static void wait_failed(ot_exporter *e, uint64_t want, int ms)
+{
+    ot_counters k;
+
+    for (;;) {
+        ot_exporter_counters(e, &k);
+        if (k.failed >= want || ms-- <= 0) {
+            return;
+        }
         apr_sleep(apr_time_from_msec(1));
     }
 }
@@ -186,7 +231,7 @@ static void test_schedule_delay_and_shutdown_flush(void **state)
     submit(e, p, 0);
     submit(e, p, 1);
     /* fewer than a batch: exported after the delay */
-    wait_for(&r.spans, 2, 2000);
+    wait_for(&r.spans, 2, 30000);
     assert_int_equal(apr_atomic_read32(&r.spans), 2);
     assert_true(apr_time_now() - t0 >= apr_time_from_msec(40));
     /* what is queued at shutdown is flushed */
@@ -216,25 +261,28 @@ static void test_drops_when_full(void **state)
     int i;
 
     memset(&r, 0, sizeof(r));
-    r.hang = apr_time_from_msec(300);
+    r.hang = apr_time_from_sec(60);
     apr_pool_create(&p, NULL);
     config(&c, 8, 8, 60000);
-    c.shutdown_timeout_ms = 2000;
+    c.shutdown_timeout_ms = 30000;
     e = start(p, &c, &r);
-    /* 8 fill the queue and start an export that takes 300 ms; while it
-     * runs, the queue is still full (records are released after export) */
+    /* 8 fill the queue and start an export that waits until released;
+     * while it runs, the queue is still full (records are released after
+     * export) */
     for (i = 0; i < 8; i++) {
         submit(e, p, i);
     }
-    wait_for(&r.calls, 1, 2000);
+    wait_for(&r.calls, 1, 30000);
     for (i = 8; i < 20; i++) {
         submit(e, p, i);
     }
     ot_exporter_counters(e, &k);
     assert_int_equal(k.queued, 8);
     assert_int_equal(k.dropped_full, 12);
+    apr_atomic_set32(&r.release, 1);
     apr_pool_destroy(p);
     assert_int_equal(apr_atomic_read32(&r.spans), 8);
+    assert_int_equal(apr_atomic_read32(&r.cancelled), 0);
 }
 
 static void test_retry_then_ok(void **state)
@@ -251,7 +299,7 @@ static void test_retry_then_ok(void **state)
     config(&c, 16, 1, 10);
     e = start(p, &c, &r);
     submit(e, p, 0);
-    wait_for(&r.spans, 1, 5000);
+    wait_for(&r.spans, 1, 30000);
     ot_exporter_counters(e, &k);
     assert_int_equal(apr_atomic_read32(&r.calls), 3);
     assert_int_equal(k.retries, 2);
@@ -278,11 +326,12 @@ static void test_retry_after_beyond_deadline(void **state)
     c.export_timeout_ms = 2000;
     e = start(p, &c, &r);
     submit(e, p, 0);
-    wait_for(&r.calls, 1, 2000);
-    apr_sleep(apr_time_from_msec(50));
+    /* failed before the deadline (2 s), not after a 60 s wait */
+    wait_failed(e, 1, 30000);
     ot_exporter_counters(e, &k);
     assert_int_equal(k.failed, 1);
     assert_int_equal(k.retries, 0);
+    assert_int_equal(apr_atomic_read32(&r.calls), 1);
     apr_pool_destroy(p);
 }
 
@@ -305,7 +354,7 @@ static void test_stop_during_backoff(void **state)
     c.shutdown_timeout_ms = 3000;
     e = start(p, &c, &r);
     submit(e, p, 0);
-    wait_for(&r.calls, 1, 2000);
+    wait_for(&r.calls, 1, 30000);
     t0 = apr_time_now();
     apr_pool_destroy(p);
     /* not the 20 s backoff (a bound no busy machine reaches) */
@@ -329,8 +378,7 @@ static void test_permanent_failure_counts(void **state)
     e = start(p, &c, &r);
     submit(e, p, 0);
     submit(e, p, 1);
-    wait_for(&r.calls, 1, 2000);
-    apr_sleep(apr_time_from_msec(20));
+    wait_failed(e, 2, 30000);
     ot_exporter_counters(e, &k);
     assert_int_equal(k.failed, 2);
     assert_int_equal(k.retries, 0);
@@ -355,11 +403,62 @@ static void test_shutdown_with_hung_export(void **state)
     c.shutdown_timeout_ms = 200;
     e = start(p, &c, &r);
     submit(e, p, 0);
-    wait_for(&r.calls, 1, 2000);
+    wait_for(&r.calls, 1, 30000);
+    capture_reset();
     apr_pool_destroy(p);
     assert_int_equal(apr_atomic_read32(&r.cancelled), 1);
     assert_int_equal(apr_atomic_read32(&r.returned), 1);
     assert_int_equal(apr_atomic_read32(&r.child_exits), 1);
+    /* said once, tagged, with the plugin's name after the tag; then the
+     * final report of the failed span */
+    assert_int_equal(apr_atomic_read32(&logged.n), 2);
+    assert_string_equal(logged.line[0], "OT01002: test tracer: the exporter "
+                        "did not finish within 200 ms at shutdown: export "
+                        "cancelled, 1 spans dropped");
+    assert_string_equal(logged.line[1], "OT01001: test tracer: 0 spans "
+                        "dropped (queue full or too large) and 1 failed to "
+                        "export since the last report; totals 0 and 1 in "
+                        "this process");
+}
+
+/* The drop and failure report goes through the one rate limiter: the
+ * first at once, the next held back for a minute, the last at shutdown
+ * with what was held back. */
+static void test_report_rate_limited(void **state)
+{
+    apr_pool_t *p;
+    ot_batch_config c;
+    ot_exporter *e;
+    recorder r;
+
+    memset(&r, 0, sizeof(r));
+    r.permanent_fail = 1;
+    apr_pool_create(&p, NULL);
+    config(&c, 16, 2, 10);
+    capture_reset();
+    e = start(p, &c, &r);
+    submit(e, p, 0);
+    submit(e, p, 1);
+    wait_for(&logged.n, 1, 30000);
+    assert_int_equal(apr_atomic_read32(&logged.n), 1);
+    assert_string_equal(logged.line[0], "OT01001: test tracer: 0 spans "
+                        "dropped (queue full or too large) and 2 failed to "
+                        "export since the last report; totals 0 and 2 in "
+                        "this process");
+    submit(e, p, 2);
+    submit(e, p, 3);
+    wait_failed(e, 4, 30000);
+    /* within the minute: nothing more (the exporter's loop reports right
+     * after the failed batch, so a limiter that lets it through shows here
+     * on any machine that is not very slow) */
+    apr_sleep(apr_time_from_msec(100));
+    assert_int_equal(apr_atomic_read32(&logged.n), 1);
+    apr_pool_destroy(p);
+    assert_int_equal(apr_atomic_read32(&logged.n), 2);
+    assert_string_equal(logged.line[1], "OT01001: test tracer: 0 spans "
+                        "dropped (queue full or too large) and 2 failed to "
+                        "export since the last report; totals 0 and 4 in "
+                        "this process");
 }
 
 /* A plugin slow to honour cancel (as libcurl's progress callback was, up
@@ -380,7 +479,7 @@ static void test_shutdown_joins_slow_cancel(void **state)
     c.shutdown_timeout_ms = 100;
     e = start(p, &c, &r);
     submit(e, p, 0);
-    wait_for(&r.calls, 1, 2000);
+    wait_for(&r.calls, 1, 30000);
     apr_pool_destroy(p);
     assert_int_equal(apr_atomic_read32(&r.returned), 1);
     assert_int_equal(apr_atomic_read32(&r.child_exits), 1);
@@ -398,8 +497,13 @@ int main(void)
         cmocka_unit_test(test_permanent_failure_counts),
         cmocka_unit_test(test_shutdown_with_hung_export),
         cmocka_unit_test(test_shutdown_joins_slow_cancel),
+        cmocka_unit_test(test_report_rate_limited),
     };
+    apr_pool_t *p;
 
     apr_initialize();
+    apr_pool_create(&p, NULL);
+    apr_thread_mutex_create(&logged.lock, APR_THREAD_MUTEX_DEFAULT, p);
+    ot_log_set(capture, NULL);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

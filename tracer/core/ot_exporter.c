@@ -2,6 +2,7 @@
 
 #include "ot_exporter.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <apr_atomic.h>
@@ -12,11 +13,9 @@
 
 #include "ot_ids.h"
 #include "ot_log.h"
+#include "ot_logger.h"
 #include "ot_queue.h"
 #include "ot_retry.h"
-
-/* At most one log line per this interval about drops and failures. */
-#define REPORT_INTERVAL apr_time_from_sec(60)
 
 typedef struct counters {
     volatile apr_uint64_t queued, exported, dropped_full, dropped_too_big,
@@ -39,8 +38,8 @@ struct ot_exporter {
     int done;
     int running;
     counters c;
+    ot_logger *log;             /* "<plugin> tracer: ", rate-limited */
     /* exporter thread only */
-    apr_time_t last_report;
     uint64_t reported_dropped;
     uint64_t reported_failed;
 };
@@ -105,28 +104,33 @@ static int export_batch(ot_exporter *e, size_t n, apr_time_t deadline,
     }
 }
 
+/* Drops and failures since the last report: at most one line per
+ * OT_LOGGER_INTERVAL_MS (the logger's limit), and a last one at shutdown. */
 static void report(ot_exporter *e, int force)
 {
-    apr_time_t now = apr_time_now();
     uint64_t dropped = apr_atomic_read64(&e->c.dropped_full)
         + apr_atomic_read64(&e->c.dropped_too_big);
     uint64_t failed = apr_atomic_read64(&e->c.failed);
+    char msg[256];
 
     if ((dropped == e->reported_dropped && failed == e->reported_failed)
-        || (!force && now - e->last_report < REPORT_INTERVAL)) {
+        || (!force && !ot_logger_due(e->log))) {
         return;
     }
-    ot_log(OT_LOG_WARNING, OT_LOGNO(01001)
-           "%s tracer: %llu spans dropped (queue full or too large) and "
-           "%llu failed to export since the last report; totals %llu and "
-           "%llu in this process",
-           e->plugin->name,
-           (unsigned long long)(dropped - e->reported_dropped),
-           (unsigned long long)(failed - e->reported_failed),
-           (unsigned long long)dropped, (unsigned long long)failed);
+    snprintf(msg, sizeof(msg), OT_LOGNO(01001) "%llu spans dropped (queue "
+             "full or too large) and %llu failed to export since the last "
+             "report; totals %llu and %llu in this process",
+             (unsigned long long)(dropped - e->reported_dropped),
+             (unsigned long long)(failed - e->reported_failed),
+             (unsigned long long)dropped, (unsigned long long)failed);
+    if (force) {
+        ot_logger_always(e->log, OT_LOG_WARNING, "%s", msg);
+    }
+    else if (!ot_logger_log(e->log, OT_LOG_WARNING, "%s", msg)) {
+        return;
+    }
     e->reported_dropped = dropped;
     e->reported_failed = failed;
-    e->last_report = now;
 }
 
 /* Export what is queued, in batches: only full ones when full_only (the
@@ -240,6 +244,13 @@ apr_status_t ot_exporter_create(ot_exporter **ep, apr_pool_t *p,
     }
     e->plugin = plugin;
     e->handle = handle;
+    {
+        char prefix[128];
+
+        snprintf(prefix, sizeof(prefix), "%s tracer: ", plugin->name);
+        e->log = ot_logger_create(ot_log_host, NULL, prefix,
+                                  OT_LOGGER_INTERVAL_MS);
+    }
     bytes = cfg->max_queue_bytes ? cfg->max_queue_bytes
         : (size_t)cfg->max_queue_size * 1024;
     e->batch = apr_pcalloc(pool, sizeof(*e->batch)
@@ -254,6 +265,7 @@ apr_status_t ot_exporter_create(ot_exporter **ep, apr_pool_t *p,
            != APR_SUCCESS
         || (rv = apr_thread_cond_create(&e->stop_cond, pool))
            != APR_SUCCESS) {
+        ot_logger_destroy(e->log);
         apr_pool_destroy(pool);
         return rv;
     }
@@ -297,6 +309,7 @@ static apr_status_t exporter_stop(ot_exporter *e)
     apr_time_t deadline;
 
     if (!e->running) {
+        ot_logger_destroy(e->log);
         apr_pool_destroy(e->pool);
         return APR_SUCCESS;
     }
@@ -317,11 +330,11 @@ static apr_status_t exporter_stop(ot_exporter *e)
         if (e->plugin->cancel) {
             e->plugin->cancel(e->handle);
         }
-        ot_log(OT_LOG_WARNING, OT_LOGNO(01002) "%s tracer: the exporter "
-               "did not finish within %u ms at shutdown: export cancelled, "
-               "%lu spans dropped", e->plugin->name,
-               e->cfg.shutdown_timeout_ms,
-               (unsigned long)ot_queue_count(e->queue));
+        ot_logger_always(e->log, OT_LOG_WARNING, OT_LOGNO(01002) "the "
+                         "exporter did not finish within %u ms at "
+                         "shutdown: export cancelled, %lu spans dropped",
+                         e->cfg.shutdown_timeout_ms,
+                         (unsigned long)ot_queue_count(e->queue));
     }
     apr_thread_join(&trv, e->thread);
     e->running = 0;
@@ -329,6 +342,7 @@ static apr_status_t exporter_stop(ot_exporter *e)
     if (e->plugin->child_exit) {
         e->plugin->child_exit(e->handle);
     }
+    ot_logger_destroy(e->log);
     apr_pool_destroy(e->pool);
     return rv;
 }

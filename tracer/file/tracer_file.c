@@ -28,6 +28,7 @@
 
 #include "ot_buf.h"
 #include "ot_config.h"
+#include "ot_logger.h"
 #include "ot_otlp_json.h"
 #include "ot_tracer.h"
 
@@ -41,6 +42,7 @@ typedef struct file_tracer {
     file_config cfg;
     char *full_path;
     const ot_tracer_host *host;
+    ot_logger *log;             /* "file tracer: ", rate-limited */
     mode_t mode;
     int fd;
     ot_buf buf;                 /* exporter thread only */
@@ -53,13 +55,6 @@ static const ot_cfg_field fields[] = {
       4096, 1u << 30, NULL, 0 },
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
-
-static void file_log(file_tracer *ft, ot_log_level level, const char *msg)
-{
-    if (ft->host && ft->host->log) {
-        ft->host->log(ft->host->log_ctx, level, msg);
-    }
-}
 
 static int file_create(const ot_tracer_host *host, const char *json,
                        size_t len, void **handle, char *err, size_t errlen)
@@ -112,6 +107,10 @@ static int file_create(const ot_tracer_host *host, const char *json,
         goto fail;
     }
     ot_buf_init(&ft->buf, 0, ft->cfg.max_line_bytes);
+    if (host && host->log) {
+        ft->log = ot_logger_create(host->log, host->log_ctx, "file tracer: ",
+                                   OT_LOGGER_INTERVAL_MS);
+    }
     *handle = ft;
     return 0;
 fail:
@@ -147,7 +146,7 @@ static ot_export_result file_export(void *handle,
     const char *p;
     size_t left;
     ssize_t w;
-    char msg[256];
+    int ok = 0;
     struct timespec t0, t1;
 
     if (ft->fd < 0) {
@@ -156,15 +155,16 @@ static ot_export_result file_export(void *handle,
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ot_buf_reset(&ft->buf);
     if (ot_otlp_json_encode(&ft->buf, spans, count, &opt) != 0) {
-        snprintf(msg, sizeof(msg), OT_LOGNO(03001) "file tracer: a batch of "
-                 "%lu spans does not fit in max_line_bytes %u; dropped",
-                 (unsigned long)count, ft->cfg.max_line_bytes);
-        file_log(ft, OT_LOG_ERR, msg);
-        return OT_EXPORT_FAIL;
+        ot_logger_log(ft->log, OT_LOG_ERR, OT_LOGNO(03001) "a batch of %lu "
+                      "spans does not fit in max_line_bytes %u; dropped",
+                      (unsigned long)count, ft->cfg.max_line_bytes);
+        goto done;
     }
     ot_buf_putc(&ft->buf, '\n');
     if (ot_buf_failed(&ft->buf)) {
-        return OT_EXPORT_FAIL;
+        ot_logger_log(ft->log, OT_LOG_ERR, OT_LOGNO(03004) "a batch of %lu "
+                      "spans: out of memory; dropped", (unsigned long)count);
+        goto done;
     }
     p = ft->buf.data;
     left = ft->buf.len;
@@ -174,26 +174,27 @@ static ot_export_result file_export(void *handle,
             if (errno == EINTR) {
                 continue;
             }
-            snprintf(msg, sizeof(msg), OT_LOGNO(03002) "file tracer: write "
-                     "to %s failed: %s", ft->full_path, strerror(errno));
-            file_log(ft, OT_LOG_ERR, msg);
-            return OT_EXPORT_FAIL;
+            ot_logger_log(ft->log, OT_LOG_ERR, OT_LOGNO(03002) "write to %s "
+                          "failed: %s", ft->full_path, strerror(errno));
+            goto done;
         }
         p += w;
         left -= (size_t)w;
     }
+    ok = 1;
+done:
+    /* One line per export: spans, bytes, time, and how it went. */
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    snprintf(msg, sizeof(msg), OT_LOGNO(03003) "file tracer: wrote %lu "
-             "spans, %lu bytes, %.1f ms", (unsigned long)count,
-             (unsigned long)ft->buf.len,
-             (double)(t1.tv_sec - t0.tv_sec) * 1e3
-             + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
-    file_log(ft, OT_LOG_DEBUG, msg);
+    ot_logger_log(ft->log, OT_LOG_DEBUG, OT_LOGNO(03003) "%s %lu spans, %lu "
+                  "bytes, %.1f ms", ok ? "wrote" : "failed to write",
+                  (unsigned long)count, (unsigned long)ft->buf.len,
+                  (double)(t1.tv_sec - t0.tv_sec) * 1e3
+                  + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     /* Keep a large buffer from one burst from staying around. */
     if (ft->buf.cap > (1u << 20)) {
         ot_buf_free(&ft->buf);
     }
-    return OT_EXPORT_OK;
+    return ok ? OT_EXPORT_OK : OT_EXPORT_FAIL;
 }
 
 static void file_destroy(void *handle)
@@ -204,6 +205,7 @@ static void file_destroy(void *handle)
         close(ft->fd);
     }
     ot_buf_free(&ft->buf);
+    ot_logger_destroy(ft->log);
     ot_config_free(fields, NFIELDS, &ft->cfg);
     free(ft->full_path);
     free(ft);

@@ -50,9 +50,10 @@ static void otlp_on_success(ot_http_exporter *x, int protocol,
         : ot_otlp_partial_json(body, len, msg, sizeof(msg));
 
     if (rejected > 0) {
-        ot_http_exporter_log(x, OT_LOG_WARNING, 2010, "the receiver rejected "
-                             "%lld spans (partial success)%s%s",
-                             (long long)rejected, *msg ? ": " : "", msg);
+        ot_logger_log(ot_http_exporter_logger(x), OT_LOG_WARNING,
+                      OT_LOGNO(02010) "the receiver rejected %lld spans "
+                      "(partial success)%s%s", (long long)rejected,
+                      *msg ? ": " : "", msg);
     }
 }
 

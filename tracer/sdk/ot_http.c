@@ -26,6 +26,7 @@ struct ot_http {
     ot_buf gz;
     ot_buf response;
     long status;
+    size_t sent;                /* body bytes of the last POST, as sent */
     uint32_t retry_after_ms;
     atomic_int cancelled;
     char error[CURL_ERROR_SIZE];
@@ -251,6 +252,7 @@ ot_export_result ot_http_post(ot_http *h, const char *body, size_t len,
     CURLcode rc;
 
     h->status = 0;
+    h->sent = 0;
     h->retry_after_ms = 0;
     h->error[0] = '\0';
     ot_buf_reset(&h->response);
@@ -266,6 +268,7 @@ ot_export_result ot_http_post(ot_http *h, const char *body, size_t len,
         body = h->gz.data;
         len = h->gz.len;
     }
+    h->sent = len;
     curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
@@ -317,6 +320,11 @@ ot_export_result ot_http_post(ot_http *h, const char *body, size_t len,
 long ot_http_status(const ot_http *h)
 {
     return h->status;
+}
+
+size_t ot_http_sent_bytes(const ot_http *h)
+{
+    return h->sent;
 }
 
 const ot_buf *ot_http_response_body(const ot_http *h)

@@ -49,6 +49,8 @@ ot_export_result ot_http_post(ot_http *h, const char *body, size_t len,
                               uint32_t timeout_ms, uint32_t *retry_after_ms);
 
 long ot_http_status(const ot_http *h);             /* of the last POST */
+/* The size of its body as sent (after gzip, when configured). */
+size_t ot_http_sent_bytes(const ot_http *h);
 const ot_buf *ot_http_response_body(const ot_http *h);
 const char *ot_http_error(const ot_http *h);       /* last failure, or "" */
 

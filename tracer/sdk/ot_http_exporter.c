@@ -2,7 +2,6 @@
 
 #include "ot_http_exporter.h"
 
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +12,7 @@
 #include "ot_config.h"
 #include "ot_env.h"
 #include "ot_http.h"
-
-#define LOG_INTERVAL 60
+#include "ot_logger.h"
 
 typedef struct http_config {
     char *endpoint;
@@ -40,8 +38,7 @@ struct ot_http_exporter {
     ot_http *conn;              /* per child */
     ot_buf body;                /* exporter thread only */
     atomic_int cancelled;       /* set from another thread */
-    time_t last_log;
-    unsigned long suppressed;
+    ot_logger *log;             /* "<name> tracer: ", rate-limited */
 };
 
 static const char *const compressions[] = { "none", "gzip", NULL };
@@ -78,35 +75,9 @@ static const ot_cfg_field otlp_fields[] = {
 #define N_PLAIN (sizeof(plain_fields) / sizeof(plain_fields[0]))
 #define N_OTLP (sizeof(otlp_fields) / sizeof(otlp_fields[0]))
 
-void ot_http_exporter_log(ot_http_exporter *x, ot_log_level level,
-                          unsigned tag, const char *fmt, ...)
+ot_logger *ot_http_exporter_logger(ot_http_exporter *x)
 {
-    char msg[512];
-    int n;
-    va_list ap;
-    time_t now = time(NULL);
-
-    if (!x->host || !x->host->log) {
-        return;
-    }
-    if (level <= OT_LOG_WARNING) {
-        if (x->last_log && now - x->last_log < LOG_INTERVAL) {
-            x->suppressed++;
-            return;
-        }
-        x->last_log = now;
-    }
-    n = snprintf(msg, sizeof(msg), "OT%05u: %s tracer: ", tag, x->def->name);
-    va_start(ap, fmt);
-    vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
-    va_end(ap);
-    if (x->suppressed && level <= OT_LOG_WARNING) {
-        n = (int)strlen(msg);
-        snprintf(msg + n, sizeof(msg) - (size_t)n,
-                 " (%lu similar messages suppressed)", x->suppressed);
-        x->suppressed = 0;
-    }
-    x->host->log(x->host->log_ctx, level, msg);
+    return x->log;
 }
 
 static char *join(const char *a, const char *b)
@@ -270,6 +241,7 @@ static void free_all(ot_http_exporter *x)
     free(x->url);
     free(x->user_agent);
     ot_buf_free(&x->body);
+    ot_logger_destroy(x->log);
     free(x);
 }
 
@@ -287,6 +259,13 @@ int ot_http_exporter_create(const ot_http_exporter_def *def,
     }
     x->def = def;
     x->host = host;
+    if (host && host->log) {
+        char prefix[64];
+
+        snprintf(prefix, sizeof(prefix), "%s tracer: ", def->name);
+        x->log = ot_logger_create(host->log, host->log_ctx, prefix,
+                                  OT_LOGGER_INTERVAL_MS);
+    }
     x->cfg.protocol = -1;
     x->cfg.compression = -1;
     ot_http_global_init();
@@ -303,6 +282,7 @@ int ot_http_exporter_create(const ot_http_exporter_def *def,
                              err, errlen);
     }
     if (rc != 0) {
+        ot_logger_destroy(x->log);
         free(x);
         return -1;
     }
@@ -385,15 +365,16 @@ ot_export_result ot_http_exporter_export(void *handle,
     ot_export_result r;
     const ot_buf *resp;
     struct timespec t0, t1;
+    char gz[48] = "";
 
     if (!x->conn || atomic_load(&x->cancelled)) {
         return OT_EXPORT_FAIL;
     }
     ot_buf_reset(&x->body);
     if (x->def->encode(&x->body, spans, count, x->cfg.protocol) != 0) {
-        ot_http_exporter_log(x, OT_LOG_ERR, 2001, "cannot encode a batch of "
-                             "%lu spans (out of memory?)",
-                             (unsigned long)count);
+        ot_logger_log(x->log, OT_LOG_ERR, OT_LOGNO(02001) "cannot encode a "
+                      "batch of %lu spans (out of memory?)",
+                      (unsigned long)count);
         return OT_EXPORT_FAIL;
     }
     if (timeout_ms > x->cfg.timeout_ms) {
@@ -404,26 +385,30 @@ ot_export_result ot_http_exporter_export(void *handle,
                      retry_after_ms);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     resp = ot_http_response_body(x->conn);
-    ot_http_exporter_log(x, OT_LOG_DEBUG, 2003, "POST %s: %lu spans, %lu "
-                         "bytes, %.1f ms: %s (HTTP status %ld)", x->url,
-                         (unsigned long)count, (unsigned long)x->body.len,
-                         (double)(t1.tv_sec - t0.tv_sec) * 1e3
-                         + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-                         r == OT_EXPORT_OK ? "ok"
-                         : r == OT_EXPORT_RETRY ? "retry" : "failed",
-                         ot_http_status(x->conn));
+    /* One line per export, with what only this layer knows. */
+    if (x->http.gzip) {
+        snprintf(gz, sizeof(gz), " (gzip %lu)",
+                 (unsigned long)ot_http_sent_bytes(x->conn));
+    }
+    ot_logger_log(x->log, OT_LOG_DEBUG, OT_LOGNO(02003) "POST %s: %lu spans, "
+                  "%lu bytes%s, %.1f ms: %s (HTTP status %ld)", x->url,
+                  (unsigned long)count, (unsigned long)x->body.len, gz,
+                  (double)(t1.tv_sec - t0.tv_sec) * 1e3
+                  + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+                  r == OT_EXPORT_OK ? "ok"
+                  : r == OT_EXPORT_RETRY ? "retry" : "failed",
+                  ot_http_status(x->conn));
     if (r == OT_EXPORT_OK) {
         if (x->def->on_success && resp->len) {
             x->def->on_success(x, x->cfg.protocol, resp->data, resp->len);
         }
     }
     else {
-        ot_http_exporter_log(x, r == OT_EXPORT_RETRY ? OT_LOG_WARNING
-                             : OT_LOG_ERR, 2002, "POST %s: %s%s%.*s", x->url,
-                             ot_http_error(x->conn),
-                             resp->len ? ": " : "",
-                             (int)(resp->len > 200 ? 200 : resp->len),
-                             resp->len ? resp->data : "");
+        ot_logger_log(x->log, r == OT_EXPORT_RETRY ? OT_LOG_WARNING
+                      : OT_LOG_ERR, OT_LOGNO(02002) "POST %s: %s%s%.*s",
+                      x->url, ot_http_error(x->conn), resp->len ? ": " : "",
+                      (int)(resp->len > 200 ? 200 : resp->len),
+                      resp->len ? resp->data : "");
     }
     /* Keep a large buffer from one burst from staying around. */
     if (x->body.cap > (4u << 20)) {

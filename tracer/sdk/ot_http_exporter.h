@@ -13,6 +13,7 @@
 #define OT_HTTP_EXPORTER_H
 
 #include "ot_buf.h"
+#include "ot_logger.h"
 #include "ot_tracer.h"
 
 typedef struct ot_http_exporter ot_http_exporter;
@@ -52,15 +53,10 @@ void ot_http_exporter_destroy(void *handle);
 /* The URL spans are POSTed to (for logs and tests). */
 const char *ot_http_exporter_url(const ot_http_exporter *x);
 
-/* Log through the host, tagged OT<tag> (02000-02999 for the SDK and the
- * HTTP plugins), at most one line a minute per exporter for warnings and
- * errors (the rest are counted and summed up). */
-void ot_http_exporter_log(ot_http_exporter *x, ot_log_level level,
-                          unsigned tag, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
+/* The exporter's logger (ot_logger.h): through the host, "<name> tracer: "
+ * after the tag (OT02000-02999 for the SDK and the HTTP plugins), warnings
+ * and errors at most once a minute.  NULL without a host log function. */
+ot_logger *ot_http_exporter_logger(ot_http_exporter *x);
 
 /*
  * The plugin of a definition: its create() and table, and the entry point
