@@ -11,115 +11,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "loopback.h"
 #include "ot_http.h"
-
-typedef struct server {
-    int fd;
-    int port;
-    const char *response;       /* NULL: read requests, never answer */
-    atomic_int connections;
-    atomic_int requests;
-    atomic_int stop;
-    pthread_t thread;
-} server;
-
-/* Read one request (headers and a Content-Length body); 0 at EOF. */
-static int read_request(int c)
-{
-    char buf[65536];
-    size_t have = 0;
-    char *end, *cl;
-    long body;
-    ssize_t n;
-
-    for (;;) {
-        n = read(c, buf + have, sizeof(buf) - 1 - have);
-        if (n <= 0) {
-            return 0;
-        }
-        have += (size_t)n;
-        buf[have] = '\0';
-        if ((end = strstr(buf, "\r\n\r\n"))) {
-            cl = strstr(buf, "Content-Length: ");
-            body = cl ? strtol(cl + 16, NULL, 10) : 0;
-            if ((long)(have - (size_t)(end + 4 - buf)) >= body) {
-                return 1;
-            }
-        }
-        if (have >= sizeof(buf) - 1) {
-            return 0;
-        }
-    }
-}
-
-static void *serve(void *data)
-{
-    server *s = data;
-    int c;
-
-    while (!atomic_load(&s->stop)) {
-        c = accept(s->fd, NULL, NULL);
-        if (c < 0) {
-            continue;
-        }
-        atomic_fetch_add(&s->connections, 1);
-        while (!atomic_load(&s->stop) && read_request(c)) {
-            atomic_fetch_add(&s->requests, 1);
-            if (!s->response) {
-                /* hung: keep the connection, answer nothing */
-                while (!atomic_load(&s->stop)) {
-                    usleep(10000);
-                }
-                break;
-            }
-            if (write(c, s->response, strlen(s->response)) < 0) {
-                break;
-            }
-        }
-        close(c);
-    }
-    return NULL;
-}
-
-static void server_start(server *s, const char *response)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int one = 1;
-
-    memset(s, 0, sizeof(*s));
-    s->response = response;
-    s->fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(s->fd >= 0);
-    setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(listen(s->fd, 8), 0);
-    assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
-    s->port = ntohs(a.sin_port);
-    assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
-}
-
-static void server_stop(server *s)
-{
-    atomic_store(&s->stop, 1);
-    shutdown(s->fd, SHUT_RDWR);
-    close(s->fd);
-    pthread_join(s->thread, NULL);
-}
 
 static ot_http *client(const server *s, char *url, size_t len)
 {
@@ -243,6 +138,88 @@ static void test_cancel_hung_receiver(void **state)
     server_stop(&s);
 }
 
+/* gzip: the body is sent compressed, with its header, and the size sent
+ * is what the receiver read. */
+static void test_gzip_sent_bytes(void **state)
+{
+    server s;
+    char url[64], body[4096], err[256];
+    ot_http_config cfg;
+    ot_http *h;
+    uint32_t hint = 0;
+
+    server_start(&s, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/traces", s.port);
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.url = url;
+    cfg.user_agent = "test";
+    cfg.gzip = 1;
+    cfg.content_type = "Content-Type: application/json";
+    assert_int_equal(ot_http_create(&h, &cfg, err, sizeof(err)), 0);
+    memset(body, 'a', sizeof(body));
+    assert_int_equal(ot_http_post(h, body, sizeof(body), 5000, &hint),
+                     OT_EXPORT_OK);
+    assert_int_equal(atomic_load(&s.last_gzip), 1);
+    assert_true(ot_http_sent_bytes(h) > 0);
+    assert_true(ot_http_sent_bytes(h) < sizeof(body));
+    assert_int_equal(ot_http_sent_bytes(h), atomic_load(&s.last_body_len));
+    ot_http_destroy(h);
+    server_stop(&s);
+}
+
+/* Nobody listens: RETRY, as the OTLP specification classifies connection
+ * failures. */
+static void test_refused_is_retry(void **state)
+{
+    server s;
+    char url[64];
+    ot_http *h;
+    uint32_t hint = 0;
+
+    server_start(&s, "");
+    server_stop(&s);            /* the port is closed now */
+    h = client(&s, url, sizeof(url));
+    assert_int_equal(ot_http_post(h, "abc", 3, 5000, &hint), OT_EXPORT_RETRY);
+    assert_int_equal(ot_http_status(h), 0);
+    assert_true(strlen(ot_http_error(h)) > 0);
+    ot_http_destroy(h);
+}
+
+/* A receiver that never answers and no cancel: the POST ends at its
+ * timeout, as RETRY. */
+static void test_timeout_is_retry(void **state)
+{
+    server s;
+    char url[64];
+    ot_http *h;
+    uint32_t hint = 0;
+
+    server_start(&s, NULL);
+    h = client(&s, url, sizeof(url));
+    assert_int_equal(ot_http_post(h, "abc", 3, 200, &hint), OT_EXPORT_RETRY);
+    assert_non_null(strstr(ot_http_error(h), "timed out"));
+    ot_http_destroy(h);
+    server_stop(&s);
+}
+
+/* cancel() before any POST: the POST fails at once and sends nothing. */
+static void test_cancel_before_post(void **state)
+{
+    server s;
+    char url[64];
+    ot_http *h;
+    uint32_t hint = 0;
+
+    server_start(&s, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    h = client(&s, url, sizeof(url));
+    ot_http_cancel(h);
+    assert_int_equal(ot_http_post(h, "abc", 3, 5000, &hint), OT_EXPORT_FAIL);
+    assert_string_equal(ot_http_error(h), "cancelled");
+    ot_http_destroy(h);
+    server_stop(&s);
+    assert_int_equal(atomic_load(&s.connections), 0);
+}
+
 static void test_check_url(void **state)
 {
     char err[256];
@@ -262,6 +239,10 @@ int main(void)
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_client_error_is_final),
         cmocka_unit_test(test_cancel_hung_receiver),
+        cmocka_unit_test(test_gzip_sent_bytes),
+        cmocka_unit_test(test_refused_is_retry),
+        cmocka_unit_test(test_timeout_is_retry),
+        cmocka_unit_test(test_cancel_before_post),
         cmocka_unit_test(test_check_url),
     };
 
