@@ -81,11 +81,17 @@ my @cancelled = grep { /OT01002: otlp tracer: the exporter did not finish within
 ok(@cancelled >= 1, 'the graceful restart cancelled the hung export');
 ok((grep { /OT02002: otlp tracer: POST \S+: cancelled$/ } @lines),
    'the hung POST ended as cancelled');
-is_deeply([grep { /abandoned/ } @lines], [], 'no exporter thread left behind');
+# What this test expects in the error log, and nothing else: no SIGKILL of
+# a child by the parent (AH00045 and friends), no thread left running.
 is_deeply([$h->error_log_unexpected(
+    # the queue fills while the receiver hangs: drops are counted, reported
     qr/OT01001: otlp tracer: \d+ spans dropped \(queue full or too large\) and \d+ failed/,
-    qr/OT01002: otlp tracer: the exporter did not finish within 1000 ms at shutdown: export cancelled/,
+    # a child stopped inside the hung export: cancelled after 1000 ms
+    qr/OT01002: otlp tracer: the exporter did not finish within 1000 ms at shutdown: export cancelled, \d+ spans dropped$/,
+    # ... and that POST ends as cancelled
     qr/OT02002: otlp tracer: POST \S+: cancelled$/,
+    # a shutdown flush that starts its POST inside the 1000 ms runs out of
+    # the time left before the cancel
     qr/OT02002: otlp tracer: POST \S+: Operation timed out after \d+ milliseconds/)],
     [], 'no unexpected error-log lines');
 $rx->stop;

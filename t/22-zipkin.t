@@ -11,7 +11,7 @@ my $rx = OTReceiver->new(statuses => [202])->start;
 my $url = $rx->url . '/api/v2/spans';
 my $h = OTTest->new(plugin => 'zipkin',
     tracer => qq({"endpoint": "$url", "compression": "gzip", "schedule_delay_ms": 100}),
-    extra => "TraceServiceName zipkin-test\n");
+    extra => "TraceServiceName zipkin-test\nLogLevel info opentracing:debug\n");
 $h->start;
 my $n = 20;
 $h->get("/index.html?i=$_") for 1 .. $n;
@@ -46,5 +46,18 @@ my ($e) = grep { ($_->{tags}{'url.query'} // '') eq 'i=err' } @spans;
 is($e->{tags}{'otel.status_code'}, 'ERROR', 'a 500 is an error');
 ok(exists $e->{tags}{error}, 'error tag on failure');
 $h->stop;
-is_deeply([$h->error_log_unexpected], [], 'no unexpected error-log lines');
+# LogLevel opentracing:debug: one line per POST, with the span count, the
+# JSON size and the gzip size on the wire.
+my @reqs = $rx->requests;
+my @dbg = map { /OT02003: zipkin tracer: POST \Q$url\E: (\d+) spans, (\d+) bytes \(gzip (\d+)\), [\d.]+ ms: ok \(HTTP status 202\)$/ ? [$1, $2, $3] : () }
+    $h->error_log_lines;
+is(scalar @dbg, scalar @reqs, 'debug: one line per POST');
+my $nspans = 0;
+$nspans += $_->[0] for @dbg;
+is($nspans, $n + 1, 'debug: the span counts add up');
+is_deeply([map { [$_->[1], $_->[2]] } @dbg],
+          [map { [length $_->{body}, length $_->{raw}] } @reqs],
+          'debug: JSON and gzip sizes are what the receiver got, POST by POST');
+is_deeply([$h->error_log_unexpected(qr/OT02003: zipkin tracer: POST/)], [],
+          'no unexpected error-log lines');
 done_testing;
