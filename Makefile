@@ -212,7 +212,7 @@ bench: all $(BENCH_DIR)/sink $(BENCH_DIR)/micro
 	@command -v wrk >/dev/null || apt-get install -y wrk
 	@command -v ab >/dev/null || apt-get install -y apache2-utils
 	@command -v valgrind >/dev/null || apt-get install -y valgrind
-	perl bench/run
+	OT_BUILD_DIR=$(B) perl bench/run
 
 clean:
 	rm -rf $(B)
