@@ -104,14 +104,24 @@ run: deps all
 unit: $(UNIT_BIN) $(UNIT_SO) $(PLUGIN_SO)
 	@sh t/run-unit.sh $(UNIT_BIN)
 
-# The independent OTLP protobuf decoder the tests use (t/tools/otlp-decode.js)
+# The independent implementations the tests check against, from npm: the
+# OTLP protobuf decoder (t/tools/otlp-decode.js) and the OpenTelemetry
+# propagators (t/tools/propagators.js).  One install of versions that
+# resolve together (otlp-transformer 0.52.1 pins core 1.25.1); the list
+# written to $(NPM_STAMP) makes a changed list install again.
 NPM_DIR := $(B)/npm
-OTLP_DECODER := $(NPM_DIR)/node_modules/@opentelemetry/otlp-transformer/package.json
-$(OTLP_DECODER):
-	npm install --prefix $(NPM_DIR) --no-audit --no-fund --no-save --silent \
-	    @opentelemetry/otlp-transformer@0.52.1
+NPM_PACKAGES := @opentelemetry/otlp-transformer@0.52.1 @opentelemetry/api@1.9.0 \
+                @opentelemetry/core@1.25.1 @opentelemetry/propagator-b3@1.25.1 \
+                @opentelemetry/propagator-jaeger@1.25.1
+NPM_STAMP := $(NPM_DIR)/packages.txt
+ifneq ($(shell cat $(NPM_STAMP) 2>/dev/null),$(strip $(NPM_PACKAGES)))
+.PHONY: $(NPM_STAMP)
+endif
+$(NPM_STAMP):
+	npm install --prefix $(NPM_DIR) --no-audit --no-fund --no-save --silent $(NPM_PACKAGES)
+	echo '$(strip $(NPM_PACKAGES))' > $@
 
-integration: all $(OTLP_DECODER)
+integration: all $(NPM_STAMP)
 	@prove -I t/lib -v t/*.t
 
 # Every test: unit, the unit tests again under ASan/UBSan and valgrind,

@@ -52,7 +52,7 @@ use File::Copy qw(copy);
 use File::Find qw(find);
 use File::Path qw(make_path remove_tree);
 use File::Spec;
-use File::Temp qw(tempdir);
+use File::Temp qw(tempdir tempfile);
 use HTTP::Tiny;
 use IO::Socket::INET;
 use JSON::PP;
@@ -721,6 +721,37 @@ sub by_query {
     my %h;
     push @{ $h{ $_->{attr}{'url.query'} // '' } }, $_ for @spans;
     return \%h;
+}
+
+# ------------------------------------------------- OpenTelemetry propagators
+
+# Where the npm packages of the independent implementations are
+# (OT_NPM_DIR, else the checkout's build/npm: `make integration`).
+sub npm_dir { $ENV{OT_NPM_DIR} || "$REPO/build/npm" }
+
+# Why t/tools/propagators.js cannot run here, or undef when it can.
+sub otel_propagators_missing {
+    my $nm = npm_dir() . '/node_modules/@opentelemetry';
+    return 'node is needed' unless grep { -x "$_/node" } File::Spec->path;
+    return "the OpenTelemetry propagators are not in $nm (make integration installs them)"
+        unless -d "$nm/propagator-b3" && -d "$nm/propagator-jaeger" && -d "$nm/core";
+    return undef;
+}
+
+# Run t/tools/propagators.js: $mode extract (\%in: headers) or inject
+# (\%in: a context), $formats e.g. 'w3c' or 'w3c,baggage'.  Returns its
+# output decoded; dies when it fails.
+sub otel_propagators {
+    my ($class_or_self, $mode, $formats, $in) = @_;
+    my ($fh, $file) = tempfile('ot_prop.XXXXXX', TMPDIR => 1, UNLINK => 1);
+    print $fh JSON::PP->new->utf8->canonical->encode($in);
+    close $fh;
+    local $ENV{OT_NPM_DIR} = npm_dir();
+    my $out = `node '$T_DIR/tools/propagators.js' $mode '$formats' < '$file' 2>&1`;
+    my $st = $?;
+    unlink $file;
+    die "propagators.js $mode $formats failed ($st): $out" if $st;
+    return decode_json($out);
 }
 
 # The W3C traceparent a span's context propagates as.
