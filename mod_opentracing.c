@@ -61,7 +61,6 @@ typedef struct ot_request {
     const char *span_id;
     const char *traceparent;
     apr_table_t *noted[2];          /* notes tables already set */
-    int had_tracestate;             /* one arrived: replace or remove it */
     int started;                    /* start_span() ran */
 } ot_request;
 
@@ -71,7 +70,14 @@ typedef struct ot_request {
 /* This child's exporter, set in child_init. */
 static ot_exporter *child_exporter;
 
-static const ot_propagator *default_propagators[1];
+/* TracePropagation's default, and the CGI environment's formats: the
+ * OpenTelemetry environment carrier is TRACEPARENT, TRACESTATE, BAGGAGE
+ * whatever the headers' formats are. */
+static const ot_propagator *default_formats[1];
+static const ot_propagator *env_formats[2];
+/* Every format: what TraceTrustIncoming Off clears of the headers. */
+static const ot_propagator *all_formats[OT_MAX_PROPAGATORS];
+static size_t n_all_formats;
 
 /* --------------------------------------------------------------- logging */
 
@@ -108,92 +114,53 @@ static ot_request *get_request(request_rec *r)
                                 &opentracing_module);
 }
 
-static void table_set(void *carrier, const char *name, const char *value)
-{
-    if (value) {
-        apr_table_setn((apr_table_t *)carrier, name, value);
-    }
-    else {
-        apr_table_unset((apr_table_t *)carrier, name);
-    }
-}
+/* ------------------------------------------------------------ carriers */
 
-/* The request headers as the carrier of extract: remembers what it found
- * of the W3C headers, so that they are not looked up again. */
-typedef struct in_carrier {
-    apr_table_t *headers;
-    const char *traceparent;
-    const char *tracestate;
-} in_carrier;
-
-static const char *in_get(void *carrier, const char *name)
-{
-    in_carrier *c = carrier;
-    const char *v = apr_table_get(c->headers, name);
-
-    if (strcmp(name, "traceparent") == 0) {
-        c->traceparent = v;
-    }
-    else if (strcmp(name, "tracestate") == 0) {
-        c->tracestate = v;
-    }
-    return v;
-}
-
-/* The request headers as the carrier of inject. */
-typedef struct out_carrier {
-    apr_table_t *headers;
-    const ot_request *rq;
-} out_carrier;
-
-static void out_set(void *carrier, const char *name, const char *value)
-{
-    out_carrier *c = carrier;
-
-    /* Nothing to remove when no tracestate arrived. */
-    if (!value && !c->rq->had_tracestate
-        && strcmp(name, "tracestate") == 0) {
-        return;
-    }
-    table_set(c->headers, name, value);
-}
-
-/* The CGI environment carrier: TRACEPARENT, TRACESTATE, as the
- * OpenTelemetry environment-variable propagation names them. */
+/* The CGI environment (subprocess_env): a field's name upper-cased with
+ * '-' as '_' (TRACEPARENT, TRACESTATE, BAGGAGE). */
 typedef struct env_carrier {
     apr_table_t *env;
     apr_pool_t *pool;
 } env_carrier;
 
-static void env_set(void *carrier, const char *name, const char *value)
+static const char *env_name(env_carrier *e, const char *name)
 {
-    env_carrier *c = carrier;
-    char *up;
-    char *q;
+    char *up, *q;
 
     /* the common names without an allocation */
     if (strcmp(name, "traceparent") == 0) {
-        up = "TRACEPARENT";
+        return "TRACEPARENT";
     }
-    else if (strcmp(name, "tracestate") == 0) {
-        up = "TRACESTATE";
+    if (strcmp(name, "tracestate") == 0) {
+        return "TRACESTATE";
     }
-    else {
-        up = apr_pstrdup(c->pool, name);
-        for (q = up; *q; q++) {
-            *q = *q == '-' ? '_' : apr_toupper(*q);
-        }
+    up = apr_pstrdup(e->pool, name);
+    for (q = up; *q; q++) {
+        *q = *q == '-' ? '_' : apr_toupper(*q);
     }
-    table_set(c->env, up, value);
+    return up;
 }
 
-static int propagators_of(ot_server_conf *sc, const ot_propagator ***out)
+static void env_set(void *data, const char *name, const char *value)
+{
+    env_carrier *e = data;
+
+    if (value) {
+        apr_table_setn(e->env, env_name(e, name), value);
+    }
+    else {
+        apr_table_unset(e->env, env_name(e, name));
+    }
+}
+
+/* TracePropagation of s: the formats, in order. */
+static size_t formats_of(ot_server_conf *sc, const ot_propagator *const **out)
 {
     if (sc->n_propagators) {
-        *out = (const ot_propagator **)sc->propagators;
-        return sc->n_propagators;
+        *out = sc->propagators;
+        return (size_t)sc->n_propagators;
     }
-    *out = (const ot_propagator **)default_propagators;
+    *out = default_formats;
     return 1;
 }
 
@@ -228,8 +195,31 @@ static void set_notes(ot_request *rq, request_rec *r)
 
 /* ----------------------------------------------------------------- hooks */
 
+/* What arrived, for logs and other modules (fixups replaces the
+ * headers): ot-incoming-<field> for each field of the configured formats
+ * that the request has. */
+static void note_incoming(request_rec *r, const ot_propagator *const *fmts,
+                          size_t n)
+{
+    const char *const *f;
+    const char *v;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        for (f = ot_propagator_fields(fmts[i]); *f; f++) {
+            if ((*f)[strlen(*f) - 1] != '*'
+                && (v = apr_table_get(r->headers_in, *f))) {
+                apr_table_setn(r->notes,
+                               apr_pstrcat(r->pool, "ot-incoming-", *f, NULL),
+                               v);
+            }
+        }
+    }
+}
+
 /* Start the server span of the initial request r, once: extract the
- * incoming context, decide sampling, make the ids and the strings other
+ * incoming context (TracePropagation, in order), decide sampling
+ * (parent-based, else by ratio), make the ids and the strings other
  * modules read.  Deferred until the request is known to be traced (fixups,
  * or log_transaction for requests that end before), so that a request
  * under TraceRequest Off costs next to nothing; the span still starts at
@@ -237,53 +227,79 @@ static void set_notes(ot_request *rq, request_rec *r)
 static void start_span(ot_request *rq, request_rec *r)
 {
     ot_server_conf *sc = ot_server_conf_get(r->server);
-    const ot_propagator **props;
-    ot_span_context parent;
-    in_carrier in;
+    const ot_propagator *const *fmts;
+    size_t n = formats_of(sc, &fmts);
+    ot_span_context in, parent;
+    ot_extract_stats bad;
+    ot_extract_result got;
+    ot_carrier c;
     char *buf;
-    int i, n, have_parent = 0;
+    int link = 0;
 
     if (rq->started) {
         return;
     }
     rq->started = 1;
-    n = propagators_of(sc, &props);
-    in.headers = r->headers_in;
-    in.traceparent = in.tracestate = NULL;
-    for (i = 0; i < n && !have_parent; i++) {
-        have_parent = props[i]->extract(r->pool, in_get, &in, &parent) == 0;
+    ot_carrier_table(&c, r->headers_in);
+    got = ot_propagation_extract(r->pool, fmts, n, &c, &in, &bad);
+    note_incoming(r, fmts, n);
+    if (bad.invalid || bad.baggage_truncated) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, OTLOGNO(00009)
+                      "incoming trace context: %u malformed field(s) or "
+                      "member(s) ignored%s", bad.invalid,
+                      bad.baggage_truncated
+                      ? ", baggage cut to the W3C limits" : "");
     }
-    /* Keep what arrived, for logs: fixups replaces the headers.  (The W3C
-     * extract looks at tracestate only after a valid traceparent.) */
-    if (in.traceparent) {
-        apr_table_setn(r->notes, "ot-incoming-traceparent", in.traceparent);
-        if (!have_parent) {
-            in.tracestate = apr_table_get(r->headers_in, "tracestate");
-        }
+    if (ot_dir_conf_get(r)->trust_incoming == 0) {
+        /* An edge facing the internet: what arrived is only a link, and
+         * its baggage and tracestate go no further. */
+        link = got == OT_EXTRACT_CONTEXT;
+        got = OT_EXTRACT_NONE;
+        in.baggage = NULL;
     }
-    if (in.tracestate) {
-        apr_table_setn(r->notes, "ot-incoming-tracestate", in.tracestate);
-        rq->had_tracestate = 1;
-    }
-
-    if (!have_parent) {
-        /* A new trace: a parent of no span (all-zero span id), sampled
-         * by ratio. */
-        memset(&parent, 0, sizeof(parent));
-        ot_ids_trace_id(parent.trace_id);
-        parent.flags = ot_sampler_root(&sc->sampler, parent.trace_id)
-                       ? OT_FLAG_SAMPLED : 0;
-    }
-    if (parent.flags & OT_FLAG_SAMPLED) {
-        rq->span = ot_span_start(r->pool, &parent, have_parent,
-                                 parent.flags, OT_SPAN_KIND_SERVER,
-                                 (int64_t)r->request_time * 1000);
-        ot_span_context_get(rq->span, &rq->ctx);
+    if (got == OT_EXTRACT_CONTEXT) {
+        parent = in;
     }
     else {
-        /* Not sampled: record nothing, but continue the trace with an id
-         * of our own so that the decision travels on. */
-        rq->ctx = parent;
+        /* A new trace of random ids, with the decision that came alone
+         * (B3 "0", "1", "d"), else the ratio sampler's; the baggage that
+         * came stays. */
+        memset(&parent, 0, sizeof(parent));
+        ot_ids_trace_id(parent.trace_id);
+        parent.flags = OT_FLAG_RANDOM;
+        parent.baggage = in.baggage;
+        if (got == OT_EXTRACT_DECISION) {
+            parent.flags |= in.flags & OT_FLAG_SAMPLED;
+            parent.origin = in.origin & OT_CTX_DEBUG;
+        }
+        else {
+            parent.origin = OT_CTX_DEFERRED;
+        }
+    }
+    if (parent.origin & OT_CTX_DEFERRED) {
+        parent.origin &= (uint8_t)~OT_CTX_DEFERRED;
+        if (ot_sampler_root(&sc->sampler, parent.trace_id)) {
+            parent.flags |= OT_FLAG_SAMPLED;
+        }
+    }
+    if (parent.origin & OT_CTX_DEBUG) {
+        parent.flags |= OT_FLAG_SAMPLED;
+    }
+
+    /* The server span's context: the parent's, with a span id of ours.
+     * Not sampled: nothing is recorded, but the trace goes on with an id
+     * of our own so that the decision travels on. */
+    rq->ctx = parent;
+    if (parent.flags & OT_FLAG_SAMPLED) {
+        rq->span = ot_span_start(r->pool, &parent, got == OT_EXTRACT_CONTEXT,
+                                 parent.flags, OT_SPAN_KIND_SERVER,
+                                 (int64_t)r->request_time * 1000);
+        if (link) {
+            ot_span_add_link(rq->span, &in);
+        }
+        memcpy(rq->ctx.span_id, ot_span_record_get(rq->span)->span_id, 8);
+    }
+    else {
         ot_ids_span_id(rq->ctx.span_id);
     }
 
@@ -338,48 +354,79 @@ static int ot_post_read_request(request_rec *r)
  * client sent and for internal redirects, not for subrequests): settle
  * TraceRequest as early as it can be, so that from here on, other modules'
  * auth, access and fixups hooks see through opentracing_request_context()
- * whether the request is traced.  Cheap: the span still starts when it is
- * first needed (fixups, the API, log_transaction). */
+ * whether the request is traced, and start a traced request's span:
+ * extract reads the headers as the client sent them, before other
+ * modules' fixups (mod_headers' RequestHeader) edit them.  A request
+ * under TraceRequest Off costs no more than the settling. */
 static int ot_header_parser(request_rec *r)
 {
-    ot_request *rq = get_request(r);
+    request_rec *initial;
 
-    if (rq) {
-        settle(rq, initial_request(r));
-    }
+    traced_request(r, &initial);
     return DECLINED;
 }
 
+/* TraceResponseHeader On: the W3C level 2 traceresponse header, the
+ * server span's context, on every response of the request the client
+ * sent (errors too: err_headers_out). */
+static void set_traceresponse(const ot_request *rq, request_rec *r)
+{
+    if (!r->main && ot_dir_conf_get(r)->response_header == 1) {
+        apr_table_setn(r->err_headers_out, "traceresponse", rq->traceparent);
+    }
+}
+
+/* Before any handler: this request's context into headers_in in every
+ * configured format, replacing what came (proxies, mod_proxy_fcgi, CGI's
+ * HTTP_* variables, scripting modules read it there), and into the CGI
+ * environment as TRACEPARENT, TRACESTATE, BAGGAGE; the notes. */
 static int ot_fixups(request_rec *r)
 {
-    const ot_propagator **props;
-    env_carrier env;
-    out_carrier out;
+    const ot_propagator *const *fmts;
     request_rec *initial;
     ot_request *rq = traced_request(r, &initial);
-    int i, n, with_env;
+    env_carrier env;
+    ot_carrier c;
+    size_t n;
 
     if (!rq) {
         /* Not traced here: whatever arrived passes through untouched. */
         return DECLINED;
     }
-    n = propagators_of(ot_server_conf_get(r->server), &props);
-    env.env = r->subprocess_env;
-    env.pool = r->pool;
+    n = formats_of(ot_server_conf_get(r->server), &fmts);
+    ot_carrier_table(&c, r->headers_in);
+    if (ot_dir_conf_get(initial)->trust_incoming == 0) {
+        /* Nothing of an untrusted context goes on, in any format. */
+        ot_propagation_clear(r->pool, all_formats, n_all_formats, &c);
+    }
+    ot_propagation_inject(r->pool, fmts, n, &rq->ctx, &c);
     /* The environment matters to handlers that start or call programs
      * (CGI, FastCGI, proxies, scripting modules), not to static files:
      * spare those the work. */
-    with_env = r->handler && strcmp(r->handler, "default-handler") != 0;
-    out.headers = r->headers_in;
-    out.rq = rq;
-    for (i = 0; i < n; i++) {
-        props[i]->inject(r->pool, &rq->ctx, out_set, &out);
-        if (with_env) {
-            props[i]->inject(r->pool, &rq->ctx, env_set, &env);
-        }
+    if (r->handler && strcmp(r->handler, "default-handler") != 0) {
+        env.env = r->subprocess_env;
+        env.pool = r->pool;
+        c.data = &env;
+        c.get = NULL;
+        c.set = env_set;
+        c.each = NULL;
+        ot_propagation_inject(r->pool, env_formats, 2, &rq->ctx, &c);
     }
     set_notes(rq, r);
+    set_traceresponse(rq, r);
     return DECLINED;
+}
+
+/* Error responses made before fixups (auth, access) get traceresponse
+ * too. */
+static void ot_insert_error_filter(request_rec *r)
+{
+    request_rec *initial;
+    ot_request *rq = traced_request(r, &initial);
+
+    if (rq) {
+        set_traceresponse(rq, r);
+    }
 }
 
 static const char *protocol_version(int proto_num)
@@ -699,7 +746,15 @@ static int opentracing_request_context(request_rec *r, opentracing_context *out)
 
 static void ot_register_hooks(apr_pool_t *p)
 {
-    default_propagators[0] = ot_propagator_find("w3c");
+    static const char *const mod_headers[] = { "mod_headers.c", NULL };
+    const char *const *name;
+
+    default_formats[0] = ot_propagator_find("w3c");
+    env_formats[0] = default_formats[0];
+    env_formats[1] = ot_propagator_find("baggage");
+    for (name = ot_propagator_names(); *name; name++) {
+        all_formats[n_all_formats++] = ot_propagator_find(*name);
+    }
     /* Early, so that modules after us (mod_setenvif, mod_unique_id...)
      * and every later phase can see the span. */
     ap_hook_post_read_request(ot_post_read_request, NULL, NULL,
@@ -707,9 +762,11 @@ static void ot_register_hooks(apr_pool_t *p)
     /* First, so that every other module's header_parser sees it. */
     ap_hook_header_parser(ot_header_parser, NULL, NULL,
                           APR_HOOK_REALLY_FIRST);
-    /* Late, like mod_headers: after other modules' fixups edited
-     * headers_in, before any handler. */
-    ap_hook_fixups(ot_fixups, NULL, NULL, APR_HOOK_LAST);
+    /* Late, after mod_headers: our values win over RequestHeader's for
+     * our fields; before any handler. */
+    ap_hook_fixups(ot_fixups, mod_headers, NULL, APR_HOOK_LAST);
+    ap_hook_insert_error_filter(ot_insert_error_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
     /* Before mod_log_config (APR_HOOK_MIDDLE), so that %{ot-...}n work on
      * every request, including those that failed before fixups. */
     ap_hook_log_transaction(ot_log_transaction, NULL, NULL, APR_HOOK_FIRST);

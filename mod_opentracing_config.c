@@ -7,6 +7,8 @@
  * so that apachectl configtest catches it.
  */
 
+#include <stddef.h>
+
 #include "apr_lib.h"
 #include "apr_strings.h"
 
@@ -56,6 +58,8 @@ void *ot_create_dir_conf(apr_pool_t *p, char *dir)
     ot_dir_conf *c = apr_pcalloc(p, sizeof(*c));
 
     c->trace_request = OT_UNSET;
+    c->trust_incoming = OT_UNSET;
+    c->response_header = OT_UNSET;
     return c;
 }
 
@@ -93,8 +97,11 @@ void *ot_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     ot_dir_conf *base = basev, *add = addv;
     ot_dir_conf *c = apr_pcalloc(p, sizeof(*c));
 
-    c->trace_request = add->trace_request != OT_UNSET ? add->trace_request
-                                                      : base->trace_request;
+#define MERGE_FLAG(f) c->f = add->f != OT_UNSET ? add->f : base->f
+    MERGE_FLAG(trace_request);
+    MERGE_FLAG(trust_incoming);
+    MERGE_FLAG(response_header);
+#undef MERGE_FLAG
     c->tags = merge_tags(p, base->tags, add->tags);
     /* TraceRedactQuery: the child's keys add to the parent's. */
     c->redact_query = !base->redact_query || !add->redact_query
@@ -369,12 +376,6 @@ static const char *cmd_redact_query(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-static const char *cmd_trace_request(cmd_parms *cmd, void *dconf, int on)
-{
-    ((ot_dir_conf *)dconf)->trace_request = on ? 1 : 0;
-    return NULL;
-}
-
 const command_rec ot_cmds[] = {
     AP_INIT_TAKE2("TraceTracer", cmd_tracer, NULL, RSRC_CONF,
                   "a tracer plugin (.so, relative to ServerRoot) and its "
@@ -395,10 +396,22 @@ const command_rec ot_cmds[] = {
                      "query keys whose values url.query shows as REDACTED, "
                      "in addition to AWSAccessKeyId, Signature, sig and "
                      "X-Goog-Signature"),
-    AP_INIT_FLAG("TraceRequest", cmd_trace_request, NULL,
+    AP_INIT_FLAG("TraceRequest", ap_set_flag_slot,
+                 (void *)offsetof(ot_dir_conf, trace_request),
                  RSRC_CONF | ACCESS_CONF,
                  "On: record a server span for requests here (default On "
                  "once a tracer is configured)"),
+    AP_INIT_FLAG("TraceTrustIncoming", ap_set_flag_slot,
+                 (void *)offsetof(ot_dir_conf, trust_incoming),
+                 RSRC_CONF | ACCESS_CONF,
+                 "Off: an incoming trace context never becomes the parent "
+                 "(a new trace, the incoming one as a link; its baggage "
+                 "and tracestate are not passed on); default On"),
+    AP_INIT_FLAG("TraceResponseHeader", ap_set_flag_slot,
+                 (void *)offsetof(ot_dir_conf, response_header),
+                 RSRC_CONF | ACCESS_CONF,
+                 "On: send the W3C traceresponse header with the server "
+                 "span's context; default Off"),
     { NULL, { NULL }, NULL, 0, 0, NULL }
 };
 

@@ -63,8 +63,11 @@ typedef struct ot_tag {
     ap_expr_info_t *expr;
 } ot_tag;
 
+/* The On|Off directives are OT_UNSET, 0 or 1 (ap_set_flag_slot). */
 typedef struct ot_dir_conf {
-    int trace_request;              /* OT_UNSET, 0, 1 */
+    int trace_request;              /* TraceRequest */
+    int trust_incoming;             /* TraceTrustIncoming (unset: On) */
+    int response_header;            /* TraceResponseHeader (unset: Off) */
     apr_array_header_t *tags;       /* of ot_tag; NULL: none here */
     apr_array_header_t *redact_query;   /* TraceRedactQuery keys (const
                                          * char *), added to the defaults;

@@ -56,7 +56,8 @@ for my $i (1 .. 3) {
     my $env = $envs[$i - 1];
     my ($s) = @{ $q->{"cgi=$i"} || [] };
     ok($s, "span for CGI $i") or next;
-    my $tp = "00-$s->{traceId}-$s->{spanId}-01";
+    # a new trace of random ids: sampled and random (W3C level 2)
+    my $tp = "00-$s->{traceId}-$s->{spanId}-03";
     is($env->{HTTP_TRACEPARENT}, $tp, "CGI $i: HTTP_TRACEPARENT names the server span");
     is($env->{TRACEPARENT}, $tp, "CGI $i: TRACEPARENT names the server span");
     ok(!exists $env->{HTTP_TRACESTATE}, "CGI $i: no HTTP_TRACESTATE");

@@ -83,7 +83,7 @@ is($e->{HTTP_TRACEPARENT}, 'not-a-traceparent', 'Off: even an invalid traceparen
 ok(!exists $e->{TRACEPARENT}, 'Off: no TRACEPARENT for an invalid one either');
 
 $e = $env->('q=cgi');
-like($e->{TRACEPARENT} // '', qr/\A00-[0-9a-f]{32}-[0-9a-f]{16}-01\z/, 'On: CGI gets a TRACEPARENT');
+like($e->{TRACEPARENT} // '', qr/\A00-[0-9a-f]{32}-[0-9a-f]{16}-03\z/, 'On: CGI gets a TRACEPARENT (sampled, random)');
 
 $h->spans(min => scalar keys %on);
 $h->stop;

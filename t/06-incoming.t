@@ -103,8 +103,10 @@ is(scalar @spans, $n_spans, "$n_spans spans: one per sampled request, none for t
     is($res{'c=v01'}{TRACEPARENT}, "00-$TID-$s->{spanId}-01", 'version 01: we send version 00');
     $s = ($q->{'c=flags'} || [])->[0] || {};
     is($s->{traceId}, $TID, 'flags ff: trace continued');
-    is(($s->{flags} // 0) & 0xff, 1, 'flags ff: only the sampled bit kept');
-    is($res{'c=flags'}{TRACEPARENT}, "00-$TID-$s->{spanId}-01", 'flags ff: we send 01');
+    # level 2: sampled and random kept, the bits version 00 does not
+    # define zeroed
+    is(($s->{flags} // 0) & 0xff, 3, 'flags ff: sampled and random kept');
+    is($res{'c=flags'}{TRACEPARENT}, "00-$TID-$s->{spanId}-03", 'flags ff: we send 03');
 }
 
 # --- invalid: a new root trace
@@ -115,7 +117,7 @@ for my $k (sort keys %invalid) {
     ok(!exists $s->{parentSpanId}, "$k: a root span (no parentSpanId)");
     isnt($s->{traceId}, $TID, "$k: a new trace id");
     ok(!exists $s->{traceState}, "$k: tracestate ignored without a valid traceparent");
-    my $tp = "00-$s->{traceId}-$s->{spanId}-01";
+    my $tp = "00-$s->{traceId}-$s->{spanId}-03";   # new: random too
     is($e->{HTTP_TRACEPARENT}, $tp, "$k: HTTP_TRACEPARENT is our new one");
     is($e->{TRACEPARENT}, $tp, "$k: TRACEPARENT is our new one");
     ok(!exists $e->{HTTP_TRACESTATE}, "$k: incoming tracestate not passed on");

@@ -76,8 +76,14 @@ my @bad = (
      "TraceTracer $so",
      qr/^TraceTracer takes two arguments, /],
     ['TracePropagation with an unknown format',
-     "TraceTracer $so $good\nTracePropagation w3c b3",
-     qr/^TracePropagation: unknown format 'b3' \(known: w3c\)$/],
+     "TraceTracer $so $good\nTracePropagation w3c b4",
+     qr/^TracePropagation: unknown format 'b4' \(known: w3c, b3, b3multi, jaeger, baggage\)$/],
+    ['TraceTrustIncoming with a bad value',
+     "TraceTracer $so $good\nTraceTrustIncoming sometimes",
+     qr/^TraceTrustIncoming must be On or Off$/],
+    ['TraceResponseHeader with a bad value',
+     "TraceTracer $so $good\n<Location /x>\n    TraceResponseHeader yes\n</Location>",
+     qr/^TraceResponseHeader must be On or Off$/],
     ['TraceRequest with a bad value',
      "TraceTracer $so $good\nTraceRequest maybe",
      qr/^TraceRequest must be On or Off$/],
@@ -102,7 +108,10 @@ $h->write_file("$d/conf/tracer.json",
 my @good = (
     ['inline JSON', "TraceTracer $so $good"],
     ['every directive', "TraceTracer $so $good\nTraceServiceName shop\n"
-        . "TracePropagation W3C\nTraceRequest Off\n<Location /x>\n    TraceRequest On\n</Location>"],
+        . "TracePropagation W3C b3 B3multi jaeger baggage\nTraceRequest Off\n"
+        . "TraceTrustIncoming Off\nTraceResponseHeader On\n"
+        . "<Location /x>\n    TraceRequest On\n    TraceTrustIncoming On\n"
+        . "    TraceResponseHeader Off\n</Location>"],
     ['config file and plugin relative to ServerRoot',
      'TraceTracer tracer_file.so conf/tracer.json'],
     ['batch settings', qq(TraceTracer $so '{"path": "$spans", "max_queue_size": 10, )

@@ -15,7 +15,8 @@ my $TID = '4bf92f3577b34da6a3ce929d0e0e4736';
     $h->start;
     my $r = $h->get('/cgi-bin/env.cgi?s=zero');
     my $env = decode_json($r->{content});
-    like($env->{TRACEPARENT}, qr/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/,
+    # random (0x02, W3C level 2: our trace ids are random) but not sampled
+    like($env->{TRACEPARENT}, qr/^00-[0-9a-f]{32}-[0-9a-f]{16}-02$/,
          'rate 0: the CGI gets a traceparent with the sampled flag unset');
     $r = $h->get('/cgi-bin/env.cgi?s=parent',
                  { traceparent => "00-$TID-00f067aa0ba902b7-01" });

@@ -115,8 +115,10 @@ typedef enum ot_status_code {
     OT_STATUS_ERROR = 2
 } ot_status_code;
 
-/* W3C trace-flags bit. */
+/* W3C trace-flags bits: sampled, and (level 2) random: the trace id's
+ * right-most 7 bytes are random. */
 #define OT_FLAG_SAMPLED 0x01u
+#define OT_FLAG_RANDOM  0x02u
 
 typedef struct ot_event {
     ot_str name;

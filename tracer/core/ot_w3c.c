@@ -1,33 +1,16 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * ot_w3c.c: W3C Trace Context Level 1 (https://www.w3.org/TR/trace-context-1/)
+ * ot_w3c.c: W3C Trace Context Level 2 (https://www.w3.org/TR/trace-context-2/)
  * traceparent and tracestate handling.  Called for every request: no
  * allocation, no stdio, table lookups only.
  */
 
 #include "ot_w3c.h"
+#include "ot_fields.h"     /* ot_hex_decode, ot_ows_trim */
 #include "ot_write.h"       /* hex, ids (sdk: libc only) */
 
 #include <string.h>
-
-/* Lowercase hex digit value; 0xff for anything else (HEXDIGLC only). */
-#define XX 0xff
-#define XX8 XX, XX, XX, XX, XX, XX, XX, XX
-#define XX16 XX8, XX8
-static const uint8_t hexval[256] = {
-    XX16, XX16, XX16,                                   /* 0x00-0x2f */
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, XX, XX, XX, XX, XX, XX, /* 0x30-0x3f */
-    XX16,                                               /* 0x40-0x4f */
-    XX16,                                               /* 0x50-0x5f */
-    XX, 10, 11, 12, 13, 14, 15, XX, XX8,                /* 0x60-0x6f */
-    XX16,                                               /* 0x70-0x7f */
-    XX16, XX16, XX16, XX16, XX16, XX16, XX16, XX16      /* 0x80-0xff */
-};
-#undef XX
-#undef XX8
-#undef XX16
-
 
 /* Character classes for tracestate (SP, %x20, is handled by hand: it is a
  * chr but not an nblk-chr). */
@@ -64,30 +47,6 @@ static const unsigned char cclass[256] = {
 #undef NL
 #undef Z16
 
-static int is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-/*
- * Decode n bytes from 2n lowercase hex chars.  Returns non-zero when a
- * character is not HEXDIGLC.
- */
-static int hex_decode(const char *s, uint8_t *out, size_t n)
-{
-    unsigned bad = 0;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        unsigned hi = hexval[(unsigned char)s[2 * i]];
-        unsigned lo = hexval[(unsigned char)s[2 * i + 1]];
-
-        bad |= hi | lo;
-        out[i] = (uint8_t)((hi << 4) | lo);
-    }
-    return (bad & 0xf0) != 0;
-}
-
 int ot_w3c_traceparent_parse(const char *value, size_t len,
                              uint8_t trace_id[16], uint8_t span_id[8],
                              uint8_t *flags)
@@ -99,20 +58,14 @@ int ot_w3c_traceparent_parse(const char *value, size_t len,
         return -1;
     }
     /* Leading and trailing OWS of the field value are not part of it. */
-    while (len && is_ows(v[0])) {
-        v++;
-        len--;
-    }
-    while (len && is_ows(v[len - 1])) {
-        len--;
-    }
+    ot_ows_trim(&v, &len);
     if (len < OT_TRACEPARENT_LEN) {
         /* "If the size of the header is shorter than 55 characters, the
          * vendor should not parse the header" */
         return -1;
     }
     /* version = 2HEXDIGLC, followed by "-" */
-    if (hex_decode(v, &ver, 1) || v[2] != '-') {
+    if (ot_hex_decode(v, &ver, 1) || v[2] != '-') {
         return -1;
     }
     if (ver == 0xff) {
@@ -143,8 +96,8 @@ int ot_w3c_traceparent_parse(const char *value, size_t len,
     if (v[35] != '-' || v[52] != '-') {
         return -1;
     }
-    if (hex_decode(v + 3, tid, 16) || hex_decode(v + 36, sid, 8)
-        || hex_decode(v + 53, &fl, 1)) {
+    if (ot_hex_decode(v + 3, tid, 16) || ot_hex_decode(v + 36, sid, 8)
+        || ot_hex_decode(v + 53, &fl, 1)) {
         return -1;
     }
     /* "All zeroes forbidden" for both trace-id and parent-id */
@@ -174,43 +127,26 @@ void ot_w3c_traceparent_format(const uint8_t trace_id[16],
 }
 
 /*
- * key = simple-key / multi-tenant-key
- * simple-key = lcalpha 0*255( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
- * multi-tenant-key = tenant-id "@" system-id
- * tenant-id = ( lcalpha / DIGIT ) 0*240( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
- * system-id = lcalpha 0*13( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
+ * Level 2 (https://www.w3.org/TR/trace-context-2/), which folds level 1's
+ * simple-key and multi-tenant-key into one rule:
+ *   key     = ( lcalpha / DIGIT ) 0*255( keychar )
+ *   keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"
  */
 static int key_valid(const unsigned char *cc, const char *k, size_t n)
 {
-    size_t i, at = 0;
-    int nat = 0;
+    size_t i;
 
-    if (n == 0 || n > 256) {
+    if (n == 0 || n > 256 || !(cc[(unsigned char)k[0]] & (C_LC | C_DIG))) {
         return 0;
     }
-    for (i = 0; i < n; i++) {
+    for (i = 1; i < n; i++) {
         unsigned char c = (unsigned char)k[i];
 
-        if (c == '@') {
-            at = i;
-            nat++;
-        }
-        else if (!(cc[c] & C_KEY)) {
+        if (c != '@' && !(cc[c] & C_KEY)) {
             return 0;
         }
     }
-    if (nat == 0) {
-        return (cc[(unsigned char)k[0]] & C_LC) != 0;
-    }
-    if (nat > 1) {
-        return 0;
-    }
-    /* tenant-id: 1 to 241 chars; system-id: 1 to 14 chars */
-    if (at == 0 || at > 241 || n - at - 1 == 0 || n - at - 1 > 14) {
-        return 0;
-    }
-    return (cc[(unsigned char)k[0]] & (C_LC | C_DIG))
-           && (cc[(unsigned char)k[at + 1]] & C_LC);
+    return 1;
 }
 
 /*
@@ -267,10 +203,10 @@ static int ts_walk(const char *v, size_t len, char *out, size_t outcap)
             i++;
         }
         e = i++;            /* skip the comma (or step past the end) */
-        while (b < e && is_ows(v[b])) {
+        while (b < e && ot_is_ows(v[b])) {
             b++;
         }
-        while (e > b && is_ows(v[e - 1])) {
+        while (e > b && ot_is_ows(v[e - 1])) {
             e--;
         }
         if (b == e) {
@@ -279,10 +215,6 @@ static int ts_walk(const char *v, size_t len, char *out, size_t outcap)
         }
         m = v + b;
         mlen = e - b;
-        /* "There can be a maximum of 32 list-members in a list" */
-        if (nmembers == OT_TRACESTATE_MAX_MEMBERS) {
-            return -1;
-        }
         eq = memchr(m, '=', mlen);
         if (eq == NULL) {
             return -1;
@@ -292,11 +224,18 @@ static int ts_walk(const char *v, size_t len, char *out, size_t outcap)
             || !value_valid(cc, eq + 1, mlen - klen - 1)) {
             return -1;
         }
-        /* "Only one entry per key is allowed" */
-        for (j = 0; j < nmembers; j++) {
-            if (span_eq(keys[j].p, keys[j].n, m, klen)) {
-                return -1;
-            }
+        /* A key seen before: level 2 lets a vendor keep the list as it
+         * is, or drop the later entries; the first one stays, as the
+         * leftmost is the most recent. */
+        for (j = 0; j < nmembers && !span_eq(keys[j].p, keys[j].n, m, klen);
+             j++) {
+        }
+        if (j < nmembers) {
+            continue;
+        }
+        /* "There can be a maximum of 32 list-members in a list" */
+        if (nmembers == OT_TRACESTATE_MAX_MEMBERS) {
+            return -1;
         }
         keys[nmembers].p = m;
         keys[nmembers].n = klen;

@@ -1,7 +1,7 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * ot_w3c.h: W3C Trace Context level 1 (https://www.w3.org/TR/trace-context/):
+ * ot_w3c.h: W3C Trace Context level 2 (https://www.w3.org/TR/trace-context-2/):
  * parsing and formatting of the traceparent and tracestate header values.
  * Pure code: libc only.
  */
@@ -43,7 +43,8 @@ void ot_w3c_traceparent_format(const uint8_t trace_id[16],
  * Returns the length written (excluding the terminating NUL, which is always
  * written when outcap > 0), 0 for an empty list, or -1 when the value is
  * invalid and must be discarded as a whole (bad key or value grammar,
- * duplicate keys, more than 32 members) or does not fit in outcap.
+ * more than 32 members) or does not fit in outcap.  Of members with the
+ * same key, the first is kept.
  */
 int ot_w3c_tracestate_normalize(const char *value, size_t len,
                                 char *out, size_t outcap);

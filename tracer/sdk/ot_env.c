@@ -20,12 +20,30 @@ static int hexval(char c)
     return -1;
 }
 
-/* Copy [b, e) trimmed of spaces and tabs, percent-decoded. */
+long ot_url_decode(const char *s, size_t n, char *out)
+{
+    size_t i, o = 0;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] != '%') {
+            out[o++] = s[i];
+            continue;
+        }
+        if (n - i < 3 || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0) {
+            return -1;
+        }
+        out[o++] = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+        i += 2;
+    }
+    return (long)o;
+}
+
+/* Copy [b, e) trimmed of spaces and tabs, percent-decoded (a NUL is not
+ * allowed in what it decodes to). */
 static char *dup_trim_decode(const char *b, const char *e, int decode)
 {
     char *out;
-    size_t j = 0;
-    int h, l;
+    long n;
 
     while (b < e && (*b == ' ' || *b == '\t')) {
         b++;
@@ -37,21 +55,16 @@ static char *dup_trim_decode(const char *b, const char *e, int decode)
     if (!out) {
         return NULL;
     }
-    while (b < e) {
-        if (decode && *b == '%') {
-            if (e - b < 3 || (h = hexval(b[1])) < 0 || (l = hexval(b[2])) < 0
-                || (h == 0 && l == 0)) {
-                free(out);
-                return NULL;
-            }
-            out[j++] = (char)(h * 16 + l);
-            b += 3;
-        }
-        else {
-            out[j++] = *b++;
-        }
+    if (!decode) {
+        n = e - b;
+        memcpy(out, b, (size_t)n);
     }
-    out[j] = '\0';
+    else if ((n = ot_url_decode(b, (size_t)(e - b), out)) < 0
+             || memchr(out, '\0', (size_t)n)) {
+        free(out);
+        return NULL;
+    }
+    out[n] = '\0';
     return out;
 }
 

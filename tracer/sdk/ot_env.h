@@ -25,4 +25,10 @@ int ot_env_parse_list(const char *s, ot_kv **out, size_t *n, char *err,
  * one (OTEL_EXPORTER_OTLP_X).  NULL when neither is. */
 const char *ot_env_get2(const char *specific, const char *general);
 
+/* Percent-decode (RFC 3986) the n bytes of s into out (room for n bytes);
+ * returns the length, or -1 on a "%" not followed by two hex digits.  The
+ * one copy: the environment lists here, baggage and Jaeger's values in
+ * the module's core. */
+long ot_url_decode(const char *s, size_t n, char *out);
+
 #endif /* OT_ENV_H */
