@@ -376,42 +376,50 @@ static void set_traceresponse(const ot_request *rq, request_rec *r)
     }
 }
 
-/* Before any handler: this request's context into headers_in in every
- * configured format, replacing what came (proxies, mod_proxy_fcgi, CGI's
- * HTTP_* variables, scripting modules read it there), and into the CGI
- * environment as TRACEPARENT, TRACESTATE, BAGGAGE; the notes. */
-static int ot_fixups(request_rec *r)
+void ot_inject(request_rec *r, const ot_span_context *ctx, int with_env)
 {
     const ot_propagator *const *fmts;
-    request_rec *initial;
-    ot_request *rq = traced_request(r, &initial);
+    size_t n = formats_of(ot_server_conf_get(r->server), &fmts);
     env_carrier env;
     ot_carrier c;
-    size_t n;
 
-    if (!rq) {
-        /* Not traced here: whatever arrived passes through untouched. */
-        return DECLINED;
-    }
-    n = formats_of(ot_server_conf_get(r->server), &fmts);
     ot_carrier_table(&c, r->headers_in);
-    if (ot_dir_conf_get(initial)->trust_incoming == 0) {
-        /* Nothing of an untrusted context goes on, in any format. */
-        ot_propagation_clear(r->pool, all_formats, n_all_formats, &c);
-    }
-    ot_propagation_inject(r->pool, fmts, n, &rq->ctx, &c);
-    /* The environment matters to handlers that start or call programs
-     * (CGI, FastCGI, proxies, scripting modules), not to static files:
-     * spare those the work. */
-    if (r->handler && strcmp(r->handler, "default-handler") != 0) {
+    ot_propagation_inject(r->pool, fmts, n, ctx, &c);
+    if (with_env) {
         env.env = r->subprocess_env;
         env.pool = r->pool;
         c.data = &env;
         c.get = NULL;
         c.set = env_set;
         c.each = NULL;
-        ot_propagation_inject(r->pool, env_formats, 2, &rq->ctx, &c);
+        ot_propagation_inject(r->pool, env_formats, 2, ctx, &c);
     }
+}
+
+/* Before any handler: this request's context into headers_in in every
+ * configured format, replacing what came (proxies, mod_proxy_fcgi, CGI's
+ * HTTP_* variables, scripting modules read it there), and into the CGI
+ * environment as TRACEPARENT, TRACESTATE, BAGGAGE; the notes. */
+static int ot_fixups(request_rec *r)
+{
+    request_rec *initial;
+    ot_request *rq = traced_request(r, &initial);
+    ot_carrier c;
+
+    if (!rq) {
+        /* Not traced here: whatever arrived passes through untouched. */
+        return DECLINED;
+    }
+    if (ot_dir_conf_get(initial)->trust_incoming == 0) {
+        /* Nothing of an untrusted context goes on, in any format. */
+        ot_carrier_table(&c, r->headers_in);
+        ot_propagation_clear(r->pool, all_formats, n_all_formats, &c);
+    }
+    /* The environment matters to handlers that start or call programs
+     * (CGI, FastCGI, proxies, scripting modules), not to static files:
+     * spare those the work. */
+    ot_inject(r, &rq->ctx, r->handler
+                           && strcmp(r->handler, "default-handler") != 0);
     set_notes(rq, r);
     set_traceresponse(rq, r);
     return DECLINED;
@@ -457,15 +465,8 @@ static int known_method(const char *m)
     return 0;
 }
 
-static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
+void ot_record_method(ot_span *s, const char *method)
 {
-    conn_rec *c = r->connection;
-    const char *method = r->method ? r->method : "GET";
-    const char *v;
-    int status = last->status;
-    char *end;
-    apr_int64_t cl;
-
     if (known_method(method)) {
         ot_span_set_name(s, method);
         ot_span_add_strn(s, KEY("http.request.method"), method,
@@ -476,6 +477,27 @@ static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
         ot_span_add_strn(s, KEY("http.request.method"), "_OTHER", 6);
         ot_span_add_str(s, "http.request.method_original", method, -1);
     }
+}
+
+const char *ot_redacted_query(request_rec *r, const char *query, size_t *len)
+{
+    apr_array_header_t *keys = ot_dir_conf_get(r)->redact_query;
+
+    return ot_query_redact(r->pool, query,
+                           keys ? (const char *const *)keys->elts : NULL,
+                           keys ? (size_t)keys->nelts : 0, len);
+}
+
+static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
+{
+    conn_rec *c = r->connection;
+    const char *method = r->method ? r->method : "GET";
+    const char *v;
+    int status = last->status;
+    char *end;
+    apr_int64_t cl;
+
+    ot_record_method(s, method);
     if (r->parsed_uri.path) {
         ot_span_add_strn(s, KEY("url.path"), r->parsed_uri.path,
                          strlen(r->parsed_uri.path));
@@ -483,12 +505,9 @@ static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
     if (r->parsed_uri.query) {
         /* Signed URLs carry credentials: redacted per the semantic
          * conventions, and TraceRedactQuery. */
-        apr_array_header_t *keys = ot_dir_conf_get(r)->redact_query;
         size_t len;
 
-        v = ot_query_redact(r->pool, r->parsed_uri.query,
-                            keys ? (const char *const *)keys->elts : NULL,
-                            keys ? (size_t)keys->nelts : 0, &len);
+        v = ot_redacted_query(r, r->parsed_uri.query, &len);
         ot_span_add_strn(s, KEY("url.query"), v, len);
     }
     v = ap_run_http_scheme(r);
@@ -556,12 +575,28 @@ static void record_tags(ot_span *s, request_rec *initial, request_rec *last)
     }
 }
 
+void ot_submit(request_rec *r, ot_span *s)
+{
+    ot_span_record *rec = ot_span_record_get(s);
+
+    if (child_exporter) {
+        rec->resource = ot_server_conf_get(r->server)->resource;
+        ot_exporter_submit(child_exporter, rec);
+    }
+}
+
+const ot_span_context *ot_traced_context(request_rec *r)
+{
+    request_rec *initial;
+    ot_request *rq = traced_request(r, &initial);
+
+    return rq ? &rq->ctx : NULL;
+}
+
 static int ot_log_transaction(request_rec *r)
 {
     request_rec *initial, *last;
     ot_request *rq = traced_request(r, &initial);
-    ot_server_conf *sc;
-    ot_span_record *rec;
 
     if (!rq) {
         return DECLINED;
@@ -576,13 +611,10 @@ static int ot_log_transaction(request_rec *r)
     if (!rq->span || !child_exporter || r != initial) {
         return DECLINED;
     }
-    sc = ot_server_conf_get(initial->server);
     record_attributes(rq->span, initial, last);
     record_tags(rq->span, initial, last);
-    rec = ot_span_record_get(rq->span);
-    rec->resource = sc->resource;
     ot_span_end(rq->span, (int64_t)apr_time_now() * 1000);
-    ot_exporter_submit(child_exporter, rec);
+    ot_submit(initial, rq->span);
     /* Once only, whatever runs log_transaction again. */
     rq->span = NULL;
     return DECLINED;
@@ -773,6 +805,7 @@ static void ot_register_hooks(apr_pool_t *p)
     ap_hook_post_config(ot_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(ot_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     APR_REGISTER_OPTIONAL_FN(opentracing_request_context);
+    ot_proxy_register_hooks(p);
 }
 
 module AP_MODULE_DECLARE_DATA opentracing_module = {

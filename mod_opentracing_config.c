@@ -60,6 +60,7 @@ void *ot_create_dir_conf(apr_pool_t *p, char *dir)
     c->trace_request = OT_UNSET;
     c->trust_incoming = OT_UNSET;
     c->response_header = OT_UNSET;
+    c->proxy_spans = OT_UNSET;
     return c;
 }
 
@@ -101,6 +102,7 @@ void *ot_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_FLAG(trace_request);
     MERGE_FLAG(trust_incoming);
     MERGE_FLAG(response_header);
+    MERGE_FLAG(proxy_spans);
 #undef MERGE_FLAG
     c->tags = merge_tags(p, base->tags, add->tags);
     /* TraceRedactQuery: the child's keys add to the parent's. */
@@ -412,6 +414,11 @@ const command_rec ot_cmds[] = {
                  RSRC_CONF | ACCESS_CONF,
                  "On: send the W3C traceresponse header with the server "
                  "span's context; default Off"),
+    AP_INIT_FLAG("TraceProxySpans", ap_set_flag_slot,
+                 (void *)offsetof(ot_dir_conf, proxy_spans),
+                 RSRC_CONF | ACCESS_CONF,
+                 "On: a CLIENT span for every call mod_proxy makes to a "
+                 "backend; default On"),
     { NULL, { NULL }, NULL, 0, 0, NULL }
 };
 

@@ -17,6 +17,7 @@
 #include "ot_propagation.h"
 #include "ot_sampler.h"
 #include "ot_settings.h"
+#include "ot_span.h"
 #include "ot_tracer.h"
 
 /* Everything else in the DSO is hidden (-fvisibility=hidden). */
@@ -68,6 +69,7 @@ typedef struct ot_dir_conf {
     int trace_request;              /* TraceRequest */
     int trust_incoming;             /* TraceTrustIncoming (unset: On) */
     int response_header;            /* TraceResponseHeader (unset: Off) */
+    int proxy_spans;                /* TraceProxySpans (unset: On) */
     apr_array_header_t *tags;       /* of ot_tag; NULL: none here */
     apr_array_header_t *redact_query;   /* TraceRedactQuery keys (const
                                          * char *), added to the defaults;
@@ -81,6 +83,24 @@ void *ot_create_server_conf(apr_pool_t *p, server_rec *s);
 void *ot_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
 void *ot_create_dir_conf(apr_pool_t *p, char *dir);
 void *ot_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
+
+/* mod_opentracing.c: the request's span, for the proxy glue. */
+/* The context of the server span of r's request when r is traced (also
+ * when it is not sampled: see flags), else NULL. */
+const ot_span_context *ot_traced_context(request_rec *r);
+/* Write ctx into r->headers_in in TracePropagation's formats, replacing
+ * theirs; with_env: into the CGI environment too (TRACEPARENT...). */
+void ot_inject(request_rec *r, const ot_span_context *ctx, int with_env);
+/* The span's name and http.request.method(_original) for method. */
+void ot_record_method(ot_span *s, const char *method);
+/* query with the values of the keys to redact (the semantic conventions'
+ * and TraceRedactQuery's for r) replaced; *len its length. */
+const char *ot_redacted_query(request_rec *r, const char *query, size_t *len);
+/* Hand the finished span s of r's request to this child's exporter. */
+void ot_submit(request_rec *r, ot_span *s);
+
+/* mod_opentracing_proxy.c */
+void ot_proxy_register_hooks(apr_pool_t *p);
 
 static inline ot_server_conf *ot_server_conf_get(server_rec *s)
 {

@@ -120,6 +120,9 @@ sub new {
         module_on  => $a{module} // 1,
         build      => $a{build},                # undef: $BUILD
         modules    => $a{modules} || [qw(authz_core mime dir alias rewrite)],
+        # LoadModule opentracing before the other modules (as Debian's
+        # a2enmod order does for mod_proxy: "opentracing" < "proxy")
+        module_first => $a{module_first},
         cgi        => $a{cgi} // 1,
         access_on  => $a{access_log} // 1,
         loglevel   => $a{loglevel} || 'info',
@@ -306,8 +309,7 @@ Group www-data
 ErrorLog $d/logs/error_log
 LogLevel $self->{loglevel}
 LoadModule mpm_${mpm}_module $m/mod_mpm_${mpm}.so
-$loads$cgi
-$otload$mpm_conf
+${\ ($self->{module_first} ? "$otload$loads$cgi\n" : "$loads$cgi\n$otload")}$mpm_conf
 Timeout 30
 KeepAliveTimeout 5
 TypesConfig /etc/mime.types
