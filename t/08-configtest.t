@@ -81,6 +81,9 @@ my @bad = (
     ['TraceTrustIncoming with a bad value',
      "TraceTracer $so $good\nTraceTrustIncoming sometimes",
      qr/^TraceTrustIncoming must be On or Off$/],
+    ['TraceProxySpans with a bad value',
+     "TraceTracer $so $good\nTraceProxySpans 1",
+     qr/^TraceProxySpans must be On or Off$/],
     ['TraceResponseHeader with a bad value',
      "TraceTracer $so $good\n<Location /x>\n    TraceResponseHeader yes\n</Location>",
      qr/^TraceResponseHeader must be On or Off$/],
@@ -109,9 +112,9 @@ my @good = (
     ['inline JSON', "TraceTracer $so $good"],
     ['every directive', "TraceTracer $so $good\nTraceServiceName shop\n"
         . "TracePropagation W3C b3 B3multi jaeger baggage\nTraceRequest Off\n"
-        . "TraceTrustIncoming Off\nTraceResponseHeader On\n"
+        . "TraceTrustIncoming Off\nTraceResponseHeader On\nTraceProxySpans Off\n"
         . "<Location /x>\n    TraceRequest On\n    TraceTrustIncoming On\n"
-        . "    TraceResponseHeader Off\n</Location>"],
+        . "    TraceResponseHeader Off\n    TraceProxySpans On\n</Location>"],
     ['config file and plugin relative to ServerRoot',
      'TraceTracer tracer_file.so conf/tracer.json'],
     ['batch settings', qq(TraceTracer $so '{"path": "$spans", "max_queue_size": 10, )

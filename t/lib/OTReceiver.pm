@@ -180,6 +180,7 @@ sub wait_requests {
 sub stop {
     my ($self) = @_;
     return unless $self->{pid};
+    local $?;       # from DESTROY at exit: not the test's exit status
     kill 'KILL', -$self->{pid};
     kill 'KILL', $self->{pid};
     waitpid $self->{pid}, 0;

@@ -1,0 +1,118 @@
+# HTTP/2 (mod_http2): h2c with prior knowledge, and h2 over TLS.  Each
+# stream is a server span of its own, with its own context and
+# network.protocol.version "2"; a proxied stream gets its CLIENT span and
+# the backend its context.
+use strict;
+use warnings;
+use Test::More;
+use OTTest;
+use OTReceiver;
+
+my $m = OTTest::moddir();
+plan skip_all => 'mod_http2 and mod_ssl are needed'
+    unless -f "$m/mod_http2.so" && -f "$m/mod_ssl.so";
+plan skip_all => 'curl with HTTP/2 is needed'
+    unless (`curl -V 2>/dev/null` // '') =~ /\bHTTP2\b/;
+
+my $rx = OTReceiver->new(body => "h2 backend\n")->start;
+my $rxp = $rx->port;
+my $tls = OTTest::free_port();
+my $h = OTTest->new(modules => [qw(authz_core mime dir alias rewrite proxy proxy_http
+                                   socache_shmcb ssl http2)]);
+my $d = $h->dir;
+system("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+       . "-addext subjectAltName=IP:127.0.0.1 -keyout $d/conf/key.pem "
+       . "-out $d/conf/cert.pem >/dev/null 2>&1") == 0 or die "openssl failed";
+chmod 0644, "$d/conf/key.pem", "$d/conf/cert.pem";
+$h->reconfigure(extra => <<"CONF");
+Protocols h2c http/1.1
+ProxyPass /app/ http://127.0.0.1:$rxp/
+Listen 127.0.0.1:$tls
+<VirtualHost 127.0.0.1:$tls>
+    Protocols h2 http/1.1
+    SSLEngine on
+    SSLCertificateFile $d/conf/cert.pem
+    SSLCertificateKeyFile $d/conf/key.pem
+    ProxyPass /app/ http://127.0.0.1:$rxp/
+    Alias /edge/ "$d/htdocs/"
+    <Location /edge/>
+        TraceTrustIncoming Off
+    </Location>
+</VirtualHost>
+CONF
+$h->start;
+my $plain = $h->url('');
+my $https = "https://127.0.0.1:$tls";
+
+my $T1 = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+my $T2 = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+sub span_for {
+    my ($q) = @_;
+    my $s;
+    OTTest::wait_for(10, sub {
+        ($s) = grep { $_->{kind} == 2 } @{ OTTest->by_query($h->read_spans)->{$q} || [] };
+        $s;
+    });
+    return $s;
+}
+sub client_of {
+    my ($s) = @_;
+    my $c;
+    OTTest::wait_for(5, sub {
+        ($c) = grep { $_->{kind} == 3 && $s && $_->{parentSpanId} eq $s->{spanId} } $h->read_spans;
+        $c;
+    });
+    return $c;
+}
+sub backend_got {
+    my ($path) = @_;
+    my $b;
+    OTTest::wait_for(10, sub { ($b) = grep { $_->{path} eq $path } $rx->requests; $b });
+    return $b;
+}
+
+# --- h2c, prior knowledge (one stream per curl: curl 7.88 breaks reusing
+# an h2c connection across URLs, with or without this module)
+my $out = `curl -sS --http2-prior-knowledge -H 'traceparent: $T1' -o /dev/null -w '%{http_version}\n' '$plain/index.html?s=1' 2>&1`;
+like($out, qr/^2$/m, 'h2c: HTTP/2') or diag $out;
+$out = `curl -sS --http2-prior-knowledge -H 'traceparent: $T1' -o /dev/null -w '%{http_version}\n' '$plain/app/p?s=2' 2>&1`;
+like($out, qr/^2$/m, 'h2c proxied: HTTP/2') or diag $out;
+my ($s1, $s2) = map { span_for("s=$_") } 1, 2;
+ok($s1 && $s2, 'h2c: a server span per stream');
+is($s1 && $s1->{parentSpanId}, '00f067aa0ba902b7', 'h2c: the incoming context continued');
+is($_ && $_->{attr}{'network.protocol.version'}, '2', 'h2c: network.protocol.version 2') for $s1, $s2;
+is($s1 && $s1->{attr}{'url.scheme'}, 'http', 'h2c: url.scheme http');
+my $c2 = client_of($s2);
+ok($c2, 'h2c proxied stream: a CLIENT span under its server span');
+my $b = backend_got('/p?s=2');
+is($b && $b->{headers}{traceparent}, $c2 && OTTest->traceparent_of($c2),
+   "h2c proxied stream: the backend's parent is the CLIENT span");
+
+# --- h2 over TLS: three streams on one connection, each its own span and
+# context (the second under TraceTrustIncoming Off: a new trace)
+my $three = join ' ', map { "'$https$_'" } '/index.html?s=t1', '/edge/index.html?s=t2', '/app/q?s=t3';
+$out = `curl -sSk --http2 -H 'traceparent: $T2' -o /dev/null -o /dev/null -o /dev/null -w '%{http_version} %{num_connects}\n' $three 2>&1`;
+like($out, qr/\A2 1\n2 0\n2 0\n\z/, 'TLS: h2, three streams on one connection') or diag $out;
+my ($t1, $t2, $t3) = map { span_for("s=t$_") } 1 .. 3;
+ok($t1 && $t2 && $t3, 'h2 over TLS: a server span per stream');
+is($_ && $_->{attr}{'network.protocol.version'}, '2', 'h2 over TLS: network.protocol.version 2') for $t1, $t2, $t3;
+is($t1 && $t1->{attr}{'url.scheme'}, 'https', 'h2 over TLS: url.scheme https');
+is($t1 && $t1->{traceId}, '0af7651916cd43dd8448eb211c80319c', 'stream 1: continues the incoming trace');
+is($t1 && $t1->{parentSpanId}, 'b7ad6b7169203331', 'stream 1: its parent');
+isnt($t2 && $t2->{traceId}, '0af7651916cd43dd8448eb211c80319c', 'stream 2 (trust off): a trace of its own');
+is($t2 && ($t2->{links} || [])->[0]{spanId}, 'b7ad6b7169203331', 'stream 2: the incoming context as a link');
+is($t3 && $t3->{traceId}, '0af7651916cd43dd8448eb211c80319c', 'stream 3: the incoming trace again');
+my %ids = map { $_ ? ($_->{spanId} => 1) : () } $t1, $t2, $t3;
+is(scalar keys %ids, 3, 'h2 over TLS: span ids of their own');
+my $c3 = client_of($t3);
+ok($c3, 'h2 over TLS, proxied: a CLIENT span');
+$b = backend_got('/q?s=t3');
+is($b && $b->{headers}{traceparent}, $c3 && OTTest->traceparent_of($c3),
+   "h2 over TLS, proxied: the backend's parent is the CLIENT span");
+
+# mod_ssl's start-up chatter about the test certificate and the library,
+# and mod_http2's, are not ours
+is_deeply([$h->error_log_unexpected(qr/\[(?:ssl|http2):(?:info|warn)\]/,
+                                    qr/AH00489: Apache\/\S+ \(Debian\) OpenSSL\/\S+ configured/)], [], 'no unexpected error-log lines');
+done_testing;
