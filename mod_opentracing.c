@@ -62,6 +62,8 @@ typedef struct ot_request {
     const char *traceparent;
     apr_table_t *noted[2];          /* notes tables already set */
     int started;                    /* start_span() ran */
+    void *proxy_call;               /* mod_opentracing_proxy.c's state of
+                                     * the call being made */
 } ot_request;
 
 /* Constant attribute keys, with their lengths known at compile time. */
@@ -134,6 +136,9 @@ static const char *env_name(env_carrier *e, const char *name)
     if (strcmp(name, "tracestate") == 0) {
         return "TRACESTATE";
     }
+    if (strcmp(name, "baggage") == 0) {
+        return "BAGGAGE";
+    }
     up = apr_pstrdup(e->pool, name);
     for (q = up; *q; q++) {
         *q = *q == '-' ? '_' : apr_toupper(*q);
@@ -195,35 +200,48 @@ static void set_notes(ot_request *rq, request_rec *r)
 
 /* ----------------------------------------------------------------- hooks */
 
-/* What arrived, for logs and other modules (fixups replaces the
- * headers): ot-incoming-<field> for each field of the configured formats
- * that the request has. */
-static void note_incoming(request_rec *r, const ot_propagator *const *fmts,
-                          size_t n)
-{
-    const char *const *f;
-    const char *v;
-    size_t i;
+/* The request headers as extract's carrier, keeping what it reads for
+ * logs and other modules (fixups replaces the headers): the note
+ * ot-incoming-<field> for each field extract found. */
+typedef struct noting_carrier {
+    ot_carrier headers;
+    request_rec *r;
+} noting_carrier;
 
-    for (i = 0; i < n; i++) {
-        for (f = ot_propagator_fields(fmts[i]); *f; f++) {
-            if ((*f)[strlen(*f) - 1] != '*'
-                && (v = apr_table_get(r->headers_in, *f))) {
-                apr_table_setn(r->notes,
-                               apr_pstrcat(r->pool, "ot-incoming-", *f, NULL),
-                               v);
-            }
-        }
+static const char *noting_get(void *data, const char *name)
+{
+    noting_carrier *n = data;
+    const char *v = n->headers.get(n->headers.data, name);
+
+    if (v) {
+        apr_table_setn(n->r->notes,
+                       apr_pstrcat(n->r->pool, "ot-incoming-", name, NULL), v);
     }
+    return v;
+}
+
+static void noting_set(void *data, const char *name, const char *value)
+{
+    noting_carrier *n = data;
+
+    n->headers.set(n->headers.data, name, value);
+}
+
+static void noting_each(void *data, const char *prefix, ot_carrier_fn fn,
+                        void *arg)
+{
+    noting_carrier *n = data;
+
+    n->headers.each(n->headers.data, prefix, fn, arg);
 }
 
 /* Start the server span of the initial request r, once: extract the
  * incoming context (TracePropagation, in order), decide sampling
  * (parent-based, else by ratio), make the ids and the strings other
- * modules read.  Deferred until the request is known to be traced (fixups,
- * or log_transaction for requests that end before), so that a request
- * under TraceRequest Off costs next to nothing; the span still starts at
- * r->request_time. */
+ * modules read.  Deferred until the request is known to be traced
+ * (header_parser, or log_transaction for requests that end before), so
+ * that a request under TraceRequest Off costs next to nothing; the span
+ * still starts at r->request_time. */
 static void start_span(ot_request *rq, request_rec *r)
 {
     ot_server_conf *sc = ot_server_conf_get(r->server);
@@ -232,6 +250,7 @@ static void start_span(ot_request *rq, request_rec *r)
     ot_span_context in, parent;
     ot_extract_stats bad;
     ot_extract_result got;
+    noting_carrier noting;
     ot_carrier c;
     char *buf;
     int link = 0;
@@ -240,9 +259,13 @@ static void start_span(ot_request *rq, request_rec *r)
         return;
     }
     rq->started = 1;
-    ot_carrier_table(&c, r->headers_in);
+    ot_carrier_table(&noting.headers, r->headers_in);
+    noting.r = r;
+    c.data = &noting;
+    c.get = noting_get;
+    c.set = noting_set;
+    c.each = noting_each;
     got = ot_propagation_extract(r->pool, fmts, n, &c, &in, &bad);
-    note_incoming(r, fmts, n);
     if (bad.invalid || bad.baggage_truncated) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, OTLOGNO(00009)
                       "incoming trace context: %u malformed field(s) or "
@@ -585,12 +608,16 @@ void ot_submit(request_rec *r, ot_span *s)
     }
 }
 
-const ot_span_context *ot_traced_context(request_rec *r)
+const ot_span_context *ot_traced_context(request_rec *r, void ***call)
 {
     request_rec *initial;
     ot_request *rq = traced_request(r, &initial);
 
-    return rq ? &rq->ctx : NULL;
+    if (!rq) {
+        return NULL;
+    }
+    *call = &rq->proxy_call;
+    return &rq->ctx;
 }
 
 static int ot_log_transaction(request_rec *r)

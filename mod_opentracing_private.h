@@ -86,8 +86,10 @@ void *ot_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 
 /* mod_opentracing.c: the request's span, for the proxy glue. */
 /* The context of the server span of r's request when r is traced (also
- * when it is not sampled: see flags), else NULL. */
-const ot_span_context *ot_traced_context(request_rec *r);
+ * when it is not sampled: see flags), else NULL; *call: the request's
+ * slot for the proxy glue's state (one call at a time: subrequests and
+ * internal redirects share it, and run one after the other). */
+const ot_span_context *ot_traced_context(request_rec *r, void ***call);
 /* Write ctx into r->headers_in in TracePropagation's formats, replacing
  * theirs; with_env: into the CGI environment too (TRACEPARENT...). */
 void ot_inject(request_rec *r, const ot_span_context *ctx, int with_env);

@@ -18,14 +18,14 @@
  * its context into the request headers and the CGI environment the scheme
  * handler sends from.  An output filter notes when the backend's response
  * headers have been read (the first brigade the handler passes on), and
- * request_status finishes the span and puts the server span's context
- * back.
+ * request_status finishes the span.  The request headers keep the last
+ * attempt's context (what the backend got): any later handler (an
+ * ErrorDocument, a subrequest) has them rewritten in its own fixups.
  */
 
 #include <dlfcn.h>
 
 #include "apr_strings.h"
-#include "apr_uri.h"
 
 #include "httpd.h"
 #include "http_config.h"
@@ -34,20 +34,17 @@
 
 #include "mod_opentracing_private.h"
 
+#include "ot_url.h"
 #include "ot_w3c.h"
 
 #define KEY(k) k, sizeof(k) - 1
 
-/* The call a request is making, in r->pool's userdata. */
-#define CALL_KEY "opentracing-proxy-call"
-
 typedef struct ot_call {
     ot_span *span;              /* the attempt being made; NULL: none */
-    ot_span_context server;     /* the server span's context */
     ap_filter_t *filter;        /* response_filter, while it waits */
     int64_t response_ns;        /* when the response headers were read */
     int status;                 /* the backend's status then */
-    int attempts;
+    int attempts;               /* of this call, so far */
 } ot_call;
 
 static ap_filter_rec_t *response_filter;
@@ -57,23 +54,39 @@ static int64_t now_ns(void)
     return (int64_t)apr_time_now() * 1000;
 }
 
-/* semconv network.protocol.name for a proxy scheme. */
-static const char *protocol_name(const char *scheme)
+/* A proxy scheme's semconv network.protocol.name and default port (0:
+ * none known). */
+typedef struct scheme_info {
+    const char *scheme, *protocol;
+    int port;
+} scheme_info;
+
+static const scheme_info *scheme_of(const char *scheme, size_t len)
 {
-    static const char *const names[][2] = {
-        { "http", "http" }, { "https", "http" }, { "h2", "http" },
-        { "h2c", "http" }, { "ws", "http" }, { "wss", "http" },
-        { "fcgi", "fastcgi" }, { "scgi", "scgi" }, { "uwsgi", "uwsgi" },
-        { "ajp", "ajp" },
+    static const scheme_info schemes[] = {
+        { "http", "http", 80 }, { "https", "http", 443 },
+        { "h2c", "http", 80 }, { "h2", "http", 443 },
+        { "ws", "http", 80 }, { "wss", "http", 443 },
+        { "fcgi", "fastcgi", 0 }, { "scgi", "scgi", 0 },
+        { "uwsgi", "uwsgi", 0 }, { "ajp", "ajp", 8009 },
     };
     size_t i;
 
-    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strcasecmp(scheme, names[i][0]) == 0) {
-            return names[i][1];
+    for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        if (strlen(schemes[i].scheme) == len
+            && strncasecmp(scheme, schemes[i].scheme, len) == 0) {
+            return &schemes[i];
         }
     }
-    return scheme;
+    return NULL;
+}
+
+/* Whether the scheme's handler sends the CGI environment (FastCGI, SCGI,
+ * uwsgi, AJP build their requests from it; HTTP from the headers). */
+static int sends_env(const char *url)
+{
+    return strncasecmp(url, "http", 4) != 0 && strncasecmp(url, "ws", 2) != 0
+           && strncasecmp(url, "h2", 2) != 0;
 }
 
 /* What is known when the attempt starts: the method, the backend's URL
@@ -81,27 +94,48 @@ static const char *protocol_name(const char *scheme)
 static void record_call(ot_span *s, request_rec *r, const char *url,
                         int attempt)
 {
-    apr_uri_t u;
-    const char *v;
-    size_t len;
+    const scheme_info *si;
+    const char *q = NULL;
+    size_t qlen = 0;
+    char *full, *o;
+    ot_url u;
 
     ot_record_method(s, r->method ? r->method : "GET");
-    if (apr_uri_parse(r->pool, url, &u) == APR_SUCCESS) {
+    if (ot_url_parse(url, &u) == 0) {
         if (u.query) {
-            u.query = (char *)ot_redacted_query(r, u.query, &len);
+            q = ot_redacted_query(r, apr_pstrmemdup(r->pool, u.query,
+                                                    u.query_len), &qlen);
         }
-        v = apr_uri_unparse(r->pool, &u, APR_URI_UNP_OMITUSERINFO);
-        ot_span_add_strn(s, KEY("url.full"), v, strlen(v));
-        if (u.hostname) {
-            ot_span_add_strn(s, KEY("server.address"), u.hostname,
-                             strlen(u.hostname));
+        else if (r->args && sends_env(url)) {
+            /* mod_proxy_fcgi & co. send the query as QUERY_STRING, not
+             * in the URL */
+            q = ot_redacted_query(r, r->args, &qlen);
         }
-        if (u.scheme) {
-            ot_span_add_intn(s, KEY("server.port"),
-                             u.port_str ? u.port
-                                        : apr_uri_port_of_scheme(u.scheme));
-            v = protocol_name(u.scheme);
-            ot_span_add_strn(s, KEY("network.protocol.name"), v, strlen(v));
+        o = full = apr_palloc(r->pool, u.scheme_len + 3 + u.hostport_len
+                                       + u.path_len + 1 + qlen);
+        memcpy(o, u.scheme, u.scheme_len);
+        o += u.scheme_len;
+        memcpy(o, "://", 3);
+        o += 3;
+        memcpy(o, u.hostport, u.hostport_len);
+        o += u.hostport_len;
+        memcpy(o, u.path, u.path_len);
+        o += u.path_len;
+        if (q) {
+            *o++ = '?';
+            memcpy(o, q, qlen);
+            o += qlen;
+        }
+        ot_span_add_strn(s, KEY("url.full"), full, (size_t)(o - full));
+        ot_span_add_strn(s, KEY("server.address"), u.host, u.host_len);
+        si = scheme_of(u.scheme, u.scheme_len);
+        if (u.port || (si && si->port)) {
+            ot_span_add_intn(s, KEY("server.port"), u.port ? u.port
+                                                           : si->port);
+        }
+        if (si) {
+            ot_span_add_strn(s, KEY("network.protocol.name"), si->protocol,
+                             strlen(si->protocol));
         }
     }
     if (attempt > 0) {
@@ -160,26 +194,31 @@ static int ot_proxy_scheme_handler(request_rec *r, proxy_worker *worker,
                                    const char *proxyhost,
                                    apr_port_t proxyport)
 {
-    const ot_span_context *server = ot_traced_context(r);
+    void **slot;
+    const ot_span_context *server = ot_traced_context(r, &slot);
     ot_span_context ctx;
-    ot_call *call = NULL;
+    ot_call *call;
     char *tp;
 
     if (!server || !(server->flags & OT_FLAG_SAMPLED)
         || ot_dir_conf_get(r)->proxy_spans == 0) {
         return DECLINED;
     }
-    apr_pool_userdata_get((void **)&call, CALL_KEY, r->pool);
-    if (!call) {
-        call = apr_pcalloc(r->pool, sizeof(*call));
-        apr_pool_userdata_setn(call, CALL_KEY, NULL, r->pool);
+    if (!(call = *slot)) {
+        /* in the pool of the request the client sent: a proxied
+         * subrequest ends before it */
+        request_rec *top = r;
+
+        while (top->main) {
+            top = top->main;
+        }
+        call = *slot = apr_pcalloc(top->pool, sizeof(*call));
     }
     if (call->span) {
         /* The attempt before failed, and mod_proxy tries again: only a
          * 503 is retried. */
         finish(call, r, HTTP_SERVICE_UNAVAILABLE);
     }
-    call->server = *server;
     call->span = ot_span_start(r->pool, server, 0, server->flags,
                                OT_SPAN_KIND_CLIENT, now_ns());
     record_call(call->span, r, url, call->attempts++);
@@ -190,7 +229,7 @@ static int ot_proxy_scheme_handler(request_rec *r, proxy_worker *worker,
     tp = apr_palloc(r->pool, OT_TRACEPARENT_LEN + 1);
     ot_w3c_traceparent_format(ctx.trace_id, ctx.span_id, ctx.flags, tp);
     ctx.traceparent = tp;
-    ot_inject(r, &ctx, 1);
+    ot_inject(r, &ctx, sends_env(url));
     apr_table_setn(r->notes, "ot-client-traceparent", tp);
     if (!call->filter) {
         call->filter = ap_add_output_filter_handle(response_filter, call, r,
@@ -218,10 +257,10 @@ static apr_status_t response_filter_fn(ap_filter_t *f, apr_bucket_brigade *bb)
  * result (a 503 when no backend answered). */
 static int ot_proxy_request_status(int *access_status, request_rec *r)
 {
-    ot_call *call = NULL;
+    void **slot;
+    ot_call *call;
 
-    apr_pool_userdata_get((void **)&call, CALL_KEY, r->pool);
-    if (!call || !call->span) {
+    if (!ot_traced_context(r, &slot) || !(call = *slot) || !call->span) {
         return DECLINED;
     }
     finish(call, r, *access_status);
@@ -229,7 +268,7 @@ static int ot_proxy_request_status(int *access_status, request_rec *r)
         ap_remove_output_filter(call->filter);
         call->filter = NULL;
     }
-    ot_inject(r, &call->server, 1);
+    call->attempts = 0;
     return DECLINED;
 }
 

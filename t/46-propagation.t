@@ -19,6 +19,8 @@ my $W3C  = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 my $extra = <<'CONF';
 TracePropagation b3 b3multi jaeger w3c baggage
+TraceTag test.incoming.b3 "%{note:ot-incoming-b3}"
+TraceTag test.incoming.traceparent "%{note:ot-incoming-traceparent}"
 <Location /cgi-bin/hdr.cgi>
     RequestHeader set traceparent "00-11111111111111111111111111111111-2222222222222222-01"
     RequestHeader set b3 "0"
@@ -111,6 +113,11 @@ sub sees {
          TRACEPARENT => '00-<T>-<S>-01', HTTP_X_B3_TRACEID => '<T>', HTTP_X_B3_SPANID => '<S>',
          HTTP_X_B3_SAMPLED => '1', HTTP_UBER_TRACE_ID => '<T>:<S>:0:1');
     ok(!exists $env{'f=b3'}{HTTP_X_B3_PARENTSPANID}, 'b3: no X-B3-ParentSpanId');
+    is($s->{attr}{'test.incoming.b3'}, "$T128-$S-1", 'b3: the note ot-incoming-b3 keeps what came');
+    ok(!exists $s->{attr}{'test.incoming.traceparent'}, 'b3: no ot-incoming-traceparent: none came');
+    my $sk = span_of('f=skip');
+    is($sk->{attr}{'test.incoming.b3'}, "$T128-$S-x", 'a malformed b3: noted as it came');
+    is($sk->{attr}{'test.incoming.traceparent'}, $W3C, '... and the traceparent read after it');
 
     $s = span_of('f=b3-64');
     is($s->{traceId}, "0000000000000000$T64", 'b3 64-bit: left-padded inside');

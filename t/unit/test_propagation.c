@@ -395,8 +395,9 @@ static const in_case in_cases[] = {
       "X-B3-TraceId: 1\nX-B3-ParentSpanId: 2\nX-B3-Flags: 1\n"
       "uberctx-old: 1\nUberctx-Old2: 2\nX-Other: 1\n",
       B3T, B3S, 1, 0, NULL, "k=v%2C1;p,j=x",
-      "X-Other: 1\n"
-      "x-b3-traceid: " B3T "\nx-b3-spanid: " B3S "\nx-b3-sampled: 1\n"
+      /* a set replaces a field where it stood, under its name */
+      "X-B3-TraceId: " B3T "\nX-Other: 1\n"
+      "x-b3-spanid: " B3S "\nx-b3-sampled: 1\n"
       "uber-trace-id: " B3T ":" B3S ":0:1\n"
       "uberctx-k: v%2C1\nuberctx-j: x\n" },
     { "baggage", "baggage: old=1\n", TID, SID, 1, 0, NULL, "a=1,b=2",

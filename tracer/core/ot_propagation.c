@@ -94,6 +94,30 @@ void ot_carrier_table(ot_carrier *c, apr_table_t *t)
     c->each = table_each;
 }
 
+/* The names of the fields of c that begin with prefix. */
+static void collect_name(void *arg, const char *name, const char *value)
+{
+    APR_ARRAY_PUSH((apr_array_header_t *)arg, const char *) = name;
+}
+
+/* Remove every field of c whose name begins with prefix (a carrier that
+ * cannot list its fields keeps them). */
+static void clear_prefix(apr_pool_t *p, const ot_carrier *c,
+                         const char *prefix)
+{
+    apr_array_header_t *found;
+    int i;
+
+    if (!c->each) {
+        return;
+    }
+    found = apr_array_make(p, 4, sizeof(const char *));
+    c->each(c->data, prefix, collect_name, found);
+    for (i = 0; i < found->nelts; i++) {
+        c->set(c->data, APR_ARRAY_IDX(found, i, const char *), NULL);
+    }
+}
+
 /* ------------------------------------------------------------------ w3c */
 
 static int w3c_extract(apr_pool_t *p, const ot_carrier *c,
@@ -139,10 +163,12 @@ static void w3c_inject(apr_pool_t *p, const ot_span_context *ctx,
         ot_w3c_traceparent_format(ctx->trace_id, ctx->span_id,
                                   ctx->flags & W3C_KNOWN_FLAGS, tp);
     }
+    /* tracestate first: "traceparent" and "tracestate" share the first
+     * four characters APR's tables compare by, so removing tracestate
+     * with no traceparent in the table yet spares a string compare */
+    c->set(c->data, "tracestate",
+           ctx->trace_state && *ctx->trace_state ? ctx->trace_state : NULL);
     c->set(c->data, "traceparent", tp);
-    if (ctx->trace_state && *ctx->trace_state) {
-        c->set(c->data, "tracestate", ctx->trace_state);
-    }
 }
 
 /* ------------------------------------------------------------------- b3 */
@@ -186,12 +212,9 @@ static void b3multi_inject(apr_pool_t *p, const ot_span_context *ctx,
     ot_b3multi_format(ctx, &v, buf);
     c->set(c->data, "x-b3-traceid", v.trace_id);
     c->set(c->data, "x-b3-spanid", v.span_id);
-    if (v.sampled) {
-        c->set(c->data, "x-b3-sampled", v.sampled);
-    }
-    if (v.flags) {
-        c->set(c->data, "x-b3-flags", v.flags);
-    }
+    c->set(c->data, "x-b3-parentspanid", NULL);
+    c->set(c->data, "x-b3-sampled", v.sampled);
+    c->set(c->data, "x-b3-flags", v.flags);
 }
 
 /* --------------------------------------------------------------- jaeger */
@@ -260,6 +283,7 @@ static void jaeger_inject(apr_pool_t *p, const ot_span_context *ctx,
 
     ot_jaeger_format(ctx, v);
     c->set(c->data, "uber-trace-id", v);
+    clear_prefix(p, c, UBERCTX);
     if (ctx->baggage) {
         u.pool = p;
         u.carrier = c;
@@ -281,9 +305,7 @@ static void baggage_baggage(const ot_carrier *c, ot_baggage *b)
 static void baggage_inject(apr_pool_t *p, const ot_span_context *ctx,
                            const ot_carrier *c)
 {
-    if (ctx->baggage) {
-        c->set(c->data, "baggage", ctx->baggage);
-    }
+    c->set(c->data, "baggage", ctx->baggage);
 }
 
 /* ---------------------------------------------------------------- table */
@@ -381,34 +403,19 @@ ot_extract_result ot_propagation_extract(apr_pool_t *p,
     return got;
 }
 
-/* The names of the fields of c that begin with prefix. */
-static void collect_name(void *arg, const char *name, const char *value)
-{
-    APR_ARRAY_PUSH((apr_array_header_t *)arg, const char *) = name;
-}
-
 static void clear_format(const ot_propagator *f, const ot_carrier *c,
-                         apr_array_header_t *found)
+                         apr_pool_t *p)
 {
     const char *const *field;
-    char *prefix;
     size_t len;
-    int i;
 
     for (field = f->fields; *field; field++) {
         len = strlen(*field);
         if ((*field)[len - 1] != '*') {
             c->set(c->data, *field, NULL);
-            continue;
         }
-        if (!c->each) {
-            continue;
-        }
-        prefix = apr_pstrmemdup(found->pool, *field, len - 1);
-        found->nelts = 0;
-        c->each(c->data, prefix, collect_name, found);
-        for (i = 0; i < found->nelts; i++) {
-            c->set(c->data, APR_ARRAY_IDX(found, i, const char *), NULL);
+        else {
+            clear_prefix(p, c, apr_pstrmemdup(p, *field, len - 1));
         }
     }
 }
@@ -416,21 +423,21 @@ static void clear_format(const ot_propagator *f, const ot_carrier *c,
 void ot_propagation_clear(apr_pool_t *p, const ot_propagator *const *list,
                           size_t n, const ot_carrier *c)
 {
-    apr_array_header_t *found = apr_array_make(p, 4, sizeof(const char *));
     size_t i;
 
     for (i = 0; i < n; i++) {
-        clear_format(list[i], c, found);
+        clear_format(list[i], c, p);
     }
 }
 
+/* Each format's inject sets its fields and removes those it does not
+ * write this time: a set replaces, so nothing is looked up twice. */
 void ot_propagation_inject(apr_pool_t *p, const ot_propagator *const *list,
                            size_t n, const ot_span_context *ctx,
                            const ot_carrier *c)
 {
     size_t i;
 
-    ot_propagation_clear(p, list, n, c);
     for (i = 0; i < n; i++) {
         list[i]->inject(p, ctx, c);
     }

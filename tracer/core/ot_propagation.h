@@ -112,9 +112,10 @@ void ot_propagation_clear(apr_pool_t *p, const ot_propagator *const *list,
                           size_t n, const ot_carrier *c);
 
 /*
- * Write ctx into c in every one of the n formats of list: first remove
- * every field of the format (what arrived is replaced, never merged), then
- * set ours.  Fields of formats not in the list are left alone.  Nothing
+ * Write ctx into c in every one of the n formats of list, replacing every
+ * field of the format (what arrived is replaced, never merged: a field
+ * ctx has no value for, a stale X-B3-ParentSpanId or uberctx-*, is
+ * removed).  Fields of formats not in the list are left alone.  Nothing
  * written carries CR, LF or other control characters.
  */
 void ot_propagation_inject(apr_pool_t *p, const ot_propagator *const *list,

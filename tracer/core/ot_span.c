@@ -62,15 +62,6 @@ ot_span_record *ot_span_record_get(ot_span *s)
     return &s->rec;
 }
 
-void ot_span_context_get(const ot_span *s, ot_span_context *out)
-{
-    memcpy(out->trace_id, s->rec.trace_id, 16);
-    memcpy(out->span_id, s->rec.span_id, 8);
-    out->flags = s->rec.flags;
-    out->trace_state = s->rec.trace_state.len ? s->rec.trace_state.ptr : NULL;
-    out->traceparent = NULL;
-}
-
 void ot_span_set_name(ot_span *s, const char *name)
 {
     s->rec.name = mkstr(name, -1);

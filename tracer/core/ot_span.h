@@ -35,8 +35,6 @@ ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
 
 /* The record, for direct reads and writes of its plain fields. */
 ot_span_record *ot_span_record_get(ot_span *s);
-/* This span's own context (its span id), for propagation. */
-void ot_span_context_get(const ot_span *s, ot_span_context *out);
 
 void ot_span_set_name(ot_span *s, const char *name);
 void ot_span_set_status(ot_span *s, ot_status_code code, const char *msg);
