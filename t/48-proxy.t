@@ -11,8 +11,11 @@ use warnings;
 use Test::More;
 use OTTest;
 use OTReceiver;
+use OTFcgi;
 
 my $ok   = OTReceiver->new(body => "backend says hi\n")->start;
+my $fcgi = OTFcgi->new->start;
+my $fcgip = $fcgi->port;
 my $e500 = OTReceiver->new(statuses => [500])->start;
 my $e404 = OTReceiver->new(statuses => [404])->start;
 my $dead = OTTest::free_port();
@@ -20,11 +23,12 @@ my $dead2 = OTTest::free_port();     # a second dead member, a worker of its own
 my ($okp, $e500p, $e404p) = map { $_->port } $ok, $e500, $e404;
 
 my @proxy_mods = qw(authz_core mime dir alias rewrite include proxy proxy_http
-                    proxy_balancer lbmethod_byrequests slotmem_shm);
+                    proxy_fcgi proxy_balancer lbmethod_byrequests slotmem_shm);
 my $h = OTTest->new(modules => \@proxy_mods, module_first => 1, extra => <<"CONF");
 TracePropagation w3c b3 jaeger baggage
 TraceRedactQuery token
 ProxyPass /app/ http://user:pw\@127.0.0.1:$okp/
+ProxyPass /fcgi/ fcgi://127.0.0.1:$fcgip/ enablereuse=on
 ProxyPass /e500/ http://127.0.0.1:$e500p/
 ProxyPass /e404/ http://127.0.0.1:$e404p/
 ProxyPass /dead/ http://127.0.0.1:$dead/ retry=0
@@ -165,6 +169,29 @@ sub received {
     is(scalar @servers, 1, 'SSI: no extra server span');
     my $b = received($ok, '/included?i=1');
     is($b && $b->{headers}{traceparent}, $c && OTTest->traceparent_of($c), "SSI: the backend's parent is that CLIENT span");
+}
+
+# --- FastCGI (mod_proxy_fcgi): the params carry the CLIENT span's context,
+# as headers (HTTP_*) and as the OpenTelemetry environment carrier
+{
+    for my $i (1, 2) {
+        my $r = $h->get("/fcgi/app.php?q=fcgi$i", { traceparent => $W3C, baggage => 'k=v' });
+        is($r->{status}, 200, "FastCGI $i: 200");
+        my ($s, $c) = spans_of($h, "q=fcgi$i", 1);
+        ok($c, "FastCGI $i: a CLIENT span");
+        is($c && $c->{attr}{'network.protocol.name'}, 'fastcgi', "FastCGI $i: network.protocol.name");
+        is($c && $c->{attr}{'url.full'}, "fcgi://127.0.0.1:$fcgip/app.php?q=fcgi$i", "FastCGI $i: url.full");
+        is($c && $c->{attr}{'server.port'}, $fcgip, "FastCGI $i: server.port");
+        is($c && $c->{attr}{'http.response.status_code'}, 200, "FastCGI $i: status");
+        my $p;
+        OTTest::wait_for(10, sub { ($p) = grep { ($_->{QUERY_STRING} // '') eq "q=fcgi$i" } $fcgi->requests; $p });
+        ok($p, "FastCGI $i: the responder got the request");
+        my $tp = $c && OTTest->traceparent_of($c);
+        is($p && $p->{HTTP_TRACEPARENT}, $tp, "FastCGI $i: HTTP_TRACEPARENT is the CLIENT span's");
+        is($p && $p->{TRACEPARENT}, $tp, "FastCGI $i: TRACEPARENT is the CLIENT span's");
+        is($p && $p->{BAGGAGE}, 'k=v', "FastCGI $i: BAGGAGE");
+        is($p && $p->{HTTP_B3}, $c && "$c->{traceId}-$c->{spanId}-1", "FastCGI $i: HTTP_B3 too");
+    }
 }
 
 # --- three hops: client -> A -> B -> backend, one trace

@@ -16,6 +16,8 @@ package OTReceiver;
 
 use strict;
 use warnings;
+use parent -norequire, 'OTServer';
+use OTServer;
 use IO::Socket::INET;
 use IO::Uncompress::Gunzip qw(gunzip $GunzipError);
 use File::Temp qw(tempdir);
@@ -33,21 +35,15 @@ sub new {
         dir         => tempdir('ot-receiver-XXXXXX', TMPDIR => 1,
                                CLEANUP => 1),
     }, $class;
-    $self->{sock} = IO::Socket::INET->new(
-        LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 64,
-        ReuseAddr => 1, Proto => 'tcp') or die "receiver: listen: $!";
-    $self->{port} = $self->{sock}->sockport;
-    return $self;
+    return $self->listen('receiver');
 }
-
-sub port { $_[0]{port} }
 sub url  { "http://127.0.0.1:$_[0]{port}" }
 
 sub start {
     my ($self) = @_;
     my $pid = fork // die "fork: $!";
     if ($pid) {
-        $self->{pid} = $pid;
+        @$self{qw(pid owner)} = ($pid, $$);
         close $self->{sock};
         return $self;
     }
@@ -163,30 +159,5 @@ sub requests {
     }
     return @r;
 }
-
-# Wait until at least n requests arrived (or timeout seconds passed).
-sub wait_requests {
-    my ($self, $n, $timeout) = @_;
-    my $end = time + ($timeout // 10);
-    my @r;
-    while (time < $end) {
-        @r = $self->requests;
-        return @r if @r >= $n;
-        sleep 0.05;
-    }
-    return $self->requests;
-}
-
-sub stop {
-    my ($self) = @_;
-    return unless $self->{pid};
-    local $?;       # from DESTROY at exit: not the test's exit status
-    kill 'KILL', -$self->{pid};
-    kill 'KILL', $self->{pid};
-    waitpid $self->{pid}, 0;
-    delete $self->{pid};
-}
-
-sub DESTROY { $_[0]->stop }
 
 1;
