@@ -448,6 +448,37 @@ static int ot_fixups(request_rec *r)
     return DECLINED;
 }
 
+/* Whether mod_include is loaded (post_config): its filter starts programs
+ * (SSI #exec) from a static file's request, which fixups spared the CGI
+ * environment. */
+static int program_filters;
+
+static int starts_programs(ap_filter_t *f)
+{
+    for (; f; f = f->next) {
+        if (strcmp(f->frec->name, "includes") == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Once the filters are known: the CGI environment for a static file
+ * whose filter starts programs. */
+static void ot_insert_filter(request_rec *r)
+{
+    request_rec *initial;
+    ot_request *rq;
+
+    if (!program_filters
+        || (r->handler && strcmp(r->handler, "default-handler") != 0)
+        || !starts_programs(r->output_filters)
+        || !(rq = traced_request(r, &initial))) {
+        return;
+    }
+    ot_inject(r, &rq->ctx, 1);
+}
+
 /* Error responses made before fixups (auth, access) get traceresponse
  * too. */
 static void ot_insert_error_filter(request_rec *r)
@@ -659,6 +690,7 @@ static int ot_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
+    program_filters = ap_find_linked_module("mod_include.c") != NULL;
     if (!sc->tracer) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, OTLOGNO(00002)
                      "mod_opentracing " OT_VERSION " loaded, no TraceTracer "
@@ -824,6 +856,8 @@ static void ot_register_hooks(apr_pool_t *p)
     /* Late, after mod_headers: our values win over RequestHeader's for
      * our fields; before any handler. */
     ap_hook_fixups(ot_fixups, mod_headers, NULL, APR_HOOK_LAST);
+    /* Last: after the filters are in place. */
+    ap_hook_insert_filter(ot_insert_filter, NULL, NULL, APR_HOOK_REALLY_LAST);
     ap_hook_insert_error_filter(ot_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
     /* Before mod_log_config (APR_HOOK_MIDDLE), so that %{ot-...}n work on

@@ -27,6 +27,7 @@ my @proxy_mods = qw(authz_core mime dir alias rewrite include proxy proxy_http
 my $h = OTTest->new(modules => \@proxy_mods, module_first => 1, extra => <<"CONF");
 TracePropagation w3c b3 jaeger baggage
 TraceRedactQuery token
+TraceTag test.client "%{note:ot-client-traceparent}"
 ProxyPass /app/ http://user:pw\@127.0.0.1:$okp/
 ProxyPass /fcgi/ fcgi://127.0.0.1:$fcgip/ enablereuse=on
 ProxyPass /e500/ http://127.0.0.1:$e500p/
@@ -50,6 +51,8 @@ RewriteRule ^/rw/(.*)\$ http://127.0.0.1:$okp/\$1 [P]
 CONF
 $h->write_file($h->dir . '/htdocs/page.shtml',
                qq(before <!--#include virtual="/app/included?i=1" --> after\n));
+$h->write_file($h->dir . '/htdocs/exec.shtml',
+               qq(<!--#exec cmd="echo TP=\$TRACEPARENT HTP=\$HTTP_TRACEPARENT" -->\n));
 $h->start;
 
 my $W3C = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -91,6 +94,7 @@ sub received {
     is($c->{attr}{'server.port'}, $okp, 'CLIENT span: server.port');
     is($c->{attr}{'network.protocol.name'}, 'http', 'CLIENT span: network.protocol.name');
     is($c->{attr}{'http.response.status_code'}, 200, 'CLIENT span: status code');
+    is($s->{attr}{'test.client'}, OTTest->traceparent_of($c), "the note ot-client-traceparent: the CLIENT span's context");
     ok(!$c->{status}{code}, 'CLIENT span: status unset');
     cmp_ok($c->{startTimeUnixNano}, '>=', $s->{startTimeUnixNano}, 'CLIENT span: starts within the server span');
     cmp_ok($c->{endTimeUnixNano}, '<=', $s->{endTimeUnixNano}, 'CLIENT span: ends within it');
@@ -192,6 +196,15 @@ sub received {
         is($p && $p->{BAGGAGE}, 'k=v', "FastCGI $i: BAGGAGE");
         is($p && $p->{HTTP_B3}, $c && "$c->{traceId}-$c->{spanId}-1", "FastCGI $i: HTTP_B3 too");
     }
+}
+
+# --- SSI #exec: the program gets the server span's context, in the headers
+# and in the environment carrier
+{
+    my $r = $h->get('/exec.shtml?q=exec', { traceparent => $W3C });
+    my ($s) = spans_of($h, 'q=exec', 0);
+    my $tp = $s && OTTest->traceparent_of($s);
+    like($r->{content}, qr/TP=\Q$tp\E HTP=\Q$tp\E/, 'SSI #exec: TRACEPARENT and HTTP_TRACEPARENT');
 }
 
 # --- three hops: client -> A -> B -> backend, one trace
