@@ -19,10 +19,7 @@ my $rxurl = $rx->url;
 # The TLS front: a plain httpd of the harness, without tracing.
 my $front = OTTest->new(tracer => undef, extra => "");
 my $d = $front->dir;
-system("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
-       . "-addext subjectAltName=IP:127.0.0.1 -keyout $d/conf/key.pem "
-       . "-out $d/conf/cert.pem >/dev/null 2>&1") == 0 or die "openssl failed";
-chmod 0644, "$d/conf/key.pem", "$d/conf/cert.pem";
+$front->make_cert;
 $front->reconfigure(extra => <<"CONF");
 LoadModule socache_shmcb_module $m/mod_socache_shmcb.so
 LoadModule ssl_module $m/mod_ssl.so

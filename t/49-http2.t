@@ -20,10 +20,7 @@ my $tls = OTTest::free_port();
 my $h = OTTest->new(modules => [qw(authz_core mime dir alias rewrite proxy proxy_http
                                    socache_shmcb ssl http2)]);
 my $d = $h->dir;
-system("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
-       . "-addext subjectAltName=IP:127.0.0.1 -keyout $d/conf/key.pem "
-       . "-out $d/conf/cert.pem >/dev/null 2>&1") == 0 or die "openssl failed";
-chmod 0644, "$d/conf/key.pem", "$d/conf/cert.pem";
+$h->make_cert;
 $h->reconfigure(extra => <<"CONF");
 Protocols h2c http/1.1
 ProxyPass /app/ http://127.0.0.1:$rxp/

@@ -23,7 +23,6 @@ use parent -norequire, 'OTServer';
 use OTServer;
 use IO::Socket::INET;
 use File::Temp qw(tempdir);
-use Fcntl qw(:flock);
 use JSON::PP;
 use Time::HiRes qw(sleep time);
 
@@ -47,30 +46,6 @@ sub new {
     return $self->listen('fcgi');
 }
 
-sub start {
-    my ($self) = @_;
-    my $owner = $$;
-    my $pid = fork // die "fork: $!";
-    if ($pid) {
-        @$self{qw(pid owner)} = ($pid, $owner);
-        close $self->{sock};
-        return $self;
-    }
-    $SIG{CHLD} = 'IGNORE';
-    setpgrp(0, 0);
-    $self->{sock}->timeout(1);          # to notice a test that died
-    while (getppid == $owner) {
-        my $c = $self->{sock}->accept or next;
-        my $kid = fork;
-        if (defined $kid && $kid == 0) {
-            $self->{sock}->close;
-            $self->serve($c);
-            exit 0;
-        }
-        close $c;
-    }
-    exit 0;
-}
 
 # Name-value pairs: each length in 1 byte, or in 4 with the high bit set.
 sub nv_len { length($_[0]) > 127 ? pack('N', 0x80000000 | length $_[0]) : pack('C', length $_[0]) }
@@ -177,17 +152,6 @@ sub respond {
         . record(FCGI_STDOUT, $id, '') . end_request($r, $id, 0);
 }
 
-sub next_index {
-    my ($self) = @_;
-    open my $fh, '+>>', "$self->{dir}/counter" or die $!;
-    flock $fh, LOCK_EX;
-    seek $fh, 0, 0;
-    my $n = 0 + (<$fh> // 0);
-    truncate $fh, 0;
-    print $fh $n + 1;
-    close $fh;
-    return $n;
-}
 
 # The params (plus _BODY_LENGTH) of every request so far, in order.
 sub requests {

@@ -21,7 +21,6 @@ use OTServer;
 use IO::Socket::INET;
 use IO::Uncompress::Gunzip qw(gunzip $GunzipError);
 use File::Temp qw(tempdir);
-use Fcntl qw(:flock);
 use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
 
@@ -39,40 +38,7 @@ sub new {
 }
 sub url  { "http://127.0.0.1:$_[0]{port}" }
 
-sub start {
-    my ($self) = @_;
-    my $pid = fork // die "fork: $!";
-    if ($pid) {
-        @$self{qw(pid owner)} = ($pid, $$);
-        close $self->{sock};
-        return $self;
-    }
-    $SIG{CHLD} = 'IGNORE';
-    setpgrp(0, 0);
-    while (1) {
-        my $c = $self->{sock}->accept or next;
-        my $kid = fork;
-        if (defined $kid && $kid == 0) {
-            $self->{sock}->close;
-            $self->serve($c);
-            exit 0;
-        }
-        close $c;
-    }
-}
 
-sub next_index {
-    my ($self) = @_;
-    open my $fh, '+>>', "$self->{dir}/counter" or die $!;
-    flock $fh, LOCK_EX;
-    seek $fh, 0, 0;
-    my $n = <$fh> // 0;
-    $n += 0;
-    truncate $fh, 0;
-    print $fh $n + 1;
-    close $fh;
-    return $n;
-}
 
 sub serve {
     my ($self, $c) = @_;

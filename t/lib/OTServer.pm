@@ -6,6 +6,7 @@ package OTServer;
 
 use strict;
 use warnings;
+use Fcntl qw(:flock);
 use IO::Socket::INET;
 use Time::HiRes qw(sleep time);
 
@@ -21,6 +22,48 @@ sub listen {
 }
 
 sub port { $_[0]{port} }
+
+# Fork the server: a process group of its own, one child per connection
+# (each runs $self->serve($socket)); it exits when the test process that
+# started it is gone.
+sub start {
+    my ($self) = @_;
+    my $owner = $$;
+    my $pid = fork // die "fork: $!";
+    if ($pid) {
+        @$self{qw(pid owner)} = ($pid, $owner);
+        close $self->{sock};
+        return $self;
+    }
+    $SIG{CHLD} = 'IGNORE';
+    setpgrp(0, 0);
+    $self->{sock}->timeout(1);          # to notice a test that died
+    while (getppid == $owner) {
+        my $c = $self->{sock}->accept or next;
+        my $kid = fork;
+        if (defined $kid && $kid == 0) {
+            $self->{sock}->close;
+            $self->serve($c);
+            exit 0;
+        }
+        close $c;
+    }
+    exit 0;
+}
+
+# The next request's number, over all connections (a counter file under
+# $self->{dir}, locked).
+sub next_index {
+    my ($self) = @_;
+    open my $fh, '+>>', "$self->{dir}/counter" or die $!;
+    flock $fh, LOCK_EX;
+    seek $fh, 0, 0;
+    my $n = 0 + (<$fh> // 0);
+    truncate $fh, 0;
+    print $fh $n + 1;
+    close $fh;
+    return $n;
+}
 
 # Wait until at least n requests arrived (or timeout seconds passed).
 sub wait_requests {

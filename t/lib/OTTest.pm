@@ -725,6 +725,17 @@ sub by_query {
     return \%h;
 }
 
+# A self-signed certificate for 127.0.0.1 in the server's conf/ (cert.pem,
+# key.pem), for mod_ssl; dies when openssl fails.
+sub make_cert {
+    my ($self) = @_;
+    my $d = $self->dir;
+    system("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+           . "-addext subjectAltName=IP:127.0.0.1 -keyout $d/conf/key.pem "
+           . "-out $d/conf/cert.pem >/dev/null 2>&1") == 0 or die "openssl failed";
+    chmod 0644, "$d/conf/key.pem", "$d/conf/cert.pem";
+}
+
 # ------------------------------------------------- OpenTelemetry propagators
 
 # Where the npm packages of the independent implementations are
