@@ -24,6 +24,11 @@ $h->make_cert;
 $h->reconfigure(extra => <<"CONF");
 Protocols h2c http/1.1
 ProxyPass /app/ http://127.0.0.1:$rxp/
+SSLProxyEngine On
+SSLProxyVerify none
+SSLProxyCheckPeerName off
+SSLProxyCheckPeerCN off
+ProxyPass /tlsback/ https://127.0.0.1:$tls/
 Listen 127.0.0.1:$tls
 <VirtualHost 127.0.0.1:$tls>
     Protocols h2 http/1.1
@@ -107,6 +112,24 @@ ok($c3, 'h2 over TLS, proxied: a CLIENT span');
 $b = backend_got('/q?s=t3');
 is($b && $b->{headers}{traceparent}, $c3 && OTTest->traceparent_of($c3),
    "h2 over TLS, proxied: the backend's parent is the CLIENT span");
+
+# --- an https backend: this server's own TLS host, through mod_ssl's proxy
+{
+    my $r = $h->get('/tlsback/index.html?s=tb', { traceparent => $T1 });
+    is($r->{status}, 200, 'https backend: 200');
+    my $front = span_for('s=tb');
+    my $c = client_of($front);
+    ok($c, 'https backend: a CLIENT span');
+    is($c && $c->{attr}{'url.full'}, "https://127.0.0.1:$tls/index.html?s=tb", 'https backend: url.full');
+    is($c && $c->{attr}{'network.protocol.name'}, 'http', 'https backend: network.protocol.name');
+    my $back;
+    OTTest::wait_for(10, sub {
+        ($back) = grep { $_->{kind} == 2 && $c && ($_->{parentSpanId} // '') eq $c->{spanId} } $h->read_spans;
+        $back;
+    });
+    ok($back, "https backend: the backend's server span is the CLIENT span's child");
+    is($back && $back->{attr}{'url.scheme'}, 'https', 'https backend: it was served over TLS');
+}
 
 # mod_ssl's start-up chatter about the test certificate and the library,
 # and mod_http2's, are not ours
