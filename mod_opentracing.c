@@ -220,13 +220,6 @@ static const char *noting_get(void *data, const char *name)
     return v;
 }
 
-static void noting_set(void *data, const char *name, const char *value)
-{
-    noting_carrier *n = data;
-
-    n->headers.set(n->headers.data, name, value);
-}
-
 static void noting_each(void *data, const char *prefix, ot_carrier_fn fn,
                         void *arg)
 {
@@ -263,7 +256,7 @@ static void start_span(ot_request *rq, request_rec *r)
     noting.r = r;
     c.data = &noting;
     c.get = noting_get;
-    c.set = noting_set;
+    c.set = NULL;               /* extract only reads */
     c.each = noting_each;
     got = ot_propagation_extract(r->pool, fmts, n, &c, &in, &bad);
     if (bad.invalid || bad.baggage_truncated) {

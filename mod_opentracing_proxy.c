@@ -54,21 +54,24 @@ static int64_t now_ns(void)
     return (int64_t)apr_time_now() * 1000;
 }
 
-/* A proxy scheme's semconv network.protocol.name and default port (0:
- * none known). */
+/* A proxy scheme: its semconv network.protocol.name, default port (0:
+ * none known), and whether its handler sends the CGI environment
+ * (FastCGI, SCGI, uwsgi and AJP build their requests from it, HTTP from
+ * the headers). */
 typedef struct scheme_info {
     const char *scheme, *protocol;
     int port;
+    int env;
 } scheme_info;
 
 static const scheme_info *scheme_of(const char *scheme, size_t len)
 {
     static const scheme_info schemes[] = {
-        { "http", "http", 80 }, { "https", "http", 443 },
-        { "h2c", "http", 80 }, { "h2", "http", 443 },
-        { "ws", "http", 80 }, { "wss", "http", 443 },
-        { "fcgi", "fastcgi", 0 }, { "scgi", "scgi", 0 },
-        { "uwsgi", "uwsgi", 0 }, { "ajp", "ajp", 8009 },
+        { "http", "http", 80, 0 }, { "https", "http", 443, 0 },
+        { "h2c", "http", 80, 0 }, { "h2", "http", 443, 0 },
+        { "ws", "http", 80, 0 }, { "wss", "http", 443, 0 },
+        { "fcgi", "fastcgi", 0, 1 }, { "scgi", "scgi", 0, 1 },
+        { "uwsgi", "uwsgi", 0, 1 }, { "ajp", "ajp", 8009, 1 },
     };
     size_t i;
 
@@ -81,66 +84,61 @@ static const scheme_info *scheme_of(const char *scheme, size_t len)
     return NULL;
 }
 
-/* Whether the scheme's handler sends the CGI environment (FastCGI, SCGI,
- * uwsgi, AJP build their requests from it; HTTP from the headers). */
-static int sends_env(const char *url)
-{
-    return strncasecmp(url, "http", 4) != 0 && strncasecmp(url, "ws", 2) != 0
-           && strncasecmp(url, "h2", 2) != 0;
-}
-
 /* What is known when the attempt starts: the method, the backend's URL
- * (without credentials, its query redacted), address, port, protocol. */
-static void record_call(ot_span *s, request_rec *r, const char *url,
-                        int attempt)
+ * (without credentials, its query redacted), address, port, protocol.
+ * Returns whether the scheme's handler sends the CGI environment (an
+ * unknown scheme is taken to). */
+static int record_call(ot_span *s, request_rec *r, const char *url,
+                       int attempt)
 {
-    const scheme_info *si;
+    const scheme_info *si = NULL;
     const char *q = NULL;
     size_t qlen = 0;
     char *full, *o;
     ot_url u;
 
     ot_record_method(s, r->method ? r->method : "GET");
-    if (ot_url_parse(url, &u) == 0) {
-        if (u.query) {
-            q = ot_redacted_query(r, apr_pstrmemdup(r->pool, u.query,
-                                                    u.query_len), &qlen);
-        }
-        else if (r->args && sends_env(url)) {
-            /* mod_proxy_fcgi & co. send the query as QUERY_STRING, not
-             * in the URL */
-            q = ot_redacted_query(r, r->args, &qlen);
-        }
-        o = full = apr_palloc(r->pool, u.scheme_len + 3 + u.hostport_len
-                                       + u.path_len + 1 + qlen);
-        memcpy(o, u.scheme, u.scheme_len);
-        o += u.scheme_len;
-        memcpy(o, "://", 3);
-        o += 3;
-        memcpy(o, u.hostport, u.hostport_len);
-        o += u.hostport_len;
-        memcpy(o, u.path, u.path_len);
-        o += u.path_len;
-        if (q) {
-            *o++ = '?';
-            memcpy(o, q, qlen);
-            o += qlen;
-        }
-        ot_span_add_strn(s, KEY("url.full"), full, (size_t)(o - full));
-        ot_span_add_strn(s, KEY("server.address"), u.host, u.host_len);
-        si = scheme_of(u.scheme, u.scheme_len);
-        if (u.port || (si && si->port)) {
-            ot_span_add_intn(s, KEY("server.port"), u.port ? u.port
-                                                           : si->port);
-        }
-        if (si) {
-            ot_span_add_strn(s, KEY("network.protocol.name"), si->protocol,
-                             strlen(si->protocol));
-        }
-    }
     if (attempt > 0) {
         ot_span_add_intn(s, KEY("http.request.resend_count"), attempt);
     }
+    if (ot_url_parse(url, &u) != 0) {
+        return 1;
+    }
+    si = scheme_of(u.scheme, u.scheme_len);
+    if (u.query) {
+        q = ot_redacted_query(r, apr_pstrmemdup(r->pool, u.query,
+                                                u.query_len), &qlen);
+    }
+    else if (r->args && (!si || si->env)) {
+        /* mod_proxy_fcgi & co. send the query as QUERY_STRING, not in
+         * the URL */
+        q = ot_redacted_query(r, r->args, &qlen);
+    }
+    o = full = apr_palloc(r->pool, u.scheme_len + 3 + u.hostport_len
+                                   + u.path_len + 1 + qlen);
+    memcpy(o, u.scheme, u.scheme_len);
+    o += u.scheme_len;
+    memcpy(o, "://", 3);
+    o += 3;
+    memcpy(o, u.hostport, u.hostport_len);
+    o += u.hostport_len;
+    memcpy(o, u.path, u.path_len);
+    o += u.path_len;
+    if (q) {
+        *o++ = '?';
+        memcpy(o, q, qlen);
+        o += qlen;
+    }
+    ot_span_add_strn(s, KEY("url.full"), full, (size_t)(o - full));
+    ot_span_add_strn(s, KEY("server.address"), u.host, u.host_len);
+    if (u.port || (si && si->port)) {
+        ot_span_add_intn(s, KEY("server.port"), u.port ? u.port : si->port);
+    }
+    if (si) {
+        ot_span_add_strn(s, KEY("network.protocol.name"), si->protocol,
+                         strlen(si->protocol));
+    }
+    return !si || si->env;
 }
 
 /* error.type of a call that got no response: what mod_proxy made of it. */
@@ -199,6 +197,7 @@ static int ot_proxy_scheme_handler(request_rec *r, proxy_worker *worker,
     ot_span_context ctx;
     ot_call *call;
     char *tp;
+    int with_env;
 
     if (!server || !(server->flags & OT_FLAG_SAMPLED)
         || ot_dir_conf_get(r)->proxy_spans == 0) {
@@ -221,7 +220,7 @@ static int ot_proxy_scheme_handler(request_rec *r, proxy_worker *worker,
     }
     call->span = ot_span_start(r->pool, server, 0, server->flags,
                                OT_SPAN_KIND_CLIENT, now_ns());
-    record_call(call->span, r, url, call->attempts++);
+    with_env = record_call(call->span, r, url, call->attempts++);
 
     /* The backend's parent is this span. */
     ctx = *server;
@@ -229,7 +228,7 @@ static int ot_proxy_scheme_handler(request_rec *r, proxy_worker *worker,
     tp = apr_palloc(r->pool, OT_TRACEPARENT_LEN + 1);
     ot_w3c_traceparent_format(ctx.trace_id, ctx.span_id, ctx.flags, tp);
     ctx.traceparent = tp;
-    ot_inject(r, &ctx, sends_env(url));
+    ot_inject(r, &ctx, with_env);
     apr_table_setn(r->notes, "ot-client-traceparent", tp);
     if (!call->filter) {
         call->filter = ap_add_output_filter_handle(response_filter, call, r,

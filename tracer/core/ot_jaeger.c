@@ -36,7 +36,7 @@ static int hex_var(const char *s, size_t n, size_t max, uint8_t *out)
 int ot_jaeger_parse(const char *value, size_t len, ot_span_context *out)
 {
     ot_span_context c;
-    char decoded[VALUE_MAX];
+    char decoded[3 * VALUE_MAX];    /* decoding never lengthens */
     const char *f[4], *v = value;
     size_t n[4];
     uint8_t parent[8], flags;
@@ -45,17 +45,9 @@ int ot_jaeger_parse(const char *value, size_t len, ot_span_context *out)
     ot_ows_trim(&v, &len);
     if (memchr(v, '%', len)) {
         /* URL-encoded: "%3A" for ":" */
-        if (len > 3 * VALUE_MAX) {
+        if (len > sizeof(decoded)
+            || (dn = ot_url_decode(v, len, decoded)) < 0) {
             return -1;
-        }
-        {
-            char tmp[3 * VALUE_MAX];
-
-            dn = ot_url_decode(v, len, tmp);
-            if (dn < 0 || dn > VALUE_MAX) {
-                return -1;
-            }
-            memcpy(decoded, tmp, (size_t)dn);
         }
         v = decoded;
         len = (size_t)dn;

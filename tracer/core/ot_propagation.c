@@ -250,7 +250,7 @@ static void uberctx_member(void *arg, const char *name, const char *value)
     ot_baggage_add_raw(b, key, klen, raw, (size_t)n);
 }
 
-static void jaeger_baggage(const ot_carrier *c, ot_baggage *b)
+static void jaeger_baggage_read(const ot_carrier *c, ot_baggage *b)
 {
     if (c->each) {
         c->each(c->data, UBERCTX, uberctx_member, b);
@@ -293,7 +293,7 @@ static void jaeger_inject(apr_pool_t *p, const ot_span_context *ctx,
 
 /* -------------------------------------------------------------- baggage */
 
-static void baggage_baggage(const ot_carrier *c, ot_baggage *b)
+static void baggage_read(const ot_carrier *c, ot_baggage *b)
 {
     const char *v = c->get(c->data, "baggage");
 
@@ -324,8 +324,9 @@ static const ot_propagator propagators[] = {
     { "w3c", w3c_fields, w3c_extract, NULL, w3c_inject },
     { "b3", b3_fields, b3_extract, NULL, b3_inject },
     { "b3multi", b3multi_fields, b3multi_extract, NULL, b3multi_inject },
-    { "jaeger", jaeger_fields, jaeger_extract, jaeger_baggage, jaeger_inject },
-    { "baggage", baggage_fields, NULL, baggage_baggage, baggage_inject },
+    { "jaeger", jaeger_fields, jaeger_extract, jaeger_baggage_read,
+      jaeger_inject },
+    { "baggage", baggage_fields, NULL, baggage_read, baggage_inject },
 };
 #define N_PROPAGATORS (sizeof(propagators) / sizeof(propagators[0]))
 

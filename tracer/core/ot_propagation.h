@@ -49,8 +49,8 @@ typedef struct ot_span_context {
  * stay valid for the carrier's life.  each calls fn for every field whose
  * name begins with prefix (case-insensitively), for Jaeger's uberctx-*
  * baggage; fn must not change the carrier.  A carrier that is only
- * written to (the CGI environment) has no get; one that never holds
- * prefixed fields may have no each.
+ * written to (the CGI environment) has no get, one only extracted from
+ * needs no set; one that never holds prefixed fields may have no each.
  */
 typedef void (*ot_carrier_fn)(void *arg, const char *name, const char *value);
 typedef struct ot_carrier {
