@@ -117,7 +117,14 @@ is($b && $b->{headers}{traceparent}, $c3 && OTTest->traceparent_of($c3),
 {
     my $r = $h->get('/tlsback/index.html?s=tb', { traceparent => $T1 });
     is($r->{status}, 200, 'https backend: 200');
-    my $front = span_for('s=tb');
+    # two server spans carry s=tb: the front's (child of the incoming
+    # context) and the backend's
+    my $front;
+    OTTest::wait_for(10, sub {
+        ($front) = grep { $_->{kind} == 2 && ($_->{parentSpanId} // '') eq '00f067aa0ba902b7' }
+            @{ OTTest->by_query($h->read_spans)->{'s=tb'} || [] };
+        $front;
+    });
     my $c = client_of($front);
     ok($c, 'https backend: a CLIENT span');
     is($c && $c->{attr}{'url.full'}, "https://127.0.0.1:$tls/index.html?s=tb", 'https backend: url.full');
