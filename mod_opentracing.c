@@ -433,9 +433,12 @@ static int ot_fixups(request_rec *r)
     }
     /* The environment matters to handlers that start or call programs
      * (CGI, FastCGI, proxies, scripting modules), not to static files:
-     * spare those the work. */
-    ot_inject(r, &rq->ctx, r->handler
-                           && strcmp(r->handler, "default-handler") != 0);
+     * spare those the work.  A call to a backend with a CLIENT span gets
+     * that span's context instead, written when the call is made. */
+    if (!ot_proxy_injects(r, &rq->ctx)) {
+        ot_inject(r, &rq->ctx, r->handler
+                               && strcmp(r->handler, "default-handler") != 0);
+    }
     set_notes(rq, r);
     set_traceresponse(rq, r);
     return DECLINED;

@@ -103,6 +103,10 @@ void ot_submit(request_rec *r, ot_span *s);
 
 /* mod_opentracing_proxy.c */
 void ot_proxy_register_hooks(apr_pool_t *p);
+/* Whether mod_proxy will call a backend for r with a CLIENT span, whose
+ * context then replaces the server span's in r's headers and environment
+ * (fixups need not write the server span's first). */
+int ot_proxy_injects(request_rec *r, const ot_span_context *server);
 
 static inline ot_server_conf *ot_server_conf_get(server_rec *s)
 {

@@ -187,6 +187,24 @@ static void finish(ot_call *call, request_rec *r, int no_response)
     call->response_ns = 0;
 }
 
+/* Whether mod_proxy's scheme_handler hook carries ours (pre_config). */
+static int scheme_hooked;
+
+/* Whether a call mod_proxy makes for r gets a CLIENT span: a sampled
+ * request under TraceProxySpans On. */
+static int makes_client_span(request_rec *r, const ot_span_context *server)
+{
+    return (server->flags & OT_FLAG_SAMPLED)
+           && ot_dir_conf_get(r)->proxy_spans != 0;
+}
+
+int ot_proxy_injects(request_rec *r, const ot_span_context *server)
+{
+    return scheme_hooked && r->handler
+           && strcmp(r->handler, "proxy-server") == 0
+           && makes_client_span(r, server);
+}
+
 static int ot_proxy_scheme_handler(request_rec *r, proxy_worker *worker,
                                    proxy_server_conf *conf, char *url,
                                    const char *proxyhost,
@@ -199,8 +217,7 @@ static int ot_proxy_scheme_handler(request_rec *r, proxy_worker *worker,
     char *tp;
     int with_env;
 
-    if (!server || !(server->flags & OT_FLAG_SAMPLED)
-        || ot_dir_conf_get(r)->proxy_spans == 0) {
+    if (!server || !makes_client_span(r, server)) {
         return DECLINED;
     }
     if (!(call = *slot)) {
@@ -290,6 +307,7 @@ static int ot_proxy_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
          * CLIENT span's context. */
         hook_scheme(ot_proxy_scheme_handler, NULL, NULL,
                     APR_HOOK_REALLY_FIRST);
+        scheme_hooked = 1;
     }
     return OK;
 }

@@ -107,6 +107,21 @@ sub received {
     is($b->{headers}{'uberctx-k'}, 'v', 'backend: the baggage as uberctx-*');
 }
 
+# --- a request that is not sampled: no CLIENT span, and the backend gets
+# the server span's context (fixups wrote it; only a CLIENT span's call
+# writes its own instead)
+{
+    (my $unsampled = $W3C) =~ s/-01$/-00/;
+    my $r = $h->get('/app/u?q=unsampled', { traceparent => $unsampled });
+    is($r->{status}, 200, 'not sampled: proxied');
+    my $b = received($ok, '/u?q=unsampled');
+    my ($trace, $span, $flags) = ($b->{headers}{traceparent} // '')
+        =~ /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+    is($trace, '4bf92f3577b34da6a3ce929d0e0e4736', 'not sampled: the backend continues the trace');
+    ok($span && $span ne '00f067aa0ba902b7', "not sampled: with the server span's own id");
+    is($flags, '00', 'not sampled: and the decision');
+}
+
 # --- failures: 5xx, 4xx, no backend
 {
     $h->get('/e500/x?q=e500');
