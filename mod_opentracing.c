@@ -228,6 +228,40 @@ static void noting_each(void *data, const char *prefix, ot_carrier_fn fn,
     n->headers.each(n->headers.data, prefix, fn, arg);
 }
 
+/* Whether the span of the initial request r, child of parent, is
+ * recorded: the first TraceSampleExpr rule that matches, else a B3 debug
+ * flag, else the sampler (TraceSampleRate's, else OTEL_TRACES_SAMPLER's)
+ * with the parent's decision, when one came. */
+static int records(request_rec *r, const ot_span_context *parent,
+                   const ot_server_conf *sc)
+{
+    ot_dir_conf *dc = ot_dir_conf_get(r);
+    const char *err;
+    int i, m;
+
+    for (i = 0; dc->sample_rules && i < dc->sample_rules->nelts; i++) {
+        const ot_sample_rule *rule = &APR_ARRAY_IDX(dc->sample_rules, i,
+                                                    ot_sample_rule);
+        err = NULL;
+        m = ap_expr_exec(r, rule->expr, &err);
+        if (err) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, OTLOGNO(00010)
+                          "TraceSampleExpr: %s", err);
+        }
+        else if (m) {
+            return rule->record;
+        }
+    }
+    if (parent->origin & OT_CTX_DEBUG) {
+        return 1;
+    }
+    return ot_sampler_decide(dc->sample_rate != OT_UNSET ? &dc->sampler
+                                                         : &sc->tracer->sampler,
+                             (parent->origin & OT_CTX_DEFERRED)
+                             ? -1 : (parent->flags & OT_FLAG_SAMPLED) != 0,
+                             parent->trace_id);
+}
+
 /* Start the server span of the initial request r, once: extract the
  * incoming context (TracePropagation, in order), decide sampling
  * (parent-based, else by ratio), make the ids and the strings other
@@ -292,15 +326,13 @@ static void start_span(ot_request *rq, request_rec *r)
             parent.origin = OT_CTX_DEFERRED;
         }
     }
-    if (parent.origin & OT_CTX_DEFERRED) {
-        parent.origin &= (uint8_t)~OT_CTX_DEFERRED;
-        if (ot_sampler_root(&sc->sampler, parent.trace_id)) {
-            parent.flags |= OT_FLAG_SAMPLED;
-        }
-    }
-    if (parent.origin & OT_CTX_DEBUG) {
+    if (records(r, &parent, sc)) {
         parent.flags |= OT_FLAG_SAMPLED;
     }
+    else {
+        parent.flags &= (uint8_t)~OT_FLAG_SAMPLED;
+    }
+    parent.origin &= (uint8_t)~OT_CTX_DEFERRED;
 
     /* The server span's context: the parent's, with a span id of ours.
      * Not sampled: nothing is recorded, but the trace goes on with an id

@@ -23,11 +23,7 @@
 
 void *ot_create_server_conf(apr_pool_t *p, server_rec *s)
 {
-    ot_server_conf *c = apr_pcalloc(p, sizeof(ot_server_conf));
-
-    c->sample_rate = OT_UNSET;
-    ot_sampler_init(&c->sampler, 1.0);
-    return c;
+    return apr_pcalloc(p, sizeof(ot_server_conf));
 }
 
 void *ot_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
@@ -38,10 +34,6 @@ void *ot_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->tracer = base->tracer;
     c->service_name = add->service_name ? add->service_name
                                         : base->service_name;
-    c->sample_rate = add->sample_rate != OT_UNSET ? add->sample_rate
-                                                  : base->sample_rate;
-    ot_sampler_init(&c->sampler, c->sample_rate == OT_UNSET
-                                 ? 1.0 : c->sample_rate);
     if (add->n_propagators) {
         memcpy(c->propagators, add->propagators, sizeof(c->propagators));
         c->n_propagators = add->n_propagators;
@@ -57,6 +49,7 @@ void *ot_create_dir_conf(apr_pool_t *p, char *dir)
 {
     ot_dir_conf *c = apr_pcalloc(p, sizeof(*c));
 
+    c->sample_rate = OT_UNSET;
     c->trace_request = OT_UNSET;
     c->trust_incoming = OT_UNSET;
     c->response_header = OT_UNSET;
@@ -104,6 +97,20 @@ void *ot_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_FLAG(response_header);
     MERGE_FLAG(proxy_spans);
 #undef MERGE_FLAG
+    if (add->sample_rate != OT_UNSET) {
+        c->sample_rate = add->sample_rate;
+        c->sampler = add->sampler;
+    }
+    else {
+        c->sample_rate = base->sample_rate;
+        c->sampler = base->sampler;
+    }
+    /* TraceSampleExpr: the more specific section's rules first */
+    c->sample_rules = !base->sample_rules || !add->sample_rules
+                      ? (add->sample_rules ? add->sample_rules
+                                           : base->sample_rules)
+                      : apr_array_append(p, add->sample_rules,
+                                         base->sample_rules);
     c->tags = merge_tags(p, base->tags, add->tags);
     /* TraceRedactQuery: the child's keys add to the parent's. */
     c->redact_query = !base->redact_query || !add->redact_query
@@ -238,7 +245,10 @@ static const char *cmd_tracer(cmd_parms *cmd, void *dummy, const char *so,
         return err;
     }
     ot_batch_config_defaults(&t->batch);
-    if (ot_batch_config_env(&t->batch, msg, sizeof(msg))) {
+    if (ot_batch_config_env(&t->batch, msg, sizeof(msg))
+        || ot_sampler_from_env(&t->sampler, getenv("OTEL_TRACES_SAMPLER"),
+                               getenv("OTEL_TRACES_SAMPLER_ARG"), msg,
+                               sizeof(msg))) {
         return apr_pstrcat(cmd->pool, "TraceTracer: ", msg, NULL);
     }
     if (ot_settings_split(text, len, &t->batch, &res, &rest, msg,
@@ -311,9 +321,10 @@ static const char *cmd_propagation(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
-static const char *cmd_sample_rate(cmd_parms *cmd, void *dummy,
+static const char *cmd_sample_rate(cmd_parms *cmd, void *dconf,
                                    const char *arg)
 {
+    ot_dir_conf *dc = dconf;
     char *end;
     double r = strtod(arg, &end);
 
@@ -321,8 +332,40 @@ static const char *cmd_sample_rate(cmd_parms *cmd, void *dummy,
         return apr_psprintf(cmd->pool, "TraceSampleRate: '%s' is not a "
                             "number between 0 and 1", arg);
     }
-    ot_server_conf_get(cmd->server)->sample_rate = r;
-    ot_sampler_init(&ot_server_conf_get(cmd->server)->sampler, r);
+    dc->sample_rate = r;
+    ot_sampler_init(&dc->sampler, r);
+    return NULL;
+}
+
+static const char *cmd_sample_expr(cmd_parms *cmd, void *dconf,
+                                   const char *action, const char *expr)
+{
+    ot_dir_conf *dc = dconf;
+    const char *err = NULL;
+    ot_sample_rule *rule;
+    int record;
+
+    if (strcasecmp(action, "always") == 0) {
+        record = 1;
+    }
+    else if (strcasecmp(action, "never") == 0) {
+        record = 0;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "TraceSampleExpr: '%s' is neither "
+                            "always nor never", action);
+    }
+    if (!dc->sample_rules) {
+        dc->sample_rules = apr_array_make(cmd->pool, 2,
+                                          sizeof(ot_sample_rule));
+    }
+    rule = apr_array_push(dc->sample_rules);
+    rule->record = record;
+    rule->expr = ap_expr_parse_cmd(cmd, expr, 0, &err, NULL);
+    if (err) {
+        return apr_psprintf(cmd->pool, "TraceSampleExpr: cannot parse "
+                            "expression '%s': %s", expr, err);
+    }
     return NULL;
 }
 
@@ -387,9 +430,16 @@ const command_rec ot_cmds[] = {
     AP_INIT_ITERATE("TracePropagation", cmd_propagation, NULL, RSRC_CONF,
                     "trace context formats to read (in order) and write "
                     "(all); default w3c"),
-    AP_INIT_TAKE1("TraceSampleRate", cmd_sample_rate, NULL, RSRC_CONF,
-                  "the share of new traces (no sampled parent) to record, "
-                  "0 to 1; default 1"),
+    AP_INIT_TAKE1("TraceSampleRate", cmd_sample_rate, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "the share of new traces (no decision from a parent) to "
+                  "record, 0 to 1; default 1 (or OTEL_TRACES_SAMPLER's)"),
+    AP_INIT_TAKE2("TraceSampleExpr", cmd_sample_expr, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "always|never and an ap_expr: requests for which it is "
+                  "true are recorded (always) or not (never), whatever "
+                  "the parent or the rate says; the first rule that "
+                  "matches decides"),
     AP_INIT_TAKE2("TraceTag", cmd_tag, NULL, RSRC_CONF | ACCESS_CONF,
                   "a span attribute and its value, an ap_expr string such "
                   "as \"%{HTTP:X-Tenant}\"; an empty value sets nothing"),

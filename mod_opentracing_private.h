@@ -46,6 +46,8 @@ typedef struct ot_tracer_conf {
     ot_tracer_host host;
     ot_kv_list resource_attrs;      /* OTEL_RESOURCE_ATTRIBUTES, then
                                      * "resource_attributes" */
+    ot_sampler sampler;             /* OTEL_TRACES_SAMPLER(_ARG): where no
+                                     * TraceSampleRate applies */
 } ot_tracer_conf;
 
 typedef struct ot_server_conf {
@@ -53,8 +55,6 @@ typedef struct ot_server_conf {
     const char *service_name;
     const ot_propagator *propagators[OT_MAX_PROPAGATORS];
     int n_propagators;              /* 0: unset (w3c) */
-    double sample_rate;             /* OT_UNSET: 1 */
-    ot_sampler sampler;             /* from sample_rate, after merging */
     ot_resource *resource;          /* built in each child */
 } ot_server_conf;
 
@@ -64,12 +64,24 @@ typedef struct ot_tag {
     ap_expr_info_t *expr;
 } ot_tag;
 
+/* TraceSampleExpr: when expr is true, record (always) or not (never). */
+typedef struct ot_sample_rule {
+    int record;
+    ap_expr_info_t *expr;
+} ot_sample_rule;
+
 /* The On|Off directives are OT_UNSET, 0 or 1 (ap_set_flag_slot). */
 typedef struct ot_dir_conf {
     int trace_request;              /* TraceRequest */
     int trust_incoming;             /* TraceTrustIncoming (unset: On) */
     int response_header;            /* TraceResponseHeader (unset: Off) */
     int proxy_spans;                /* TraceProxySpans (unset: On) */
+    double sample_rate;             /* TraceSampleRate; OT_UNSET: the
+                                     * tracer's sampler */
+    ot_sampler sampler;             /* from sample_rate, when set */
+    apr_array_header_t *sample_rules;   /* TraceSampleExpr, of
+                                         * ot_sample_rule, the most
+                                         * specific first; NULL: none */
     apr_array_header_t *tags;       /* of ot_tag; NULL: none here */
     apr_array_header_t *redact_query;   /* TraceRedactQuery keys (const
                                          * char *), added to the defaults;
