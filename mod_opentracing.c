@@ -13,13 +13,20 @@
  *   post_read_request  the state of the server span, in the request the
  *                      client sent; internal redirects and subrequests find
  *                      it through r->prev / r->main
- *   header_parser      settle TraceRequest (per-dir config is merged now)
- *   fixups             when traced: extract the incoming context, start the
- *                      span (start = r->request_time), write its context
- *                      into headers_in, the CGI environment and notes,
- *                      before any handler runs
- *   log_transaction    the same for requests that ended before fixups;
- *                      final attributes and status (after redirects),
+ *   header_parser      settle TraceRequest (per-dir config is merged now);
+ *                      when traced: extract the incoming context, decide
+ *                      sampling, start the span (start = r->request_time)
+ *   check_authn        when a FastCGI authorizer is defined: the span's
+ *                      context into headers_in and the CGI environment
+ *                      before mod_authnz_fcgi calls it
+ *   fixups             write the span's context into headers_in, the CGI
+ *                      environment and notes, before any handler runs (a
+ *                      proxied call's CLIENT span writes its own instead)
+ *   insert_filter      the CGI environment for a static file whose filters
+ *                      start programs (SSI #exec, mod_ext_filter)
+ *   log_transaction    the span of a request that ended before
+ *                      header_parser too; final attributes and status
+ *                      (after redirects),
  *                      finish, copy into the child's queue (O(1), no I/O)
  * A background thread per child exports the queue through the plugin.
  */
@@ -35,6 +42,7 @@
 #include "http_main.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "util_cfgtree.h"
 
 #include "mod_opentracing.h"
 #include "mod_opentracing_private.h"
@@ -444,29 +452,36 @@ void ot_inject(request_rec *r, const ot_span_context *ctx, int with_env)
     }
 }
 
-/* Before any handler: this request's context into headers_in in every
- * configured format, replacing what came (proxies, mod_proxy_fcgi, CGI's
- * HTTP_* variables, scripting modules read it there), and into the CGI
- * environment as TRACEPARENT, TRACESTATE, BAGGAGE; the notes. */
+/* Under TraceTrustIncoming Off nothing of an untrusted context goes on,
+ * in any format: before the request's own context is written. */
+static void clear_untrusted(request_rec *r, request_rec *initial)
+{
+    ot_carrier c;
+
+    if (ot_dir_conf_get(initial)->trust_incoming == 0) {
+        ot_carrier_table(&c, r->headers_in);
+        ot_propagation_clear(r->pool, all_formats, n_all_formats, &c);
+    }
+}
+
+/* Before any handler: this request's context into headers_in (proxies,
+ * mod_proxy_fcgi, CGI's HTTP_* variables, scripting modules read it
+ * there), and into the CGI environment as TRACEPARENT, TRACESTATE,
+ * BAGGAGE; the notes. */
 static int ot_fixups(request_rec *r)
 {
     request_rec *initial;
     ot_request *rq = traced_request(r, &initial);
-    ot_carrier c;
 
     if (!rq) {
         /* Not traced here: whatever arrived passes through untouched. */
         return DECLINED;
     }
-    if (ot_dir_conf_get(initial)->trust_incoming == 0) {
-        /* Nothing of an untrusted context goes on, in any format. */
-        ot_carrier_table(&c, r->headers_in);
-        ot_propagation_clear(r->pool, all_formats, n_all_formats, &c);
-    }
     /* The environment matters to handlers that start or call programs
      * (CGI, FastCGI, proxies, scripting modules), not to static files:
      * spare those the work.  A call to a backend with a CLIENT span gets
      * that span's context instead, written when the call is made. */
+    clear_untrusted(r, initial);
     if (!ot_proxy_injects(r, &rq->ctx)) {
         ot_inject(r, &rq->ctx, r->handler
                                && strcmp(r->handler, "default-handler") != 0);
@@ -476,15 +491,99 @@ static int ot_fixups(request_rec *r)
     return DECLINED;
 }
 
-/* Whether mod_include is loaded (post_config): its filter starts programs
- * (SSI #exec) from a static file's request, which fixups spared the CGI
- * environment. */
-static int program_filters;
+/* Whether a FastCGI authorizer is defined (AuthnzFcgiDefineProvider,
+ * found in post_config). */
+static int authorizers;
 
-static int starts_programs(ap_filter_t *f)
+/* First in the authentication phase, which runs only for requests that
+ * need a user: mod_authnz_fcgi calls its authorizers (from its own
+ * check_authn hook, mod_auth_basic's, mod_authz_core's check_authz)
+ * before fixups, and sends them headers_in and the environment as they
+ * are then.  They get the server span's context, as CGI does. */
+static int ot_check_authn(request_rec *r)
 {
-    for (; f; f = f->next) {
-        if (strcmp(f->frec->name, "includes") == 0) {
+    request_rec *initial;
+    ot_request *rq;
+
+    if (authorizers && (rq = traced_request(r, &initial))) {
+        clear_untrusted(r, initial);
+        ot_inject(r, &rq->ctx, 1);
+    }
+    return DECLINED;
+}
+
+/* The filters that start programs from a static file's request, which
+ * fixups spared the CGI environment: mod_include's (SSI #exec) and
+ * mod_ext_filter's (ExtFilterDefine, filters of names of the user's
+ * choosing, all sharing one output and one input function), known by
+ * their filter functions (post_config).  The request path compares
+ * pointers; with neither module configured the lists are empty and a
+ * static file costs nothing more. */
+static apr_array_header_t *program_out_funcs;  /* of ap_filter_func */
+static apr_array_header_t *program_in_funcs;    /* of ap_filter_func */
+
+/* Whether fn is one of funcs; out: compare output filter functions, else
+ * input ones. */
+static int has_func(const apr_array_header_t *funcs, ap_filter_func fn,
+                    int out)
+{
+    int i;
+
+    for (i = 0; i < funcs->nelts; i++) {
+        const ap_filter_func *f = &APR_ARRAY_IDX(funcs, i, ap_filter_func);
+        if (out ? f->out_func == fn.out_func : f->in_func == fn.in_func) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The output and input filters registered under name, if any. */
+static void note_program_filter(const char *name)
+{
+    ap_filter_rec_t *out = ap_get_output_filter_handle(name);
+    ap_filter_rec_t *in = ap_get_input_filter_handle(name);
+
+    if (out && !has_func(program_out_funcs, out->filter_func, 1)) {
+        APR_ARRAY_PUSH(program_out_funcs, ap_filter_func) = out->filter_func;
+    }
+    if (in && !has_func(program_in_funcs, in->filter_func, 0)) {
+        APR_ARRAY_PUSH(program_in_funcs, ap_filter_func) = in->filter_func;
+    }
+}
+
+/* The configuration as read (ap_conftree: <VirtualHost> sections as
+ * children, <IfModule>, <IfDefine> and Include already resolved): the
+ * filters ExtFilterDefine defines, and whether a FastCGI authorizer is
+ * defined. */
+static void find_programs(apr_pool_t *ptemp, const ap_directive_t *d)
+{
+    const char *args;
+
+    for (; d; d = d->next) {
+        if (ap_cstr_casecmp(d->directive, "ExtFilterDefine") == 0) {
+            args = d->args;
+            note_program_filter(ap_getword_white(ptemp, &args));
+        }
+        else if (ap_cstr_casecmp(d->directive,
+                                 "AuthnzFcgiDefineProvider") == 0) {
+            authorizers = 1;
+        }
+        find_programs(ptemp, d->first_child);
+    }
+}
+
+static int starts_programs(request_rec *r)
+{
+    ap_filter_t *f;
+
+    for (f = r->output_filters; f && program_out_funcs->nelts; f = f->next) {
+        if (has_func(program_out_funcs, f->frec->filter_func, 1)) {
+            return 1;
+        }
+    }
+    for (f = r->input_filters; f && program_in_funcs->nelts; f = f->next) {
+        if (has_func(program_in_funcs, f->frec->filter_func, 0)) {
             return 1;
         }
     }
@@ -498,9 +597,9 @@ static void ot_insert_filter(request_rec *r)
     request_rec *initial;
     ot_request *rq;
 
-    if (!program_filters
+    if ((!program_out_funcs->nelts && !program_in_funcs->nelts)
         || (r->handler && strcmp(r->handler, "default-handler") != 0)
-        || !starts_programs(r->output_filters)
+        || !starts_programs(r)
         || !(rq = traced_request(r, &initial))) {
         return;
     }
@@ -718,7 +817,11 @@ static int ot_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    program_filters = ap_find_linked_module("mod_include.c") != NULL;
+    program_out_funcs = apr_array_make(pconf, 2, sizeof(ap_filter_func));
+    program_in_funcs = apr_array_make(pconf, 1, sizeof(ap_filter_func));
+    authorizers = 0;
+    note_program_filter("includes");
+    find_programs(ptemp, ap_conftree);
     if (!sc->tracer) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, OTLOGNO(00002)
                      "mod_opentracing " OT_VERSION " loaded, no TraceTracer "
@@ -886,6 +989,10 @@ static void ot_register_hooks(apr_pool_t *p)
     ap_hook_fixups(ot_fixups, mod_headers, NULL, APR_HOOK_LAST);
     /* Last: after the filters are in place. */
     ap_hook_insert_filter(ot_insert_filter, NULL, NULL, APR_HOOK_REALLY_LAST);
+    /* Before mod_authnz_fcgi's and mod_auth_basic's; per configuration,
+     * as theirs, so that subrequests keep httpd's shortcut. */
+    ap_hook_check_authn(ot_check_authn, NULL, NULL, APR_HOOK_REALLY_FIRST,
+                        AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_insert_error_filter(ot_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
     /* Before mod_log_config (APR_HOOK_MIDDLE), so that %{ot-...}n work on

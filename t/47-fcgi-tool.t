@@ -2,8 +2,9 @@
 # to, checked alone: a FastCGI client written here (from the
 # specification, not from OTFcgi's code) sends requests with params of
 # 1- and 4-byte lengths, STDIN, FCGI_KEEP_CONN or not, FCGI_GET_VALUES and
-# an unknown record type, and reads the records back; then one request
-# through httpd's mod_proxy_fcgi.  A broken tool fails here, not
+# an unknown record type, requests in the AUTHORIZER role (no STDIN) and
+# in an unknown role, and reads the records back; then one request
+# through httpd's mod_proxy_fcgi (t/51 has mod_authnz_fcgi's).  A broken tool fails here, not
 # vacuously there.
 use strict;
 use warnings;
@@ -39,7 +40,8 @@ sub rec {
     $pad //= 3;
     return pack('CCnnCx', 1, $type, $id, length $content, $pad) . $content . "\xAA" x $pad;
 }
-sub begin { rec(1, $_[0], pack('nCx5', 1, $_[1])) }
+# BEGIN_REQUEST: request id, flags, role (default 1, RESPONDER).
+sub begin { rec(1, $_[0], pack('nCx5', $_[2] // 1, $_[1])) }
 
 sub connect_fcgi {
     my ($port) = @_;
@@ -165,18 +167,42 @@ check_answer(request($s, 1, 0, \%p3), 1, \%p3, 0, 'third, without keep-conn');
 ok(eval { !defined read_n($s, 1) }, 'without FCGI_KEEP_CONN the server closes the connection')
     or diag $@ || 'it sent more';
 
-my @req = $f->wait_requests(5, 5);
-is(scalar @req, 5, 'requests: five recorded');
+# The AUTHORIZER role (2): params only, no STDIN; answered once the
+# params end, with the status alone.
+my %pa = (FCGI_ROLE => 'AUTHORIZER', FCGI_APACHE_ROLE => 'AUTHENTICATOR', REMOTE_PASSWD => 'pw',
+          HTTP_TRACEPARENT => '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+my $sa = connect_fcgi($f->port);
+my $pairs = nv(map { ($_, $pa{$_}) } sort keys %pa);
+print {$sa} begin(1, 0, 2) . rec(4, 1, substr($pairs, 0, 50)) . rec(4, 1, substr($pairs, 50))
+    . rec(4, 1, '', 0);
+my $aa = read_answer($sa);
+is($aa->{stdout}, "Status: 200\r\n\r\n", 'authorizer: Status 200 and no body, before any STDIN');
+is($aa->{empty_stdout}, 1, 'authorizer: STDOUT ends with one empty record');
+is_deeply($aa->{end}, [0, 0], 'authorizer: appStatus 0, FCGI_REQUEST_COMPLETE');
+ok(eval { !defined read_n($sa, 1) }, 'authorizer without FCGI_KEEP_CONN: connection closed');
+
+# An unknown role (3, FILTER): FCGI_UNKNOWN_ROLE, nothing recorded.
+my $sf = connect_fcgi($f->port);
+print {$sf} begin(1, 0, 3);
+my $af = read_answer($sf);
+is_deeply($af->{end}, [0, 3], 'FILTER role: END_REQUEST with FCGI_UNKNOWN_ROLE');
+is($af->{stdout}, '', 'FILTER role: no STDOUT');
+
+my @req = $f->wait_requests(6, 5);
+is(scalar @req, 6, 'requests: six recorded (not the FILTER one)');
 is_deeply(\@req, [ { %p1, _BODY_LENGTH => 11 }, { %p2, _BODY_LENGTH => 70000 },
                    { SCRIPT_NAME => '/concurrent', _BODY_LENGTH => 0 },
                    { SCRIPT_NAME => '/waiting', _BODY_LENGTH => 0 },
-                   { %p3, _BODY_LENGTH => 0 } ],
+                   { %p3, _BODY_LENGTH => 0 }, { %pa, _BODY_LENGTH => 0 } ],
           'requests: the params of each, in arrival order');
 
 my $f503 = OTFcgi->new(status => 503)->start;
 my $ans = request(connect_fcgi($f503->port), 1, 0, {});
 like($ans->{stdout}, qr/\AStatus: 503\r\nContent-Type: application\/json\r\n\r\n\{"_BODY_LENGTH":0\}\z/,
      'status => 503: Status: 503');
+my $sa503 = connect_fcgi($f503->port);
+print {$sa503} begin(1, 0, 2) . rec(4, 1, nv(FCGI_ROLE => 'AUTHORIZER')) . rec(4, 1, '');
+is(read_answer($sa503)->{stdout}, "Status: 503\r\n\r\n", 'authorizer, status => 503: Status: 503');
 $f503->stop;
 
 $f->stop;

@@ -1,7 +1,7 @@
 package OTFcgi;
 
-# A FastCGI 1.0 responder on 127.0.0.1 (what mod_proxy_fcgi talks to) for
-# the integration tests, after the specification at
+# A FastCGI 1.0 responder and authorizer on 127.0.0.1 (what
+# mod_proxy_fcgi and mod_authnz_fcgi talk to) for the integration tests, after the specification at
 # https://fastcgi-archives.github.io/FastCGI_Specification.html.  Perl
 # core modules only (no FCGI.pm).
 #
@@ -13,7 +13,10 @@ package OTFcgi;
 # Each request is answered on STDOUT with "Status: <status>" (default
 # 200), "Content-Type: application/json" and a canonical JSON object of
 # its params plus _BODY_LENGTH (the bytes of its STDIN), which is also
-# recorded, before the answer, for requests().  FCGI_KEEP_CONN is
+# recorded, before the answer, for requests().  A request in the
+# AUTHORIZER role (which gets no STDIN) is answered once its params are
+# complete, with "Status: <status>" and no body, and recorded the same
+# way (_BODY_LENGTH 0).  FCGI_KEEP_CONN is
 # honoured (without it the connection is closed after END_REQUEST);
 # FCGI_GET_VALUES and unknown record types are answered.
 
@@ -30,7 +33,7 @@ use constant {
     FCGI_BEGIN_REQUEST => 1, FCGI_ABORT_REQUEST => 2, FCGI_END_REQUEST => 3,
     FCGI_PARAMS => 4, FCGI_STDIN => 5, FCGI_STDOUT => 6, FCGI_DATA => 8,
     FCGI_GET_VALUES => 9, FCGI_GET_VALUES_RESULT => 10, FCGI_UNKNOWN_TYPE => 11,
-    FCGI_RESPONDER => 1, FCGI_KEEP_CONN => 1, FCGI_REQUEST_COMPLETE => 0,
+    FCGI_RESPONDER => 1, FCGI_AUTHORIZER => 2, FCGI_KEEP_CONN => 1, FCGI_REQUEST_COMPLETE => 0,
     FCGI_UNKNOWN_ROLE => 3,
 };
 
@@ -107,14 +110,18 @@ sub serve {
         elsif ($type == FCGI_BEGIN_REQUEST) {
             next if $r;                 # already active: ignored
             my ($role, $flags) = unpack 'nC', $body;
-            $r = $req{$id} = { keep => $flags & FCGI_KEEP_CONN, params => '', stdin => 0 };
-            $out = end_request($r, $id, 0, FCGI_UNKNOWN_ROLE) if $role != FCGI_RESPONDER;
+            $r = $req{$id} = { keep => $flags & FCGI_KEEP_CONN, params => '', stdin => 0,
+                               role => $role };
+            $out = end_request($r, $id, 0, FCGI_UNKNOWN_ROLE)
+                if $role != FCGI_RESPONDER && $role != FCGI_AUTHORIZER;
         }
         elsif (grep { $type == $_ } FCGI_PARAMS, FCGI_STDIN, FCGI_DATA, FCGI_ABORT_REQUEST) {
             next unless $r;             # not an active request: ignored
             $r->{params} .= $body if $type == FCGI_PARAMS;
             $r->{stdin} += $len if $type == FCGI_STDIN;
-            $out = $self->respond($r, $id) if $type == FCGI_STDIN && !$len;
+            # the end of the input: STDIN's, or an authorizer's PARAMS
+            $out = $self->respond($r, $id)
+                if !$len && $type == ($r->{role} == FCGI_AUTHORIZER ? FCGI_PARAMS : FCGI_STDIN);
             $out = end_request($r, $id, 0) if $type == FCGI_ABORT_REQUEST;
         }
         else {
@@ -147,8 +154,9 @@ sub respond {
     print $fh $json;
     close $fh;
     rename "$base.tmp", "$base.json";
-    return record(FCGI_STDOUT, $id, "Status: $self->{status}\r\n"
-                  . "Content-Type: application/json\r\n\r\n$json")
+    my $answer = $r->{role} == FCGI_AUTHORIZER ? "Status: $self->{status}\r\n\r\n"
+        : "Status: $self->{status}\r\nContent-Type: application/json\r\n\r\n$json";
+    return record(FCGI_STDOUT, $id, $answer)
         . record(FCGI_STDOUT, $id, '') . end_request($r, $id, 0);
 }
 
