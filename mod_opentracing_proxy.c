@@ -60,10 +60,12 @@ static int64_t now_ns(void)
     return (int64_t)apr_time_now() * 1000;
 }
 
-/* A proxy scheme: its semconv network.protocol.name, default port (0:
- * none known), and whether its handler sends the CGI environment
- * (FastCGI, SCGI, uwsgi and AJP build their requests from it, HTTP from
- * the headers). */
+/* A proxy scheme: its semconv network.protocol.name, default port (the
+ * one mod_proxy connects to when the URL has none; 0: none, as for uwsgi,
+ * whose worker then has port 0 in httpd 2.4.71), and whether its
+ * handler sends the CGI environment (FastCGI, SCGI and uwsgi build their
+ * requests from it; HTTP and AJP send the headers, AJP only the variables
+ * named AJP_* besides). */
 typedef struct scheme_info {
     const char *scheme, *protocol;
     int port;
@@ -76,8 +78,8 @@ static const scheme_info *scheme_of(const char *scheme, size_t len)
         { "http", "http", 80, 0 }, { "https", "http", 443, 0 },
         { "h2c", "http", 80, 0 }, { "h2", "http", 443, 0 },
         { "ws", "http", 80, 0 }, { "wss", "http", 443, 0 },
-        { "fcgi", "fastcgi", 0, 1 }, { "scgi", "scgi", 0, 1 },
-        { "uwsgi", "uwsgi", 0, 1 }, { "ajp", "ajp", 8009, 1 },
+        { "fcgi", "fastcgi", 8000, 1 }, { "scgi", "scgi", 4000, 1 },
+        { "uwsgi", "uwsgi", 0, 1 }, { "ajp", "ajp", 8009, 0 },
     };
     size_t i;
 
