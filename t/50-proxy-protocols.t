@@ -225,6 +225,20 @@ for my $t (['upgrade=websocket', '/ws-upgrade/', 'http'],
     is($v && $v->{headers}{traceparent}, $c && OTTest->traceparent_of($c), "$what: the backend's traceparent is the CLIENT span's");
 }
 
+# --- an Upgrade header the backend does not take up (no upgrade= here):
+# the ordinary response ends the span, and the next request on the client
+# connection is its own
+{
+    my $ua = HTTP::Tiny->new(timeout => 15, keep_alive => 1);
+    my $r = $ua->get($h->url('/ka/plain?q=noupgrade'), { headers => { Upgrade => 'websocket' } });
+    is($r->{status}, 200, 'Upgrade not taken up: 200');
+    client_span('Upgrade not taken up', 'q=noupgrade', protocol => 'http', port => $okp,
+                url => "http://127.0.0.1:$okp/plain?q=noupgrade", status => 200);
+    is($ua->get($h->url('/ka/plain?q=after-noupgrade'))->{status}, 200, 'the next request on that connection: 200');
+    client_span('the next request', 'q=after-noupgrade', protocol => 'http', port => $okp,
+                url => "http://127.0.0.1:$okp/plain?q=after-noupgrade", status => 200);
+}
+
 # --- forward proxy: an absolute URI to the front httpd
 {
     my $raw = $h->raw("GET http://127.0.0.1:$okp/fwd?q=fwd HTTP/1.1\r\nHost: 127.0.0.1:$okp\r\n"
