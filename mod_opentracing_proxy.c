@@ -18,13 +18,18 @@
  * its context into the request headers and the CGI environment the scheme
  * handler sends from.  An output filter notes when the backend's response
  * headers have been read (the first brigade the handler passes on), and
- * request_status finishes the span.  The request headers keep the last
- * attempt's context (what the backend got): any later handler (an
- * ErrorDocument, a subrequest) has them rewritten in its own fixups.
+ * request_status finishes the span.  An upgrade (WebSocket) is answered
+ * past the request's filters: mod_proxy_http sends the backend's 101 as
+ * an interim response, mod_proxy_wstunnel copies the backend's bytes, both
+ * to the connection's filters, and the tunnel then lasts until a side
+ * closes; a connection filter notes that 101.  The request headers keep
+ * the last attempt's context (what the backend got): any later handler
+ * (an ErrorDocument, a subrequest) has them rewritten in its own fixups.
  */
 
 #include <dlfcn.h>
 
+#include "apr_date.h"
 #include "apr_strings.h"
 
 #include "httpd.h"
@@ -42,22 +47,25 @@
 typedef struct ot_call {
     ot_span *span;              /* the attempt being made; NULL: none */
     ap_filter_t *filter;        /* response_filter, while it waits */
+    ap_filter_t *upgrade;       /* upgrade_filter, while it waits */
     int64_t response_ns;        /* when the response headers were read */
     int status;                 /* the backend's status then */
     int attempts;               /* of this call, so far */
 } ot_call;
 
-static ap_filter_rec_t *response_filter;
+static ap_filter_rec_t *response_filter, *upgrade_filter;
 
 static int64_t now_ns(void)
 {
     return (int64_t)apr_time_now() * 1000;
 }
 
-/* A proxy scheme: its semconv network.protocol.name, default port (0:
- * none known), and whether its handler sends the CGI environment
- * (FastCGI, SCGI, uwsgi and AJP build their requests from it, HTTP from
- * the headers). */
+/* A proxy scheme: its semconv network.protocol.name, default port (the
+ * one mod_proxy connects to when the URL has none; 0: none, as for uwsgi,
+ * whose worker then has port 0 in httpd 2.4.71), and whether its
+ * handler sends the CGI environment (FastCGI, SCGI and uwsgi build their
+ * requests from it; HTTP and AJP send the headers, AJP only the variables
+ * named AJP_* besides). */
 typedef struct scheme_info {
     const char *scheme, *protocol;
     int port;
@@ -70,8 +78,8 @@ static const scheme_info *scheme_of(const char *scheme, size_t len)
         { "http", "http", 80, 0 }, { "https", "http", 443, 0 },
         { "h2c", "http", 80, 0 }, { "h2", "http", 443, 0 },
         { "ws", "http", 80, 0 }, { "wss", "http", 443, 0 },
-        { "fcgi", "fastcgi", 0, 1 }, { "scgi", "scgi", 0, 1 },
-        { "uwsgi", "uwsgi", 0, 1 }, { "ajp", "ajp", 8009, 1 },
+        { "fcgi", "fastcgi", 8000, 1 }, { "scgi", "scgi", 4000, 1 },
+        { "uwsgi", "uwsgi", 0, 1 }, { "ajp", "ajp", 8009, 0 },
     };
     size_t i;
 
@@ -205,6 +213,17 @@ int ot_proxy_injects(request_rec *r, const ot_span_context *server)
            && makes_client_span(r, server);
 }
 
+static apr_status_t remove_upgrade_filter(void *data)
+{
+    ot_call *call = data;
+
+    if (call->upgrade) {
+        ap_remove_output_filter(call->upgrade);
+        call->upgrade = NULL;
+    }
+    return APR_SUCCESS;
+}
+
 static int ot_proxy_scheme_handler(request_rec *r, proxy_worker *worker,
                                    proxy_server_conf *conf, char *url,
                                    const char *proxyhost,
@@ -251,6 +270,14 @@ static int ot_proxy_scheme_handler(request_rec *r, proxy_worker *worker,
         call->filter = ap_add_output_filter_handle(response_filter, call, r,
                                                    r->connection);
     }
+    if (!call->upgrade && apr_table_get(r->headers_in, "Upgrade")) {
+        call->upgrade = ap_add_output_filter_handle(upgrade_filter, call,
+                                                    NULL, r->connection);
+        /* A connection's filter outlives the request: never with a call
+         * that is gone, whatever path the proxy handler took. */
+        apr_pool_cleanup_register(r->pool, call, remove_upgrade_filter,
+                                  apr_pool_cleanup_null);
+    }
     return DECLINED;
 }
 
@@ -265,6 +292,35 @@ static apr_status_t response_filter_fn(ap_filter_t *f, apr_bucket_brigade *bb)
         call->status = f->r->status;
     }
     call->filter = NULL;
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+/* The first bytes on the connection after an upgrade request was sent:
+ * the final response's status line ("HTTP/1.1 101 ..."; interim ones
+ * wait), unless response_filter saw the response first. */
+static apr_status_t upgrade_filter_fn(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    ot_call *call = f->ctx;
+    char line[13];              /* "HTTP/1.1 101", and the NUL checkmask reads */
+    apr_size_t len = sizeof(line) - 1;
+    int status;
+
+    if (apr_brigade_flatten(bb, line, &len) != APR_SUCCESS || len == 0) {
+        return ap_pass_brigade(f->next, bb);    /* no data yet */
+    }
+    line[len] = '\0';
+    if (call->span && !call->response_ns
+        && apr_date_checkmask(line, "HTTP/#.# ###*")) {
+        status = (line[9] - '0') * 100 + (line[10] - '0') * 10
+                 + (line[11] - '0');
+        if (status < 200 && status != HTTP_SWITCHING_PROTOCOLS) {
+            return ap_pass_brigade(f->next, bb);
+        }
+        call->response_ns = now_ns();
+        call->status = status;
+    }
+    call->upgrade = NULL;
     ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);
 }
@@ -284,6 +340,7 @@ static int ot_proxy_request_status(int *access_status, request_rec *r)
         ap_remove_output_filter(call->filter);
         call->filter = NULL;
     }
+    remove_upgrade_filter(call);
     call->attempts = 0;
     return DECLINED;
 }
@@ -317,6 +374,9 @@ void ot_proxy_register_hooks(apr_pool_t *p)
     response_filter = ap_register_output_filter("OT_PROXY_RESPONSE",
                                                 response_filter_fn, NULL,
                                                 AP_FTYPE_RESOURCE);
+    upgrade_filter = ap_register_output_filter("OT_PROXY_UPGRADE",
+                                               upgrade_filter_fn, NULL,
+                                               AP_FTYPE_CONNECTION);
     ap_hook_pre_config(ot_proxy_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* An optional hook, unlike the others: registered by name, whatever
      * the order of LoadModule.  mod_proxy runs it once per request it

@@ -57,19 +57,6 @@ $h->start;
 
 my $W3C = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
-# The spans of the request marked with query $q: (server, [client...]).
-sub spans_of {
-    my ($hh, $q, $nclient) = @_;
-    my ($server, @client);
-    OTTest::wait_for(10, sub {
-        my @all = $hh->read_spans;
-        ($server) = grep { $_->{kind} == 2 && ($_->{attr}{'url.query'} // '') eq $q } @all;
-        @client = $server ? grep { $_->{kind} == 3 && ($_->{parentSpanId} // '') eq $server->{spanId} } @all : ();
-        $server && @client >= $nclient;
-    });
-    return ($server, sort { $a->{startTimeUnixNano} <=> $b->{startTimeUnixNano} } @client);
-}
-
 sub received {
     my ($rx, $path) = @_;
     my ($r) = grep { $_->{path} eq $path } $rx->wait_requests(1, 5);
@@ -82,7 +69,7 @@ sub received {
     my $r = $h->get('/app/x?q=ok&token=s3cret', { traceparent => $W3C, baggage => 'k=v' });
     is($r->{status}, 200, 'proxied: 200');
     is($r->{content}, "backend says hi\n", 'proxied: the backend answered');
-    my ($s, $c) = spans_of($h, 'q=ok&token=REDACTED', 1);
+    my ($s, $c) = $h->proxy_spans('q=ok&token=REDACTED', 1);
     ok($s, 'proxied: a server span');
     ok($c, 'proxied: a CLIENT span, child of the server span') or BAIL_OUT('no CLIENT span');
     is($c->{traceId}, '4bf92f3577b34da6a3ce929d0e0e4736', 'CLIENT span: same trace');
@@ -125,20 +112,20 @@ sub received {
 # --- failures: 5xx, 4xx, no backend
 {
     $h->get('/e500/x?q=e500');
-    my ($s, $c) = spans_of($h, 'q=e500', 1);
+    my ($s, $c) = $h->proxy_spans('q=e500', 1);
     is($c && $c->{attr}{'http.response.status_code'}, 500, '500: status code');
     is($c && $c->{status}{code}, 2, '500: CLIENT span status ERROR');
     is($c && $c->{attr}{'error.type'}, '500', '500: error.type');
 
     $h->get('/e404/x?q=e404');
-    ($s, $c) = spans_of($h, 'q=e404', 1);
+    ($s, $c) = $h->proxy_spans('q=e404', 1);
     is($c && $c->{attr}{'http.response.status_code'}, 404, '404: status code');
     is($c && $c->{status}{code}, 2, '404: a CLIENT span error (4xx is one for a client)');
     ok(!($s->{status}{code}), '404: the server span leaves it unset');
 
     my $r = $h->get('/dead/x?q=dead');
     is($r->{status}, 503, 'dead backend: 503');
-    ($s, $c) = spans_of($h, 'q=dead', 1);
+    ($s, $c) = $h->proxy_spans('q=dead', 1);
     ok($c, 'dead backend: a CLIENT span');
     is($c && $c->{attr}{'error.type'}, 'unavailable', 'dead backend: error.type');
     is($c && $c->{status}{code}, 2, 'dead backend: status ERROR');
@@ -150,7 +137,7 @@ sub received {
 {
     my $r = $h->get('/bal/y?q=bal');
     is($r->{status}, 200, 'balancer: the second member answers');
-    my ($s, @c) = spans_of($h, 'q=bal', 2);
+    my ($s, @c) = $h->proxy_spans('q=bal', 2);
     is(scalar @c, 2, 'balancer: two CLIENT spans');
     is($c[0]{attr}{'server.port'}, $dead2, 'balancer: the first went to the dead member');
     is($c[0]{attr}{'error.type'}, 'unavailable', 'balancer: and failed');
@@ -165,7 +152,7 @@ sub received {
 # --- TraceProxySpans Off: no CLIENT span, the backend gets the server span's context
 {
     $h->get('/nospan/z?q=nospan');
-    my ($s) = spans_of($h, 'q=nospan', 0);
+    my ($s) = $h->proxy_spans('q=nospan', 0);
     ok($s, 'TraceProxySpans Off: a server span');
     my @c = grep { $_->{kind} == 3 && $_->{parentSpanId} eq $s->{spanId} } $h->read_spans;
     is(scalar @c, 0, 'TraceProxySpans Off: no CLIENT span');
@@ -176,12 +163,12 @@ sub received {
 # --- mod_rewrite [P], and a proxied subrequest (mod_include)
 {
     $h->get('/rw/w?q=rw');
-    my ($s, $c) = spans_of($h, 'q=rw', 1);
+    my ($s, $c) = $h->proxy_spans('q=rw', 1);
     is($c && $c->{attr}{'url.full'}, "http://127.0.0.1:$okp/w?q=rw", 'RewriteRule [P]: a CLIENT span');
 
     my $r = $h->get('/page.shtml?q=ssi');
     like($r->{content}, qr/before backend says hi\n after/, 'SSI: the included backend answer');
-    ($s, $c) = spans_of($h, 'q=ssi', 1);
+    ($s, $c) = $h->proxy_spans('q=ssi', 1);
     ok($c, 'SSI: the proxied subrequest has a CLIENT span under the server span');
     is($c && $c->{attr}{'url.full'}, "http://127.0.0.1:$okp/included?i=1", 'SSI: its URL');
     my @servers = grep { $_->{kind} == 2 && $_->{traceId} eq $s->{traceId} } $h->read_spans;
@@ -196,7 +183,7 @@ sub received {
     for my $i (1, 2) {
         my $r = $h->get("/fcgi/app.php?q=fcgi$i", { traceparent => $W3C, baggage => 'k=v' });
         is($r->{status}, 200, "FastCGI $i: 200");
-        my ($s, $c) = spans_of($h, "q=fcgi$i", 1);
+        my ($s, $c) = $h->proxy_spans("q=fcgi$i", 1);
         ok($c, "FastCGI $i: a CLIENT span");
         is($c && $c->{attr}{'network.protocol.name'}, 'fastcgi', "FastCGI $i: network.protocol.name");
         is($c && $c->{attr}{'url.full'}, "fcgi://127.0.0.1:$fcgip/app.php?q=fcgi$i", "FastCGI $i: url.full");
@@ -217,7 +204,7 @@ sub received {
 # and in the environment carrier
 {
     my $r = $h->get('/exec.shtml?q=exec', { traceparent => $W3C });
-    my ($s) = spans_of($h, 'q=exec', 0);
+    my ($s) = $h->proxy_spans('q=exec', 0);
     my $tp = $s && OTTest->traceparent_of($s);
     like($r->{content}, qr/TP=\Q$tp\E HTP=\Q$tp\E/, 'SSI #exec: TRACEPARENT and HTTP_TRACEPARENT');
 }
@@ -233,8 +220,8 @@ sub received {
     $ha->start;
     my $r = $ha->get('/hop/end?q=hop');
     is($r->{status}, 200, '3 hops: 200');
-    my ($as, $ac) = spans_of($ha, 'q=hop', 1);
-    my ($bs, $bc) = spans_of($hb, 'q=hop', 1);
+    my ($as, $ac) = $ha->proxy_spans('q=hop', 1);
+    my ($bs, $bc) = $hb->proxy_spans('q=hop', 1);
     ok($as && $ac && $bs && $bc, '3 hops: A server, A client, B server, B client');
     my $t = $as->{traceId};
     is($_->{traceId}, $t, "3 hops: $_->{_n} in the one trace")

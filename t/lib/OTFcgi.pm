@@ -24,10 +24,6 @@ use strict;
 use warnings;
 use parent -norequire, 'OTServer';
 use OTServer;
-use IO::Socket::INET;
-use File::Temp qw(tempdir);
-use JSON::PP;
-use Time::HiRes qw(sleep time);
 
 use constant {
     FCGI_BEGIN_REQUEST => 1, FCGI_ABORT_REQUEST => 2, FCGI_END_REQUEST => 3,
@@ -38,17 +34,11 @@ use constant {
 };
 
 my %VALUES = (FCGI_MAX_CONNS => 10, FCGI_MAX_REQS => 10, FCGI_MPXS_CONNS => 0);
-my $JSON = JSON::PP->new->utf8->canonical;  # params are bytes: Latin-1 in
 
 sub new {
     my ($class, %a) = @_;
-    my $self = bless {
-        status => $a{status} // 200,
-        dir    => tempdir('ot-fcgi-XXXXXX', TMPDIR => 1, CLEANUP => 1),
-    }, $class;
-    return $self->listen('fcgi');
+    return $class->create('fcgi', status => $a{status} // 200);
 }
-
 
 # Name-value pairs: each length in 1 byte, or in 4 with the high bit set.
 sub nv_len { length($_[0]) > 127 ? pack('N', 0x80000000 | length $_[0]) : pack('C', length $_[0]) }
@@ -85,21 +75,13 @@ sub record {
     return $out;
 }
 
-# n bytes, or undef at the end of the connection.
-sub read_exact {
-    my ($c, $n) = @_;
-    my $buf = '';
-    my $got = $n ? read($c, $buf, $n) : 0;
-    return ($got // 0) == $n ? $buf : undef;
-}
-
 sub serve {
     my ($self, $c) = @_;
     binmode $c;
     my %req;                            # requestId => {keep, params, stdin}
-    while (defined(my $h = read_exact($c, 8))) {
+    while (defined(my $h = OTServer::read_exact($c, 8))) {
         my (undef, $type, $id, $len, $pad) = unpack 'CCnnC', $h;
-        my $body = substr read_exact($c, $len + $pad) // return, 0, $len;
+        my $body = substr OTServer::read_exact($c, $len + $pad) // return, 0, $len;
         my $r = $req{$id};
         my $out = '';
         if ($type == FCGI_GET_VALUES) {
@@ -147,33 +129,11 @@ sub respond {
     my ($self, $r, $id) = @_;
     my %p = decode_pairs($r->{params});
     $p{_BODY_LENGTH} = $r->{stdin};
-    my $json = $JSON->encode(\%p);
-    my $base = sprintf '%s/req-%06d', $self->{dir}, $self->next_index;
-    open my $fh, '>', "$base.tmp" or die $!;
-    binmode $fh;
-    print $fh $json;
-    close $fh;
-    rename "$base.tmp", "$base.json";
+    my $json = $self->save_request(\%p);
     my $answer = $r->{role} == FCGI_AUTHORIZER ? "Status: $self->{status}\r\n\r\n"
         : "Status: $self->{status}\r\nContent-Type: application/json\r\n\r\n$json";
     return record(FCGI_STDOUT, $id, $answer)
         . record(FCGI_STDOUT, $id, '') . end_request($r, $id, 0);
 }
-
-
-# The params (plus _BODY_LENGTH) of every request so far, in order.
-sub requests {
-    my ($self) = @_;
-    my @r;
-    for my $file (sort glob "$self->{dir}/req-*.json") {
-        open my $fh, '<', $file or next;
-        binmode $fh;
-        local $/;
-        push @r, $JSON->decode(<$fh>);
-        close $fh;
-    }
-    return @r;
-}
-
 
 1;

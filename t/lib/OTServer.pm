@@ -1,14 +1,28 @@
 package OTServer;
 
-# What the test suite's loopback servers (OTReceiver, OTFcgi) share: a
-# server is a child process group in $self->{pid}, started by the process
-# in $self->{owner}, whose requests() lists what it recorded.
+# What the test suite's loopback servers (OTReceiver, OTFcgi and those of
+# OTProtocols) share: a server is a child process group in $self->{pid},
+# started by the process in $self->{owner}, whose requests() lists what it
+# recorded (in $self->{dir}).
 
 use strict;
 use warnings;
 use Fcntl qw(:flock);
+use File::Temp qw(tempdir);
 use IO::Socket::INET;
+use JSON::PP;
 use Time::HiRes qw(sleep time);
+
+my $JSON = JSON::PP->new->utf8->canonical;  # what arrives is bytes: Latin-1 in
+
+# A new server of $class with the fields %a and a folder for what it
+# records ($what names it), listening.
+sub create {
+    my ($class, $what, %a) = @_;
+    my $self = bless { %a, dir => tempdir("ot-$what-XXXXXX", TMPDIR => 1,
+                                          CLEANUP => 1) }, $class;
+    return $self->listen($what);
+}
 
 # Listen on 127.0.0.1, on a port the system picks ($what names the server
 # in the error); returns $self.
@@ -63,6 +77,42 @@ sub next_index {
     print $fh $n + 1;
     close $fh;
     return $n;
+}
+
+# Save one request (a hash, as JSON) for requests(); returns
+# its JSON.
+sub save_request {
+    my ($self, $req) = @_;
+    my $json = $JSON->encode($req);
+    my $base = sprintf '%s/req-%06d', $self->{dir}, $self->next_index;
+    open my $fh, '>', "$base.tmp" or die $!;
+    binmode $fh;
+    print $fh $json;
+    close $fh;
+    rename "$base.tmp", "$base.json";
+    return $json;
+}
+
+# What save_request() saved, in order.
+sub requests {
+    my ($self) = @_;
+    my @r;
+    for my $file (sort glob "$self->{dir}/req-*.json") {
+        open my $fh, '<', $file or next;
+        binmode $fh;
+        local $/;
+        push @r, $JSON->decode(<$fh>);
+        close $fh;
+    }
+    return @r;
+}
+
+# n bytes from the socket $c, or undef at the end of the connection.
+sub read_exact {
+    my ($c, $n) = @_;
+    my $buf = '';
+    my $got = $n ? read($c, $buf, $n) : 0;
+    return ($got // 0) == $n ? $buf : undef;
 }
 
 # Wait until at least n requests arrived (or timeout seconds passed).

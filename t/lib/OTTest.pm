@@ -725,6 +725,21 @@ sub by_query {
     return \%h;
 }
 
+# The spans of the proxied request marked with query $q: its server span
+# and the CLIENT spans that are its children (by start time), waiting up
+# to 10 s for the server span and at least $nclient of them.
+sub proxy_spans {
+    my ($self, $q, $nclient) = @_;
+    my ($server, @client);
+    wait_for(10, sub {
+        my @all = $self->read_spans;
+        ($server) = grep { $_->{kind} == 2 && ($_->{attr}{'url.query'} // '') eq $q } @all;
+        @client = $server ? grep { $_->{kind} == 3 && ($_->{parentSpanId} // '') eq $server->{spanId} } @all : ();
+        $server && @client >= $nclient;
+    });
+    return ($server, sort { $a->{startTimeUnixNano} <=> $b->{startTimeUnixNano} } @client);
+}
+
 # A self-signed certificate for 127.0.0.1 in the server's conf/ (cert.pem,
 # key.pem), for mod_ssl; dies when openssl fails.
 sub make_cert {
