@@ -270,6 +270,36 @@ static int records(request_rec *r, const ot_span_context *parent,
                              parent->trace_id);
 }
 
+/* The server span's name, http.request.method and http.route, from the
+ * configuration of the URL the client asked for: TraceOperationName, else
+ * "{method} {route}" where a <Location> set TraceRequest or
+ * TraceOperationName, else the method; never the raw URI (names stay few).
+ * Set when the span starts, so that what a backend or another module says
+ * later (Trace-Operation, the span API) wins. */
+static void name_span(ot_span *s, request_rec *r)
+{
+    ot_dir_conf *dc = ot_dir_conf_get(r);
+    const char *method = ot_record_method(s, r->method ? r->method : "GET");
+    const char *name = NULL, *err = NULL;
+
+    if (dc->operation_name) {
+        name = ap_expr_str_exec(r, dc->operation_name, &err);
+        if (err) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, OTLOGNO(00011)
+                          "TraceOperationName: %s", err);
+            name = NULL;
+        }
+    }
+    if (dc->route) {
+        ot_span_add_strn(s, KEY("http.route"), dc->route,
+                         strlen(dc->route));
+        if (!name || !*name) {
+            name = apr_pstrcat(r->pool, method, " ", dc->route, NULL);
+        }
+    }
+    ot_span_set_name(s, name && *name ? name : method);
+}
+
 /* Start the server span of the initial request r, once: extract the
  * incoming context (TracePropagation, in order), decide sampling
  * (parent-based, else by ratio), make the ids and the strings other
@@ -353,6 +383,7 @@ static void start_span(ot_request *rq, request_rec *r)
         if (link) {
             ot_span_add_link(rq->span, &in);
         }
+        name_span(rq->span, r);
         memcpy(rq->ctx.span_id, ot_span_record_get(rq->span)->span_id, 8);
     }
     else {
@@ -646,18 +677,16 @@ static int known_method(const char *m)
     return 0;
 }
 
-void ot_record_method(ot_span *s, const char *method)
+const char *ot_record_method(ot_span *s, const char *method)
 {
     if (known_method(method)) {
-        ot_span_set_name(s, method);
         ot_span_add_strn(s, KEY("http.request.method"), method,
                          strlen(method));
+        return method;
     }
-    else {
-        ot_span_set_name(s, "HTTP");
-        ot_span_add_strn(s, KEY("http.request.method"), "_OTHER", 6);
-        ot_span_add_str(s, "http.request.method_original", method, -1);
-    }
+    ot_span_add_strn(s, KEY("http.request.method"), "_OTHER", 6);
+    ot_span_add_str(s, "http.request.method_original", method, -1);
+    return "HTTP";
 }
 
 const char *ot_redacted_query(request_rec *r, const char *query, size_t *len)
@@ -672,13 +701,11 @@ const char *ot_redacted_query(request_rec *r, const char *query, size_t *len)
 static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
 {
     conn_rec *c = r->connection;
-    const char *method = r->method ? r->method : "GET";
     const char *v;
     int status = last->status;
     char *end;
     apr_int64_t cl;
 
-    ot_record_method(s, method);
     if (r->parsed_uri.path) {
         ot_span_add_strn(s, KEY("url.path"), r->parsed_uri.path,
                          strlen(r->parsed_uri.path));

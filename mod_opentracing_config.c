@@ -91,6 +91,9 @@ void *ot_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     ot_dir_conf *base = basev, *add = addv;
     ot_dir_conf *c = apr_pcalloc(p, sizeof(*c));
 
+    c->operation_name = add->operation_name ? add->operation_name
+                                            : base->operation_name;
+    c->route = add->route ? add->route : base->route;
 #define MERGE_FLAG(f) c->f = add->f != OT_UNSET ? add->f : base->f
     MERGE_FLAG(trace_request);
     MERGE_FLAG(trust_incoming);
@@ -369,6 +372,46 @@ static const char *cmd_sample_expr(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* The path (or pattern) of the <Location> or <LocationMatch> section a
+ * directive is in; NULL elsewhere. */
+static const char *location_of(cmd_parms *cmd)
+{
+    const ap_directive_t *section = cmd->directive->parent;
+
+    if (section && cmd->path
+        && (strcasecmp(section->directive, "<Location") == 0
+            || strcasecmp(section->directive, "<LocationMatch") == 0)) {
+        return cmd->path;
+    }
+    return NULL;
+}
+
+static const char *cmd_trace_request(cmd_parms *cmd, void *dconf, int on)
+{
+    ot_dir_conf *dc = dconf;
+
+    dc->trace_request = on;
+    dc->route = location_of(cmd);
+    return NULL;
+}
+
+static const char *cmd_operation_name(cmd_parms *cmd, void *dconf,
+                                      const char *expr)
+{
+    ot_dir_conf *dc = dconf;
+    const char *err = NULL;
+
+    dc->operation_name = ap_expr_parse_cmd(cmd, expr,
+                                           AP_EXPR_FLAG_STRING_RESULT, &err,
+                                           NULL);
+    if (err) {
+        return apr_psprintf(cmd->pool, "TraceOperationName: cannot parse "
+                            "expression '%s': %s", expr, err);
+    }
+    dc->route = location_of(cmd);
+    return NULL;
+}
+
 static const char *cmd_tag(cmd_parms *cmd, void *dconf, const char *key,
                            const char *expr)
 {
@@ -448,11 +491,15 @@ const command_rec ot_cmds[] = {
                      "query keys whose values url.query shows as REDACTED, "
                      "in addition to AWSAccessKeyId, Signature, sig and "
                      "X-Goog-Signature"),
-    AP_INIT_FLAG("TraceRequest", ap_set_flag_slot,
-                 (void *)offsetof(ot_dir_conf, trace_request),
+    AP_INIT_FLAG("TraceRequest", cmd_trace_request, NULL,
                  RSRC_CONF | ACCESS_CONF,
                  "On: record a server span for requests here (default On "
                  "once a tracer is configured)"),
+    AP_INIT_TAKE1("TraceOperationName", cmd_operation_name, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "the server span's name, an ap_expr string; default the "
+                  "method and the path of the <Location> that sets "
+                  "TraceRequest or TraceOperationName"),
     AP_INIT_FLAG("TraceTrustIncoming", ap_set_flag_slot,
                  (void *)offsetof(ot_dir_conf, trust_incoming),
                  RSRC_CONF | ACCESS_CONF,

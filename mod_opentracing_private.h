@@ -73,6 +73,10 @@ typedef struct ot_sample_rule {
 /* The On|Off directives are OT_UNSET, 0 or 1 (ap_set_flag_slot). */
 typedef struct ot_dir_conf {
     int trace_request;              /* TraceRequest */
+    ap_expr_info_t *operation_name; /* TraceOperationName; NULL: unset */
+    const char *route;              /* the path (or pattern) of the
+                                     * <Location> that set TraceRequest or
+                                     * TraceOperationName; NULL: none */
     int trust_incoming;             /* TraceTrustIncoming (unset: On) */
     int response_header;            /* TraceResponseHeader (unset: Off) */
     int proxy_spans;                /* TraceProxySpans (unset: On) */
@@ -105,8 +109,10 @@ const ot_span_context *ot_traced_context(request_rec *r, void ***call);
 /* Write ctx into r->headers_in in TracePropagation's formats, replacing
  * theirs; with_env: into the CGI environment too (TRACEPARENT...). */
 void ot_inject(request_rec *r, const ot_span_context *ctx, int with_env);
-/* The span's name and http.request.method(_original) for method. */
-void ot_record_method(ot_span *s, const char *method);
+/* http.request.method (and _original) of s for method; returns the name
+ * the semantic conventions give such a span: the method, or "HTTP" for
+ * one they do not know. */
+const char *ot_record_method(ot_span *s, const char *method);
 /* query with the values of the keys to redact (the semantic conventions'
  * and TraceRedactQuery's for r) replaced; *len its length. */
 const char *ot_redacted_query(request_rec *r, const char *query, size_t *len);

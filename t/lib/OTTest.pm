@@ -30,7 +30,7 @@ package OTTest;
 #   cgi         0: no mod_cgi/mod_cgid, no /cgi-bin/ (needs alias; default 1)
 #   access_log  0: no CustomLog (default 1)
 #   loglevel    LogLevel (default info)
-#   files       { path relative to the ServerRoot => content }, written
+#   files       { path relative to the ServerRoot => content }, written (folders made)
 #               after htdocs and cgi-bin were copied (e.g. 'htdocs/x.html')
 #   tmpdir      where the temporary ServerRoot is made (default /tmp)
 #   cleanup     0: leave the ServerRoot to the caller (default 1, unless
@@ -134,6 +134,7 @@ sub new {
     $self->{spans_path} = $self->subst($a{spans_path} // '@DIR@/spans.jsonl');
     $self->setup_tree;
     for my $f (sort keys %{ $a{files} || {} }) {
+        make_path(dirname("$dir/$f"), { mode => 0755 });
         $self->write_file("$dir/$f", $a{files}{$f}, 0644);
     }
     $self->write_file($self->conf_file, $self->config(undef));
