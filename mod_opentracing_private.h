@@ -70,6 +70,7 @@ typedef struct ot_dir_conf {
     int trust_incoming;             /* TraceTrustIncoming (unset: On) */
     int response_header;            /* TraceResponseHeader (unset: Off) */
     int proxy_spans;                /* TraceProxySpans (unset: On) */
+    int backend_headers;            /* TraceBackendHeaders (unset: On) */
     apr_array_header_t *tags;       /* of ot_tag; NULL: none here */
     apr_array_header_t *redact_query;   /* TraceRedactQuery keys (const
                                          * char *), added to the defaults;
@@ -100,9 +101,18 @@ void ot_record_method(ot_span *s, const char *method);
 const char *ot_redacted_query(request_rec *r, const char *query, size_t *len);
 /* Hand the finished span s of r's request to this child's exporter. */
 void ot_submit(request_rec *r, ot_span *s);
+/* The server span of r's request while it is recorded (traced, sampled,
+ * not yet finished), else NULL. */
+ot_span *ot_server_span(request_rec *r);
 
 /* mod_opentracing_proxy.c */
 void ot_proxy_register_hooks(apr_pool_t *p);
+/* The CLIENT span of the backend call r is making, while it is open,
+ * else NULL. */
+ot_span *ot_proxy_client_span(request_rec *r);
+
+/* mod_opentracing_backend.c */
+void ot_backend_register_hooks(apr_pool_t *p);
 
 static inline ot_server_conf *ot_server_conf_get(server_rec *s)
 {

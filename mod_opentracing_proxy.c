@@ -165,8 +165,10 @@ static void finish(ot_call *call, request_rec *r, int no_response)
 
     if (call->response_ns) {
         ot_span_add_intn(s, KEY("http.response.status_code"), call->status);
-        /* CLIENT spans: 4xx are errors too */
-        if (call->status >= 400) {
+        /* CLIENT spans: 4xx are errors too (unless the backend's
+         * Trace-Error said so, with its reason) */
+        if (call->status >= 400
+            && ot_span_record_get(s)->status_code != OT_STATUS_ERROR) {
             v = apr_itoa(r->pool, call->status);
             ot_span_add_strn(s, KEY("error.type"), v, strlen(v));
             ot_span_set_status(s, OT_STATUS_ERROR, NULL);
@@ -250,6 +252,14 @@ static apr_status_t response_filter_fn(ap_filter_t *f, apr_bucket_brigade *bb)
     call->filter = NULL;
     ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);
+}
+
+ot_span *ot_proxy_client_span(request_rec *r)
+{
+    void **slot;
+    ot_call *call;
+
+    return ot_traced_context(r, &slot) && (call = *slot) ? call->span : NULL;
 }
 
 /* Once the handler is done with every attempt: access_status is its

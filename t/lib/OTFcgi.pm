@@ -13,7 +13,8 @@ package OTFcgi;
 # Each request is answered on STDOUT with "Status: <status>" (default
 # 200), "Content-Type: application/json" and a canonical JSON object of
 # its params plus _BODY_LENGTH (the bytes of its STDIN), which is also
-# recorded, before the answer, for requests().  FCGI_KEEP_CONN is
+# recorded, before the answer, for requests(); headers => [lines]: more
+# header lines in every answer ("Trace-Tag: a=1").  FCGI_KEEP_CONN is
 # honoured (without it the connection is closed after END_REQUEST);
 # FCGI_GET_VALUES and unknown record types are answered.
 
@@ -41,6 +42,7 @@ sub new {
     my ($class, %a) = @_;
     my $self = bless {
         status => $a{status} // 200,
+        headers => $a{headers} || [],
         dir    => tempdir('ot-fcgi-XXXXXX', TMPDIR => 1, CLEANUP => 1),
     }, $class;
     return $self->listen('fcgi');
@@ -148,6 +150,7 @@ sub respond {
     close $fh;
     rename "$base.tmp", "$base.json";
     return record(FCGI_STDOUT, $id, "Status: $self->{status}\r\n"
+                  . join('', map { "$_\r\n" } @{ $self->{headers} })
                   . "Content-Type: application/json\r\n\r\n$json")
         . record(FCGI_STDOUT, $id, '') . end_request($r, $id, 0);
 }
