@@ -752,8 +752,10 @@ static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
     /* bytes_sent counts a HEAD response's body although none is sent */
     ot_span_add_intn(s, KEY("http.response.body.size"),
                      last->sent_bodyct ? (int64_t)last->bytes_sent : 0);
-    if (status >= 500) {
-        /* Server spans: 5xx is an error, 4xx is the client's. */
+    if (status >= 500
+        && ot_span_record_get(s)->status_code != OT_STATUS_ERROR) {
+        /* Server spans: 5xx is an error, 4xx is the client's; a
+         * backend's Trace-Error said so already, with its reason. */
         v = apr_itoa(r->pool, status);
         ot_span_add_strn(s, KEY("error.type"), v, strlen(v));
         ot_span_set_status(s, OT_STATUS_ERROR, NULL);
@@ -791,6 +793,14 @@ void ot_submit(request_rec *r, ot_span *s)
         rec->resource = ot_server_conf_get(r->server)->resource;
         ot_exporter_submit(child_exporter, rec);
     }
+}
+
+ot_span *ot_server_span(request_rec *r)
+{
+    request_rec *initial;
+    ot_request *rq = traced_request(r, &initial);
+
+    return rq ? rq->span : NULL;
 }
 
 const ot_span_context *ot_traced_context(request_rec *r, void ***call)
@@ -1029,6 +1039,7 @@ static void ot_register_hooks(apr_pool_t *p)
     ap_hook_child_init(ot_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     APR_REGISTER_OPTIONAL_FN(opentracing_request_context);
     ot_proxy_register_hooks(p);
+    ot_backend_register_hooks(p);
 }
 
 module AP_MODULE_DECLARE_DATA opentracing_module = {

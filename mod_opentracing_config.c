@@ -54,6 +54,7 @@ void *ot_create_dir_conf(apr_pool_t *p, char *dir)
     c->trust_incoming = OT_UNSET;
     c->response_header = OT_UNSET;
     c->proxy_spans = OT_UNSET;
+    c->backend_headers = OT_UNSET;
     return c;
 }
 
@@ -99,6 +100,7 @@ void *ot_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_FLAG(trust_incoming);
     MERGE_FLAG(response_header);
     MERGE_FLAG(proxy_spans);
+    MERGE_FLAG(backend_headers);
 #undef MERGE_FLAG
     if (add->sample_rate != OT_UNSET) {
         c->sample_rate = add->sample_rate;
@@ -516,6 +518,12 @@ const command_rec ot_cmds[] = {
                  RSRC_CONF | ACCESS_CONF,
                  "On: a CLIENT span for every call mod_proxy makes to a "
                  "backend; default On"),
+    AP_INIT_FLAG("TraceBackendHeaders", ap_set_flag_slot,
+                 (void *)offsetof(ot_dir_conf, backend_headers),
+                 RSRC_CONF | ACCESS_CONF,
+                 "On: read the Trace-* headers of responses from CGI "
+                 "scripts, FastCGI applications and proxied backends into "
+                 "the span, and remove them; default On"),
     { NULL, { NULL }, NULL, 0, 0, NULL }
 };
 

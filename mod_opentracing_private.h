@@ -86,6 +86,7 @@ typedef struct ot_dir_conf {
     apr_array_header_t *sample_rules;   /* TraceSampleExpr, of
                                          * ot_sample_rule, the most
                                          * specific first; NULL: none */
+    int backend_headers;            /* TraceBackendHeaders (unset: On) */
     apr_array_header_t *tags;       /* of ot_tag; NULL: none here */
     apr_array_header_t *redact_query;   /* TraceRedactQuery keys (const
                                          * char *), added to the defaults;
@@ -118,6 +119,9 @@ const char *ot_record_method(ot_span *s, const char *method);
 const char *ot_redacted_query(request_rec *r, const char *query, size_t *len);
 /* Hand the finished span s of r's request to this child's exporter. */
 void ot_submit(request_rec *r, ot_span *s);
+/* The server span of r's request while it is recorded (traced, sampled,
+ * not yet finished), else NULL. */
+ot_span *ot_server_span(request_rec *r);
 
 /* mod_opentracing_proxy.c */
 void ot_proxy_register_hooks(apr_pool_t *p);
@@ -125,6 +129,19 @@ void ot_proxy_register_hooks(apr_pool_t *p);
  * context then replaces the server span's in r's headers and environment
  * (fixups need not write the server span's first). */
 int ot_proxy_injects(request_rec *r, const ot_span_context *server);
+/* The CLIENT span of the backend call r is making, while it is open,
+ * else NULL. */
+ot_span *ot_proxy_client_span(request_rec *r);
+
+/* Whether r's call to a backend has a CLIENT span, whose response filter
+ * reads the backend's span headers (ot_backend_read). */
+int ot_proxy_reads_response(request_rec *r);
+
+/* mod_opentracing_backend.c */
+void ot_backend_register_hooks(apr_pool_t *p);
+/* Read the span headers (Trace-*) of r's response into its span, and
+ * remove them: once its headers are final (TraceBackendHeaders). */
+void ot_backend_read(request_rec *r);
 
 static inline ot_server_conf *ot_server_conf_get(server_rec *s)
 {

@@ -173,8 +173,10 @@ static void finish(ot_call *call, request_rec *r, int no_response)
 
     if (call->response_ns) {
         ot_span_add_intn(s, KEY("http.response.status_code"), call->status);
-        /* CLIENT spans: 4xx are errors too */
-        if (call->status >= 400) {
+        /* CLIENT spans: 4xx are errors too (unless the backend's
+         * Trace-Error said so, with its reason) */
+        if (call->status >= 400
+            && ot_span_record_get(s)->status_code != OT_STATUS_ERROR) {
             v = apr_itoa(r->pool, call->status);
             ot_span_add_strn(s, KEY("error.type"), v, strlen(v));
             ot_span_set_status(s, OT_STATUS_ERROR, NULL);
@@ -206,11 +208,16 @@ static int makes_client_span(request_rec *r, const ot_span_context *server)
            && ot_dir_conf_get(r)->proxy_spans != 0;
 }
 
-int ot_proxy_injects(request_rec *r, const ot_span_context *server)
+/* Whether mod_proxy will handle r, through our scheme handler. */
+static int proxied(request_rec *r)
 {
     return scheme_hooked && r->handler
-           && strcmp(r->handler, "proxy-server") == 0
-           && makes_client_span(r, server);
+           && strcmp(r->handler, "proxy-server") == 0;
+}
+
+int ot_proxy_injects(request_rec *r, const ot_span_context *server)
+{
+    return proxied(r) && makes_client_span(r, server);
 }
 
 static apr_status_t remove_upgrade_filter(void *data)
@@ -222,6 +229,15 @@ static apr_status_t remove_upgrade_filter(void *data)
         call->upgrade = NULL;
     }
     return APR_SUCCESS;
+}
+
+int ot_proxy_reads_response(request_rec *r)
+{
+    void **slot;
+    const ot_span_context *server;
+
+    return proxied(r) && (server = ot_traced_context(r, &slot))
+           && makes_client_span(r, server);
 }
 
 static int ot_proxy_scheme_handler(request_rec *r, proxy_worker *worker,
@@ -290,6 +306,7 @@ static apr_status_t response_filter_fn(ap_filter_t *f, apr_bucket_brigade *bb)
     if (call->span && !call->response_ns) {
         call->response_ns = now_ns();
         call->status = f->r->status;
+        ot_backend_read(f->r);
     }
     call->filter = NULL;
     ap_remove_output_filter(f);
@@ -323,6 +340,14 @@ static apr_status_t upgrade_filter_fn(ap_filter_t *f, apr_bucket_brigade *bb)
     call->upgrade = NULL;
     ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);
+}
+
+ot_span *ot_proxy_client_span(request_rec *r)
+{
+    void **slot;
+    ot_call *call;
+
+    return ot_traced_context(r, &slot) && (call = *slot) ? call->span : NULL;
 }
 
 /* Once the handler is done with every attempt: access_status is its

@@ -84,6 +84,12 @@ my @bad = (
     ['TraceProxySpans with a bad value',
      "TraceTracer $so $good\nTraceProxySpans 1",
      qr/^TraceProxySpans must be On or Off$/],
+    ['TraceBackendHeaders with a bad value',
+     "TraceTracer $so $good\nTraceBackendHeaders yes",
+     qr/^TraceBackendHeaders must be On or Off$/],
+    ['TraceBackendHeaders without a value',
+     "TraceTracer $so $good\nTraceBackendHeaders",
+     qr/^TraceBackendHeaders must be On or Off$/],
     ['TraceResponseHeader with a bad value',
      "TraceTracer $so $good\n<Location /x>\n    TraceResponseHeader yes\n</Location>",
      qr/^TraceResponseHeader must be On or Off$/],
@@ -113,8 +119,11 @@ my @good = (
     ['every directive', "TraceTracer $so $good\nTraceServiceName shop\n"
         . "TracePropagation W3C b3 B3multi jaeger baggage\nTraceRequest Off\n"
         . "TraceTrustIncoming Off\nTraceResponseHeader On\nTraceProxySpans Off\n"
+        . "TraceBackendHeaders Off\n"
         . "<Location /x>\n    TraceRequest On\n    TraceTrustIncoming On\n"
-        . "    TraceResponseHeader Off\n    TraceProxySpans On\n</Location>"],
+        . "    TraceResponseHeader Off\n    TraceProxySpans On\n"
+        . "    TraceBackendHeaders On\n</Location>\n"
+        . "<Directory /tmp>\n    TraceBackendHeaders Off\n</Directory>"],
     ['config file and plugin relative to ServerRoot',
      'TraceTracer tracer_file.so conf/tracer.json'],
     ['batch settings', qq(TraceTracer $so '{"path": "$spans", "max_queue_size": 10, )

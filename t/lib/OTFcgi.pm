@@ -13,7 +13,8 @@ package OTFcgi;
 # Each request is answered on STDOUT with "Status: <status>" (default
 # 200), "Content-Type: application/json" and a canonical JSON object of
 # its params plus _BODY_LENGTH (the bytes of its STDIN), which is also
-# recorded, before the answer, for requests().  A request in the
+# recorded, before the answer, for requests(); headers => [lines]: more
+# header lines in every answer ("Trace-Tag: a=1").  A request in the
 # AUTHORIZER role (which gets no STDIN) is answered once its params are
 # complete, with "Status: <status>" and no body, and recorded the same
 # way (_BODY_LENGTH 0).  FCGI_KEEP_CONN is
@@ -37,7 +38,8 @@ my %VALUES = (FCGI_MAX_CONNS => 10, FCGI_MAX_REQS => 10, FCGI_MPXS_CONNS => 0);
 
 sub new {
     my ($class, %a) = @_;
-    return $class->create('fcgi', status => $a{status} // 200);
+    return $class->create('fcgi', status => $a{status} // 200,
+                          headers => $a{headers} || []);
 }
 
 # Name-value pairs: each length in 1 byte, or in 4 with the high bit set.
@@ -130,8 +132,10 @@ sub respond {
     my %p = decode_pairs($r->{params});
     $p{_BODY_LENGTH} = $r->{stdin};
     my $json = $self->save_request(\%p);
-    my $answer = $r->{role} == FCGI_AUTHORIZER ? "Status: $self->{status}\r\n\r\n"
-        : "Status: $self->{status}\r\nContent-Type: application/json\r\n\r\n$json";
+    my $head = "Status: $self->{status}\r\n"
+        . join('', map { "$_\r\n" } @{ $self->{headers} });
+    my $answer = $r->{role} == FCGI_AUTHORIZER ? "$head\r\n"
+        : "${head}Content-Type: application/json\r\n\r\n$json";
     return record(FCGI_STDOUT, $id, $answer)
         . record(FCGI_STDOUT, $id, '') . end_request($r, $id, 0);
 }

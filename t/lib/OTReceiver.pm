@@ -10,7 +10,8 @@ package OTReceiver;
 #   $rx->stop;
 #
 # statuses: the status of the n-th request (counted over all connections);
-# the last one repeats.  hang => 1: read requests and never answer (a
+# the last one repeats.  headers => [lines]: more header lines in every
+# answer ("Trace-Tag: a=1").  hang => 1: read requests and never answer (a
 # receiver that accepts but hangs).  Keep-alive is honoured; every request
 # is recorded in a folder before it is answered.
 
@@ -30,6 +31,7 @@ sub new {
         statuses    => $a{statuses} || [200],
         retry_after => $a{retry_after},
         body        => $a{body},        # response body of 2xx answers
+        headers     => $a{headers} || [],
         hang        => $a{hang} || 0,
         dir         => tempdir('ot-receiver-XXXXXX', TMPDIR => 1,
                                CLEANUP => 1),
@@ -93,6 +95,7 @@ sub serve {
             ? ($self->{body} // '') : "status $status\n";
         my $resp = "HTTP/1.1 $status X\r\nContent-Length: "
             . length($rbody) . "\r\n";
+        $resp .= "$_\r\n" for @{ $self->{headers} };
         $resp .= "Retry-After: $self->{retry_after}\r\n"
             if defined $self->{retry_after} && $status >= 400;
         $resp .= "Content-Type: application/x-protobuf\r\n" if length $rbody;

@@ -172,6 +172,54 @@ static void test_queue_copies(void **state)
     assert_int_equal(ot_queue_peek(q, out, 8), 0);
 }
 
+/* Keys a backend sent live in the request pool: the *_copied functions
+ * mark them, the queue copies them and clears the mark. */
+static void test_queue_copies_marked_keys(void **state)
+{
+    apr_pool_t *p = *state;
+    ot_span *s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, 1);
+    char *key = apr_pstrdup(p, "app.user");
+    char *ekey = apr_pstrdup(p, "hit");
+    ot_attribute *ea = apr_pcalloc(p, sizeof(*ea));
+    const ot_span_record *out[1];
+    ot_str ename = { "cache", 5 };
+    ot_queue *q;
+
+    ot_span_add_str(s, "const.key", "c", -1);
+    ot_span_set_strn_copied(s, key, 8, "42", 2);
+    ot_span_set_strn_copied(s, key, 8, "43", 2);   /* replaces */
+    ea->key.ptr = ekey;
+    ea->key.len = 3;
+    ea->type = OT_VALUE_STRING;
+    ea->v.s.ptr = "yes";
+    ea->v.s.len = 3;
+    ot_span_add_event_copied(s, ename, 7, ea, 1);
+    assert_int_equal(ot_span_record_get(s)->n_attributes, 2);
+    /* ot_span_set_str finds a marked key too */
+    ot_span_set_str(s, "app.user", "44", -1);
+    assert_int_equal(ot_span_record_get(s)->n_attributes, 2);
+
+    assert_int_equal(ot_queue_create(&q, p, 8, 65536, 0, 4), APR_SUCCESS);
+    assert_int_equal(ot_queue_push(q, ot_span_record_get(s)), OT_PUSH_OK);
+    memset(key, 'X', 8);
+    memset(ekey, 'X', 3);
+    assert_int_equal(ot_queue_peek(q, out, 1), 1);
+    assert_int_equal(out[0]->n_attributes, 2);
+    assert_int_equal(out[0]->attributes[1].key.len, 8);
+    assert_memory_equal(out[0]->attributes[1].key.ptr, "app.user", 8);
+    assert_memory_equal(out[0]->attributes[1].v.s.ptr, "44", 2);
+    /* an unmarked key is not copied: the same pointer */
+    assert_ptr_equal(out[0]->attributes[0].key.ptr,
+                     ot_span_record_get(s)->attributes[0].key.ptr);
+    assert_int_equal(out[0]->n_events, 1);
+    assert_int_equal(out[0]->events[0].time_ns, 7);
+    assert_int_equal(out[0]->events[0].n_attributes, 1);
+    assert_int_equal(out[0]->events[0].attributes[0].key.len, 3);
+    assert_memory_equal(out[0]->events[0].attributes[0].key.ptr, "hit", 3);
+    assert_memory_equal(out[0]->events[0].attributes[0].v.s.ptr, "yes", 3);
+    ot_queue_release(q, 1);
+}
+
 static void test_queue_full_by_count(void **state)
 {
     apr_pool_t *p = *state;
@@ -271,6 +319,7 @@ int main(void)
         POOL_TEST(test_child_span),
         POOL_TEST(test_attribute_limits),
         POOL_TEST(test_queue_copies),
+        POOL_TEST(test_queue_copies_marked_keys),
         POOL_TEST(test_queue_full_by_count),
         POOL_TEST(test_queue_too_big_and_truncation),
         POOL_TEST(test_queue_wraps),

@@ -20,18 +20,15 @@ static unsigned class_of(unsigned char c)
 {
     unsigned k = 0;
 
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+    if (c == '-' || c == '.' || c == '_' || c == '~'
+        || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
         || (c >= 'A' && c <= 'Z')) {
-        return C_TOKEN | C_OCTET | C_UNRES;
-    }
-    if (c == '-' || c == '.' || c == '_' || c == '~') {
         k |= C_UNRES;
     }
-    if (c && strchr("!#$%&'*+-.^_`|~", c)) {
+    if (ot_is_tchar(c)) {
         k |= C_TOKEN;
     }
-    if (c >= 0x21 && c <= 0x7e && c != '"' && c != ',' && c != ';'
-        && c != '\\') {
+    if (ot_is_baggage_octet(c)) {
         k |= C_OCTET;
     }
     return k;

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ot_propagation.h"
 
@@ -19,6 +20,23 @@
 static inline int ot_is_ows(char c)
 {
     return c == ' ' || c == '\t';
+}
+
+/* RFC 9110 tchar: what a token (a header name, a baggage key) is made
+ * of. */
+static inline int ot_is_tchar(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+           || (c >= 'A' && c <= 'Z')
+           || (c && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* The W3C baggage-octet: %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E
+ * (printable ASCII but DQUOTE, ",", ";" and "\"). */
+static inline int ot_is_baggage_octet(unsigned char c)
+{
+    return c >= 0x21 && c <= 0x7e && c != '"' && c != ',' && c != ';'
+           && c != '\\';
 }
 
 /* Step *value and *len past leading and trailing OWS. */

@@ -93,6 +93,9 @@ static size_t attrs_size(const ot_attribute *a, uint32_t n, size_t maxv)
         if (a[i].type == OT_VALUE_STRING) {
             sz += cut_len(&a[i].v.s, maxv);
         }
+        if (a[i].key.len & OT_QUEUE_COPY_KEY) {
+            sz += a[i].key.len & ~OT_QUEUE_COPY_KEY;
+        }
     }
     return sz;
 }
@@ -161,7 +164,11 @@ static const ot_attribute *copy_attrs(writer *w, const ot_attribute *src,
     dst = take(w, n * sizeof(*dst), 8);
     memcpy(dst, src, n * sizeof(*dst));
     for (i = 0; i < n; i++) {
-        /* keys outlive the queue: not copied */
+        /* keys outlive the queue, but those marked: not copied */
+        if (src[i].key.len & OT_QUEUE_COPY_KEY) {
+            dst[i].key = copy_str(w, &src[i].key,
+                                  src[i].key.len & ~OT_QUEUE_COPY_KEY);
+        }
         if (src[i].type == OT_VALUE_STRING) {
             dst[i].v.s = copy_str(w, &src[i].v.s, cut_len(&src[i].v.s, maxv));
         }

@@ -14,6 +14,9 @@
  * Attribute keys and the resource are not copied: they must live as long
  * as the process (string constants, the configuration): copying the few
  * dozen bytes of every key of every span would cost more than the rest.
+ * A key that lives only as long as the span (one a backend sent) is
+ * marked with OT_QUEUE_COPY_KEY in its length: that one is copied, and
+ * the copy's length has the mark cleared (exporters never see it).
  */
 
 #ifndef OT_QUEUE_H
@@ -25,6 +28,8 @@
 #include <apr_time.h>
 
 #include "ot_tracer.h"
+
+#define OT_QUEUE_COPY_KEY 0x80000000u
 
 typedef struct ot_queue ot_queue;
 

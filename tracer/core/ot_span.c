@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ot_ids.h"
+#include "ot_queue.h"       /* OT_QUEUE_COPY_KEY */
 
 struct ot_span {
     ot_span_record rec;
@@ -124,20 +125,46 @@ void ot_span_add_str(ot_span *s, const char *key, const char *val, long len)
     }
 }
 
-void ot_span_set_str(ot_span *s, const char *key, const char *val, long len)
+/* The attribute with this key, or NULL. */
+static ot_attribute *find_attr(ot_span *s, const char *key, size_t klen)
 {
-    size_t klen = strlen(key);
     uint32_t i;
 
     for (i = 0; i < s->rec.n_attributes; i++) {
         ot_attribute *a = &s->attrs[i];
-        if (a->key.len == klen && memcmp(a->key.ptr, key, klen) == 0) {
-            a->type = OT_VALUE_STRING;
-            a->v.s = mkstr(val, len);
-            return;
+        if ((a->key.len & ~OT_QUEUE_COPY_KEY) == klen
+            && memcmp(a->key.ptr, key, klen) == 0) {
+            return a;
         }
     }
+    return NULL;
+}
+
+void ot_span_set_str(ot_span *s, const char *key, const char *val, long len)
+{
+    ot_attribute *a = find_attr(s, key, strlen(key));
+
+    if (a) {
+        a->type = OT_VALUE_STRING;
+        a->v.s = mkstr(val, len);
+        return;
+    }
     ot_span_add_str(s, key, val, len);
+}
+
+void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
+                             const char *val, size_t vlen)
+{
+    ot_attribute *a = find_attr(s, key, klen);
+
+    if (!a && !(a = next_attr_n(s, key, klen))) {
+        return;
+    }
+    a->key.ptr = key;
+    a->key.len = (uint32_t)klen | OT_QUEUE_COPY_KEY;
+    a->type = OT_VALUE_STRING;
+    a->v.s.ptr = val;
+    a->v.s.len = (uint32_t)vlen;
 }
 
 void ot_span_add_event(ot_span *s, const char *name, int64_t time_ns)
@@ -153,6 +180,26 @@ void ot_span_add_event(ot_span *s, const char *name, int64_t time_ns)
     e->time_ns = time_ns;
     e->attributes = NULL;
     e->n_attributes = 0;
+}
+
+void ot_span_add_event_copied(ot_span *s, ot_str name, int64_t time_ns,
+                              ot_attribute *attrs, uint32_t n)
+{
+    ot_event *e;
+    uint32_t i;
+
+    if (s->rec.n_events >= OT_SPAN_MAX_EVENTS) {
+        s->rec.dropped_events++;
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        attrs[i].key.len |= OT_QUEUE_COPY_KEY;
+    }
+    e = &s->events[s->rec.n_events++];
+    e->name = name;
+    e->time_ns = time_ns;
+    e->attributes = attrs;
+    e->n_attributes = n;
 }
 
 void ot_span_add_link(ot_span *s, const ot_span_context *ctx)

@@ -9,7 +9,8 @@
  * OpenTelemetry span limits say.  Strings are not copied: they must live as
  * long as the span (the request pool); the queue copies the finished span,
  * except attribute keys, which must outlive the span's export: constants,
- * or strings of the configuration (see ot_queue.h).
+ * or strings of the configuration (see ot_queue.h), unless added by the
+ * *_copied functions, which mark them for the queue to copy.
  */
 
 #ifndef OT_SPAN_H
@@ -49,7 +50,16 @@ void ot_span_add_intn(ot_span *s, const char *key, size_t klen, int64_t v);
 /* Replace the attribute with this key, or append it. */
 void ot_span_set_str(ot_span *s, const char *key, const char *val, long len);
 
+/* Replace the attribute with this key, or append it; the key lives only
+ * as long as the span: the queue copies it (OT_QUEUE_COPY_KEY). */
+void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
+                             const char *val, size_t vlen);
+
 void ot_span_add_event(ot_span *s, const char *name, int64_t time_ns);
+/* An event with n attributes, whose array (and keys) live as long as the
+ * span; their keys are marked here for the queue to copy. */
+void ot_span_add_event_copied(ot_span *s, ot_str name, int64_t time_ns,
+                              ot_attribute *attrs, uint32_t n);
 void ot_span_add_link(ot_span *s, const ot_span_context *ctx);
 
 void ot_span_end(ot_span *s, int64_t end_ns);
