@@ -62,6 +62,8 @@
  * request. */
 typedef struct ot_request {
     ot_span *span;                  /* NULL: not sampled (not recorded) */
+    int rejected;                   /* refused while its request line or
+                                     * headers were read */
     ot_span_context ctx;            /* the server span's own context */
     int decided;                    /* TraceRequest settled */
     int enabled;
@@ -279,7 +281,7 @@ static int records(request_rec *r, const ot_span_context *parent,
 static void name_span(ot_span *s, request_rec *r)
 {
     ot_dir_conf *dc = ot_dir_conf_get(r);
-    const char *method = ot_record_method(s, r->method ? r->method : "GET");
+    const char *method = ot_record_method(s, r->method);
     const char *name = NULL, *err = NULL;
 
     if (dc->operation_name) {
@@ -679,6 +681,11 @@ static int known_method(const char *m)
 
 const char *ot_record_method(ot_span *s, const char *method)
 {
+    if (!method) {
+        /* a request line httpd could not parse */
+        ot_span_add_strn(s, KEY("http.request.method"), "_OTHER", 6);
+        return "HTTP";
+    }
     if (known_method(method)) {
         ot_span_add_strn(s, KEY("http.request.method"), method,
                          strlen(method));
@@ -752,6 +759,11 @@ static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
     /* bytes_sent counts a HEAD response's body although none is sent */
     ot_span_add_intn(s, KEY("http.response.body.size"),
                      last->sent_bodyct ? (int64_t)last->bytes_sent : 0);
+    if (r->connection->aborted) {
+        /* the client went away before the response was sent */
+        ot_span_add_event(s, "client aborted", (int64_t)apr_time_now() * 1000);
+        ot_span_add_boolean(s, KEY("mod_opentracing.client_aborted"), 1);
+    }
     if (status >= 500
         && ot_span_record_get(s)->status_code != OT_STATUS_ERROR) {
         /* Server spans: 5xx is an error, 4xx is the client's; a
@@ -815,12 +827,28 @@ const ot_span_context *ot_traced_context(request_rec *r, void ***call)
     return &rq->ctx;
 }
 
+/* A request httpd refused while it read its request line or headers
+ * (400, 408, 414, 501...: ap_read_request logs it without running
+ * post_read_request) gets the state of its span now. */
+static void adopt_rejected(request_rec *r)
+{
+    ot_request *rq;
+
+    if (!r->main && !r->prev && ot_server_conf_get(r->server)->tracer
+        && !ap_get_module_config(r->request_config, &opentracing_module)) {
+        rq = apr_pcalloc(r->pool, sizeof(*rq));
+        rq->rejected = 1;
+        ap_set_module_config(r->request_config, &opentracing_module, rq);
+    }
+}
+
 static int ot_log_transaction(request_rec *r)
 {
     request_rec *initial, *last;
-    ot_request *rq = traced_request(r, &initial);
+    ot_request *rq;
 
-    if (!rq) {
+    adopt_rejected(r);
+    if (!(rq = traced_request(r, &initial))) {
         return DECLINED;
     }
     for (last = r; last->next; last = last->next) {
@@ -834,6 +862,12 @@ static int ot_log_transaction(request_rec *r)
         return DECLINED;
     }
     record_attributes(rq->span, initial, last);
+    if (rq->rejected && last->status < 500) {
+        /* A 4xx is the client's error and leaves the status unset, but
+         * this request never got as far as being served: say why. */
+        const char *v = apr_itoa(r->pool, last->status);
+        ot_span_add_strn(rq->span, KEY("error.type"), v, strlen(v));
+    }
     record_tags(rq->span, initial, last);
     ot_span_end(rq->span, (int64_t)apr_time_now() * 1000);
     ot_submit(initial, rq->span);

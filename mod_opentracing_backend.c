@@ -107,7 +107,7 @@ static void name_operation(request_rec *r, ot_span *s, ot_str op)
 
     if (op.ptr[0] == '/') {
         ot_span_set_str(s, "http.route", op.ptr, (long)op.len);
-        rec->name.ptr = apr_pstrcat(r->pool, r->method ? r->method : "GET",
+        rec->name.ptr = apr_pstrcat(r->pool, r->method ? r->method : "HTTP",
                                     " ", apr_pstrmemdup(r->pool, op.ptr,
                                                         op.len), NULL);
         rec->name.len = (uint32_t)strlen(rec->name.ptr);

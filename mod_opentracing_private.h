@@ -110,9 +110,9 @@ const ot_span_context *ot_traced_context(request_rec *r, void ***call);
 /* Write ctx into r->headers_in in TracePropagation's formats, replacing
  * theirs; with_env: into the CGI environment too (TRACEPARENT...). */
 void ot_inject(request_rec *r, const ot_span_context *ctx, int with_env);
-/* http.request.method (and _original) of s for method; returns the name
- * the semantic conventions give such a span: the method, or "HTTP" for
- * one they do not know. */
+/* http.request.method (and _original) of s for method (NULL: a request
+ * line httpd could not parse); returns the name the semantic conventions
+ * give such a span: the method, or "HTTP" for one they do not know. */
 const char *ot_record_method(ot_span *s, const char *method);
 /* query with the values of the keys to redact (the semantic conventions'
  * and TraceRedactQuery's for r) replaced; *len its length. */

@@ -105,7 +105,7 @@ static int record_call(ot_span *s, request_rec *r, const char *url,
     char *full, *o;
     ot_url u;
 
-    ot_span_set_name(s, ot_record_method(s, r->method ? r->method : "GET"));
+    ot_span_set_name(s, ot_record_method(s, r->method));
     if (attempt > 0) {
         ot_span_add_intn(s, KEY("http.request.resend_count"), attempt);
     }

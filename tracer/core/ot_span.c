@@ -115,6 +115,16 @@ void ot_span_add_intn(ot_span *s, const char *key, size_t klen, int64_t v)
     }
 }
 
+void ot_span_add_boolean(ot_span *s, const char *key, size_t klen, int v)
+{
+    ot_attribute *a = next_attr_n(s, key, klen);
+
+    if (a) {
+        a->type = OT_VALUE_BOOL;
+        a->v.b = v != 0;
+    }
+}
+
 void ot_span_add_str(ot_span *s, const char *key, const char *val, long len)
 {
     ot_attribute *a = next_attr(s, key);

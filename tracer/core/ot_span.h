@@ -47,6 +47,7 @@ void ot_span_add_str(ot_span *s, const char *key, const char *val, long len);
 void ot_span_add_strn(ot_span *s, const char *key, size_t klen,
                       const char *val, size_t vlen);
 void ot_span_add_intn(ot_span *s, const char *key, size_t klen, int64_t v);
+void ot_span_add_boolean(ot_span *s, const char *key, size_t klen, int v);
 /* Replace the attribute with this key, or append it. */
 void ot_span_set_str(ot_span *s, const char *key, const char *val, long len);
 
