@@ -151,7 +151,7 @@ VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
 valgrind: $(UNIT_BIN) $(UNIT_SO) $(PLUGIN_SO) $(FUZZ_TARGETS:%=$(B)/fuzz/replay_%)
 	@sh t/run-unit.sh $(foreach t,$(UNIT_BIN),"$(VALGRIND) $(t)")
 	@for t in $(FUZZ_TARGETS); do \
-	    seeds=t/fuzz/corpus/$$t; [ -d $$seeds ] || seeds=t/fuzz/corpus/w3c; \
+	    seeds=t/fuzz/corpus/$$t; \
 	    $(VALGRIND) $(B)/fuzz/replay_$$t $$seeds || exit 1; \
 	done
 
@@ -159,15 +159,15 @@ valgrind: $(UNIT_BIN) $(UNIT_SO) $(PLUGIN_SO) $(FUZZ_TARGETS:%=$(B)/fuzz/replay_
 FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS = -std=c11 -g -O1 -D_GNU_SOURCE -DOT_VERSION=\"$(VERSION)\" $(APR_CPPFLAGS) \
               $(APR_INCLUDES) $(TREE_INC)
-$(B)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(CORE_SRC) $(SDK_SRC) | $(B)/fuzz
+$(B)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(wildcard t/fuzz/*.h) $(CORE_SRC) $(SDK_SRC) | $(B)/fuzz
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRC) $(SDK_SRC) $(LIBS) $(HTTP_LIBS)
-$(B)/fuzz/replay_%: t/fuzz/fuzz_%.c t/fuzz/replay.c $(CORE_LIB) $(SDK_LIB) | $(B)/fuzz
+$(B)/fuzz/replay_%: t/fuzz/fuzz_%.c t/fuzz/replay.c $(wildcard t/fuzz/*.h) $(CORE_LIB) $(SDK_LIB) | $(B)/fuzz
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< t/fuzz/replay.c $(CORE_LIB) $(SDK_LIB) $(LIBS) $(HTTP_LIBS)
 fuzz-build: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 	    mkdir -p $(B)/fuzz/corpus-$$t; \
-	    seeds=t/fuzz/corpus/$$t; [ -d $$seeds ] || seeds=t/fuzz/corpus/w3c; \
+	    seeds=t/fuzz/corpus/$$t; \
 	    echo "fuzz $$t for $(FUZZ_SECONDS)s"; \
 	    $(B)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 	        $(B)/fuzz/corpus-$$t $$seeds > $(B)/fuzz/$$t.log 2>&1 \
