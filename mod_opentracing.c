@@ -64,6 +64,7 @@ typedef struct ot_request {
     int started;                    /* start_span() ran */
     void *proxy_call;               /* mod_opentracing_proxy.c's state of
                                      * the call being made */
+    void *api;                      /* mod_opentracing_api.c's state */
 } ot_request;
 
 /* Constant attribute keys, with their lengths known at compile time. */
@@ -392,15 +393,23 @@ static void set_traceresponse(const ot_request *rq, request_rec *r)
     }
 }
 
-void ot_inject(request_rec *r, const ot_span_context *ctx, int with_env)
+void ot_inject_headers(request_rec *r, const ot_span_context *ctx,
+                       apr_table_t *headers)
 {
     const ot_propagator *const *fmts;
     size_t n = formats_of(ot_server_conf_get(r->server), &fmts);
+    ot_carrier c;
+
+    ot_carrier_table(&c, headers);
+    ot_propagation_inject(apr_table_elts(headers)->pool, fmts, n, ctx, &c);
+}
+
+void ot_inject(request_rec *r, const ot_span_context *ctx, int with_env)
+{
     env_carrier env;
     ot_carrier c;
 
-    ot_carrier_table(&c, r->headers_in);
-    ot_propagation_inject(r->pool, fmts, n, ctx, &c);
+    ot_inject_headers(r, ctx, r->headers_in);
     if (with_env) {
         env.env = r->subprocess_env;
         env.pool = r->pool;
@@ -644,6 +653,23 @@ const ot_span_context *ot_traced_context(request_rec *r, void ***call)
     return &rq->ctx;
 }
 
+const ot_span_context *ot_api_context(request_rec *r, request_rec **initial,
+                                     ot_span **server, void ***api)
+{
+    ot_request *rq = get_request(r);
+
+    /* As opentracing_request_context(): not before TraceRequest is
+     * settled. */
+    if (!rq || !rq->decided || !rq->enabled) {
+        return NULL;
+    }
+    *initial = initial_request(r);
+    start_span(rq, *initial);
+    *server = rq->span;
+    *api = &rq->api;
+    return &rq->ctx;
+}
+
 static int ot_log_transaction(request_rec *r)
 {
     request_rec *initial, *last;
@@ -664,6 +690,7 @@ static int ot_log_transaction(request_rec *r)
     }
     record_attributes(rq->span, initial, last);
     record_tags(rq->span, initial, last);
+    ot_api_request_done(initial, rq->api, rq->span);
     ot_span_end(rq->span, (int64_t)apr_time_now() * 1000);
     ot_submit(initial, rq->span);
     /* Once only, whatever runs log_transaction again. */
@@ -860,6 +887,7 @@ static void ot_register_hooks(apr_pool_t *p)
     ap_hook_child_init(ot_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     APR_REGISTER_OPTIONAL_FN(opentracing_request_context);
     ot_proxy_register_hooks(p);
+    ot_api_register_hooks(p);
 }
 
 module AP_MODULE_DECLARE_DATA opentracing_module = {

@@ -167,6 +167,30 @@ void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
     a->v.s.len = (uint32_t)vlen;
 }
 
+void ot_span_set_intn_copied(ot_span *s, const char *key, size_t klen,
+                             int64_t v)
+{
+    ot_attribute *a = find_attr(s, key, klen);
+
+    if (!a && !(a = next_attr_n(s, key, klen))) {
+        return;
+    }
+    a->key.ptr = key;
+    a->key.len = (uint32_t)klen | OT_QUEUE_COPY_KEY;
+    a->type = OT_VALUE_INT;
+    a->v.i = v;
+}
+
+void ot_span_add_booln(ot_span *s, const char *key, size_t klen, int v)
+{
+    ot_attribute *a = next_attr_n(s, key, klen);
+
+    if (a) {
+        a->type = OT_VALUE_BOOL;
+        a->v.b = v ? 1 : 0;
+    }
+}
+
 void ot_span_add_event(ot_span *s, const char *name, int64_t time_ns)
 {
     ot_event *e;

@@ -55,6 +55,11 @@ void ot_span_set_str(ot_span *s, const char *key, const char *val, long len);
 void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
                              const char *val, size_t vlen);
 
+/* The same for an integer value. */
+void ot_span_set_intn_copied(ot_span *s, const char *key, size_t klen,
+                             int64_t v);
+void ot_span_add_booln(ot_span *s, const char *key, size_t klen, int v);
+
 void ot_span_add_event(ot_span *s, const char *name, int64_t time_ns);
 /* An event with n attributes, whose array (and keys) live as long as the
  * span; their keys are marked here for the queue to copy. */
