@@ -2,11 +2,11 @@
 
 /*
  * mod_ot_example: a module that uses mod_opentracing's span API
- * (mod_opentracing.h).  Its handler, ot-example, does a slow piece of
- * work (a short sleep standing for a lookup), timed as an INTERNAL child
- * span of the request's server span; it prepares the headers of an
- * outgoing call as a CLIENT child span would send them, tags the server
- * span and adds an event to it, and answers with the outgoing headers (a
+ * (mod_opentracing.h).  Its handler, ot-example, does a slow lookup (a
+ * short sleep standing for a call to a backend), timed as an INTERNAL
+ * child span of the request's server span, with the headers of the
+ * lookup's outgoing call carrying that span's context; it tags the server
+ * span, adds an event to it, and answers with the outgoing headers (a
  * client can see which span the callee would continue).
  *
  * It works with or without mod_opentracing: the functions are optional,
@@ -79,7 +79,7 @@ static int print_header(void *r, const char *key, const char *value)
 
 static int example_handler(request_rec *r)
 {
-    opentracing_span *span = NULL, *call = NULL;
+    opentracing_span *span = NULL;
     apr_table_t *outgoing, *found;
     int items;
 
@@ -87,26 +87,23 @@ static int example_handler(request_rec *r)
         return DECLINED;
     }
 
+    /* The lookup's outgoing call: its headers (made here, not sent: a
+     * real module would hand them to its client library). */
+    outgoing = apr_table_make(r->pool, 4);
+
     /* The slow part, as a child span (NULL when the request is not
-     * recorded: the calls below then do nothing). */
+     * recorded: the calls below then do nothing; inject still passes on
+     * the server span's context when the request is traced). */
     if (ot.on) {
         span = ot.start_span(r, "example lookup",
                              OPENTRACING_SPAN_KIND_INTERNAL);
         ot.span_set_attribute(span, "example.source", "memory");
+        ot.inject(r, span, outgoing);
     }
     items = lookup();
     if (ot.on) {
         ot.span_set_attribute_int(span, "example.items", items);
         ot.end_span(span, NULL);
-    }
-
-    /* An outgoing call's headers (made here, not sent: a real module
-     * would hand them to its client library), as a CLIENT span. */
-    outgoing = apr_table_make(r->pool, 4);
-    if (ot.on) {
-        call = ot.start_span(r, "example call", OPENTRACING_SPAN_KIND_CLIENT);
-        ot.inject(r, call, outgoing);
-        ot.end_span(call, NULL);
 
         ot.set_attribute(r, "example.handler", "ot-example");
         found = apr_table_make(r->pool, 1);
