@@ -74,6 +74,7 @@ typedef struct ot_request {
     int started;                    /* start_span() ran */
     void *proxy_call;               /* mod_opentracing_proxy.c's state of
                                      * the call being made */
+    void *api;                      /* mod_opentracing_api.c's state */
 } ot_request;
 
 /* Constant attribute keys, with their lengths known at compile time. */
@@ -465,15 +466,23 @@ static void set_traceresponse(const ot_request *rq, request_rec *r)
     }
 }
 
-void ot_inject(request_rec *r, const ot_span_context *ctx, int with_env)
+void ot_inject_headers(request_rec *r, const ot_span_context *ctx,
+                       apr_table_t *headers)
 {
     const ot_propagator *const *fmts;
     size_t n = formats_of(ot_server_conf_get(r->server), &fmts);
+    ot_carrier c;
+
+    ot_carrier_table(&c, headers);
+    ot_propagation_inject(apr_table_elts(headers)->pool, fmts, n, ctx, &c);
+}
+
+void ot_inject(request_rec *r, const ot_span_context *ctx, int with_env)
+{
     env_carrier env;
     ot_carrier c;
 
-    ot_carrier_table(&c, r->headers_in);
-    ot_propagation_inject(r->pool, fmts, n, ctx, &c);
+    ot_inject_headers(r, ctx, r->headers_in);
     if (with_env) {
         env.env = r->subprocess_env;
         env.pool = r->pool;
@@ -762,7 +771,7 @@ static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
     if (r->connection->aborted) {
         /* the client went away before the response was sent */
         ot_span_add_event(s, "client aborted", (int64_t)apr_time_now() * 1000);
-        ot_span_add_boolean(s, KEY("mod_opentracing.client_aborted"), 1);
+        ot_span_add_booln(s, KEY("mod_opentracing.client_aborted"), 1);
     }
     if (status >= 500
         && ot_span_record_get(s)->status_code != OT_STATUS_ERROR) {
@@ -827,6 +836,23 @@ const ot_span_context *ot_traced_context(request_rec *r, void ***call)
     return &rq->ctx;
 }
 
+const ot_span_context *ot_api_context(request_rec *r, request_rec **initial,
+                                     ot_span **server, void ***api)
+{
+    ot_request *rq = get_request(r);
+
+    /* As opentracing_request_context(): not before TraceRequest is
+     * settled. */
+    if (!rq || !rq->decided || !rq->enabled) {
+        return NULL;
+    }
+    *initial = initial_request(r);
+    start_span(rq, *initial);
+    *server = rq->span;
+    *api = &rq->api;
+    return &rq->ctx;
+}
+
 /* A request httpd refused while it read its request line or headers
  * (400, 408, 414, 501...: ap_read_request logs it without running
  * post_read_request) gets the state of its span now. */
@@ -869,6 +895,7 @@ static int ot_log_transaction(request_rec *r)
         ot_span_add_strn(rq->span, KEY("error.type"), v, strlen(v));
     }
     record_tags(rq->span, initial, last);
+    ot_api_request_done(initial, rq->api, rq->span);
     ot_span_end(rq->span, (int64_t)apr_time_now() * 1000);
     ot_submit(initial, rq->span);
     /* Once only, whatever runs log_transaction again. */
@@ -1074,6 +1101,7 @@ static void ot_register_hooks(apr_pool_t *p)
     APR_REGISTER_OPTIONAL_FN(opentracing_request_context);
     ot_proxy_register_hooks(p);
     ot_backend_register_hooks(p);
+    ot_api_register_hooks(p);
 }
 
 module AP_MODULE_DECLARE_DATA opentracing_module = {

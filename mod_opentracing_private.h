@@ -107,6 +107,10 @@ void *ot_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
  * slot for the proxy glue's state (one call at a time: subrequests and
  * internal redirects share it, and run one after the other). */
 const ot_span_context *ot_traced_context(request_rec *r, void ***call);
+/* Write ctx into headers (values from the table's pool) in
+ * TracePropagation's formats for r, replacing theirs. */
+void ot_inject_headers(request_rec *r, const ot_span_context *ctx,
+                       apr_table_t *headers);
 /* Write ctx into r->headers_in in TracePropagation's formats, replacing
  * theirs; with_env: into the CGI environment too (TRACEPARENT...). */
 void ot_inject(request_rec *r, const ot_span_context *ctx, int with_env);
@@ -122,6 +126,14 @@ void ot_submit(request_rec *r, ot_span *s);
 /* The server span of r's request while it is recorded (traced, sampled,
  * not yet finished), else NULL. */
 ot_span *ot_server_span(request_rec *r);
+
+/* For the span API: the context of the server span of r's request once
+ * TraceRequest is settled and r is traced (also when it is not sampled),
+ * else NULL; *initial: the request the client sent; *server: the server
+ * span while it is recorded (NULL: not sampled, or submitted already);
+ * *api: the request's slot for mod_opentracing_api.c's state. */
+const ot_span_context *ot_api_context(request_rec *r, request_rec **initial,
+                                     ot_span **server, void ***api);
 
 /* mod_opentracing_proxy.c */
 void ot_proxy_register_hooks(apr_pool_t *p);
@@ -142,6 +154,13 @@ void ot_backend_register_hooks(apr_pool_t *p);
 /* Read the span headers (Trace-*) of r's response into its span, and
  * remove them: once its headers are final (TraceBackendHeaders). */
 void ot_backend_read(request_rec *r);
+
+/* mod_opentracing_api.c */
+void ot_api_register_hooks(apr_pool_t *p);
+/* At log_transaction, before the server span (recorded) of initial is
+ * ended and submitted: end the child spans left open, apply what the API
+ * set for the server span; api: the request's API state (may be NULL). */
+void ot_api_request_done(request_rec *initial, void *api, ot_span *server);
 
 static inline ot_server_conf *ot_server_conf_get(server_rec *s)
 {

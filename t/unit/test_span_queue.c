@@ -83,7 +83,7 @@ static void test_attribute_limits(void **state)
     assert_memory_equal(r->attributes[0].v.s.ptr, "replaced", 8);
     ot_span_set_str(s, "e", "new", -1);
     assert_int_equal(r->n_attributes, 4);
-    ot_span_add_boolean(s, "f", 1, 42);
+    ot_span_add_booln(s, "f", 1, 42);
     assert_int_equal(r->attributes[4].type, OT_VALUE_BOOL);
     assert_int_equal(r->attributes[4].v.b, 1);
     for (i = 0; i < OT_SPAN_MAX_ATTRIBUTES; i++) {

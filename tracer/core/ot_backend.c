@@ -54,10 +54,7 @@ static int is_ctl(unsigned char c)
     return (c < 0x20 && c != '\t') || c == 0x7f;
 }
 
-/* Attributes the module sets itself (the semantic conventions' HTTP
- * server span, and error.type): a backend's tag must not contradict
- * them, nor appear twice under one key. */
-static int reserved_key(const char *k, size_t n)
+int ot_backend_reserved_key(const char *k, size_t n)
 {
     static const char *const prefixes[] = {
         "http.", "url.", "server.", "client.", "network.", "user_agent.",
@@ -278,7 +275,7 @@ static void tag_member(ot_backend *b, const char *s, size_t n)
     ot_str val;
     uint32_t i;
 
-    if (split_param(s, n, &k, &kl, &v, &vl) || reserved_key(k, kl)
+    if (split_param(s, n, &k, &kl, &v, &vl) || ot_backend_reserved_key(k, kl)
         || decode(b, v, vl, 0, &val)) {
         b->malformed++;
         return;

@@ -8,6 +8,8 @@
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 
+#include "ot_utf8.h"     /* ot_utf8_cut (sdk) */
+
 /* Each entry: its size, then the record, then the arrays it points to,
  * then the bytes of its strings. */
 typedef struct entry_hdr {
@@ -71,17 +73,7 @@ apr_status_t ot_queue_create(ot_queue **qp, apr_pool_t *p, size_t max_spans,
 /* Length of s cut to max bytes without splitting a UTF-8 sequence. */
 static uint32_t cut_len(const ot_str *s, size_t max)
 {
-    size_t n = s->len;
-
-    if (max && n > max) {
-        n = max;
-        /* Back off continuation bytes (10xxxxxx) so that the cut falls
-         * before a lead byte. */
-        while (n > 0 && ((unsigned char)s->ptr[n] & 0xC0) == 0x80) {
-            n--;
-        }
-    }
-    return (uint32_t)n;
+    return (uint32_t)ot_utf8_cut(s->ptr, s->len, max);
 }
 
 static size_t attrs_size(const ot_attribute *a, uint32_t n, size_t maxv)

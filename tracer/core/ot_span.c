@@ -115,16 +115,6 @@ void ot_span_add_intn(ot_span *s, const char *key, size_t klen, int64_t v)
     }
 }
 
-void ot_span_add_boolean(ot_span *s, const char *key, size_t klen, int v)
-{
-    ot_attribute *a = next_attr_n(s, key, klen);
-
-    if (a) {
-        a->type = OT_VALUE_BOOL;
-        a->v.b = v != 0;
-    }
-}
-
 void ot_span_add_str(ot_span *s, const char *key, const char *val, long len)
 {
     ot_attribute *a = next_attr(s, key);
@@ -175,6 +165,30 @@ void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
     a->type = OT_VALUE_STRING;
     a->v.s.ptr = val;
     a->v.s.len = (uint32_t)vlen;
+}
+
+void ot_span_set_intn_copied(ot_span *s, const char *key, size_t klen,
+                             int64_t v)
+{
+    ot_attribute *a = find_attr(s, key, klen);
+
+    if (!a && !(a = next_attr_n(s, key, klen))) {
+        return;
+    }
+    a->key.ptr = key;
+    a->key.len = (uint32_t)klen | OT_QUEUE_COPY_KEY;
+    a->type = OT_VALUE_INT;
+    a->v.i = v;
+}
+
+void ot_span_add_booln(ot_span *s, const char *key, size_t klen, int v)
+{
+    ot_attribute *a = next_attr_n(s, key, klen);
+
+    if (a) {
+        a->type = OT_VALUE_BOOL;
+        a->v.b = v ? 1 : 0;
+    }
 }
 
 void ot_span_add_event(ot_span *s, const char *name, int64_t time_ns)

@@ -47,7 +47,7 @@ void ot_span_add_str(ot_span *s, const char *key, const char *val, long len);
 void ot_span_add_strn(ot_span *s, const char *key, size_t klen,
                       const char *val, size_t vlen);
 void ot_span_add_intn(ot_span *s, const char *key, size_t klen, int64_t v);
-void ot_span_add_boolean(ot_span *s, const char *key, size_t klen, int v);
+void ot_span_add_booln(ot_span *s, const char *key, size_t klen, int v);
 /* Replace the attribute with this key, or append it. */
 void ot_span_set_str(ot_span *s, const char *key, const char *val, long len);
 
@@ -55,6 +55,10 @@ void ot_span_set_str(ot_span *s, const char *key, const char *val, long len);
  * as long as the span: the queue copies it (OT_QUEUE_COPY_KEY). */
 void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
                              const char *val, size_t vlen);
+
+/* The same for an integer value. */
+void ot_span_set_intn_copied(ot_span *s, const char *key, size_t klen,
+                             int64_t v);
 
 void ot_span_add_event(ot_span *s, const char *name, int64_t time_ns);
 /* An event with n attributes, whose array (and keys) live as long as the

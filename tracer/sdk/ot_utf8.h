@@ -63,4 +63,19 @@ static inline size_t ot_utf8_seq(const unsigned char *s, size_t n,
     return need;
 }
 
+/* The length of s (n bytes) cut to at most max bytes without splitting a
+ * UTF-8 sequence (0: no cut). */
+static inline size_t ot_utf8_cut(const char *s, size_t n, size_t max)
+{
+    if (max && n > max) {
+        n = max;
+        /* Back off continuation bytes (10xxxxxx) so that the cut falls
+         * before a lead byte. */
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80) {
+            n--;
+        }
+    }
+    return n;
+}
+
 #endif /* OT_UTF8_H */

@@ -1,0 +1,267 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+#include "ot_api.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "ot_backend.h"     /* ot_backend_reserved_key */
+#include "ot_utf8.h"        /* ot_utf8_cut (sdk) */
+
+#define KEY(k) k, sizeof(k) - 1
+
+struct opentracing_span {
+    ot_api_request *owner;
+    ot_span *span;                  /* NULL once ended */
+    ot_span *record;                /* the span, ended or not */
+};
+
+struct ot_api_request {
+    apr_pool_t *pool;
+    void *data;
+    const ot_span_context *server_ctx;
+    uint32_t max_value;
+    int finished;
+    uint32_t n_spans;               /* started */
+    uint32_t dropped_spans;         /* refused beyond OT_API_MAX_SPANS */
+    ot_api_span spans[OT_API_MAX_SPANS];
+    const char *name;               /* of the server span; NULL: none */
+    int error;                      /* set_error ran */
+    const char *message;            /* its message, or NULL */
+};
+
+/* s (not NULL) copied into q's pool, cut to max bytes (0: no cut) at a
+ * UTF-8 boundary; *len its length. */
+static char *copy(ot_api_request *q, const char *s, size_t max, size_t *len)
+{
+    /* strnlen: a value far beyond the cut is not read to its end */
+    size_t n = ot_utf8_cut(s, max ? strnlen(s, max + 1) : strlen(s), max);
+    char *c = apr_palloc(q->pool, n + 1);
+
+    memcpy(c, s, n);
+    c[n] = '\0';
+    *len = n;
+    return c;
+}
+
+/* The copied key, or NULL when it is refused (counted as dropped). */
+static const char *copy_key(ot_api_request *q, ot_span *s, int is_server,
+                            const char *key, size_t *klen)
+{
+    size_t n = strnlen(key, OT_API_MAX_KEY + 1);
+
+    if (n == 0 || n > OT_API_MAX_KEY
+        || (is_server && ot_backend_reserved_key(key, n))) {
+        ot_span_record_get(s)->dropped_attributes++;
+        return NULL;
+    }
+    return copy(q, key, 0, klen);
+}
+
+ot_api_request *ot_api_request_make(apr_pool_t *p,
+                                    const ot_span_context *server_ctx,
+                                    uint32_t max_value, void *data)
+{
+    ot_api_request *q = apr_palloc(p, sizeof(*q));
+
+    /* the spans array is filled as it is used */
+    memset(q, 0, offsetof(ot_api_request, spans));
+    q->pool = p;
+    q->data = data;
+    q->server_ctx = server_ctx;
+    q->max_value = max_value;
+    q->name = NULL;
+    q->error = 0;
+    q->message = NULL;
+    return q;
+}
+
+void *ot_api_data(const ot_api_request *q)
+{
+    return q->data;
+}
+
+void ot_api_set_str(ot_api_request *q, ot_span *s, int is_server,
+                    const char *key, const char *value)
+{
+    const char *k, *v;
+    size_t klen, vlen;
+
+    if (q->finished || !key || !value
+        || !(k = copy_key(q, s, is_server, key, &klen))) {
+        return;
+    }
+    v = copy(q, value, q->max_value, &vlen);
+    ot_span_set_strn_copied(s, k, klen, v, vlen);
+}
+
+void ot_api_set_int(ot_api_request *q, ot_span *s, int is_server,
+                    const char *key, int64_t value)
+{
+    const char *k;
+    size_t klen;
+
+    if (q->finished || !key || !(k = copy_key(q, s, is_server, key, &klen))) {
+        return;
+    }
+    ot_span_set_intn_copied(s, k, klen, value);
+}
+
+void ot_api_add_event(ot_api_request *q, ot_span *s, const char *name,
+                      const apr_table_t *attrs, int64_t now_ns)
+{
+    const apr_array_header_t *arr = attrs ? apr_table_elts(attrs) : NULL;
+    const apr_table_entry_t *e;
+    ot_attribute *a = NULL;
+    uint32_t n = 0;
+    size_t len;
+    ot_str nm;
+    int i;
+
+    if (q->finished || !name) {
+        return;
+    }
+    nm.ptr = copy(q, name, OT_API_MAX_NAME, &len);
+    nm.len = (uint32_t)len;
+    if (arr && arr->nelts) {
+        e = (const apr_table_entry_t *)arr->elts;
+        a = apr_palloc(q->pool, sizeof(*a)
+                       * (size_t)(arr->nelts < OT_API_MAX_EVENT_ATTRS
+                                  ? arr->nelts : OT_API_MAX_EVENT_ATTRS));
+        for (i = 0; i < arr->nelts && n < OT_API_MAX_EVENT_ATTRS; i++) {
+            size_t kl = e[i].key ? strnlen(e[i].key, OT_API_MAX_KEY + 1) : 0;
+
+            /* a table's unset entries keep a NULL key */
+            if (kl == 0 || kl > OT_API_MAX_KEY || !e[i].val) {
+                continue;
+            }
+            a[n].key.ptr = copy(q, e[i].key, 0, &len);
+            a[n].key.len = (uint32_t)len;
+            a[n].type = OT_VALUE_STRING;
+            a[n].v.s.ptr = copy(q, e[i].val, q->max_value, &len);
+            a[n].v.s.len = (uint32_t)len;
+            n++;
+        }
+    }
+    ot_span_add_event_copied(s, nm, now_ns, a, n);
+}
+
+void ot_api_set_name(ot_api_request *q, const char *name)
+{
+    size_t len;
+
+    if (!q->finished && name) {
+        q->name = copy(q, name, OT_API_MAX_NAME, &len);
+    }
+}
+
+void ot_api_set_error(ot_api_request *q, const char *message)
+{
+    size_t len;
+
+    if (!q->finished) {
+        q->error = 1;
+        q->message = message ? copy(q, message, OT_API_MAX_MESSAGE, &len)
+                             : NULL;
+    }
+}
+
+ot_api_span *ot_api_span_start(ot_api_request *q, const char *name,
+                               int kind, int64_t now_ns)
+{
+    ot_api_span *c;
+    size_t len;
+
+    if (q->finished || !name) {
+        return NULL;
+    }
+    if (q->n_spans >= OT_API_MAX_SPANS) {
+        q->dropped_spans++;
+        return NULL;
+    }
+    if (kind < OT_SPAN_KIND_INTERNAL || kind > OT_SPAN_KIND_CONSUMER) {
+        kind = OT_SPAN_KIND_INTERNAL;
+    }
+    c = &q->spans[q->n_spans++];
+    c->owner = q;
+    c->span = c->record = ot_span_start(q->pool, q->server_ctx, 0,
+                                        q->server_ctx->flags,
+                                        (ot_span_kind)kind, now_ns);
+    ot_span_set_name(c->span, copy(q, name, OT_API_MAX_NAME, &len));
+    return c;
+}
+
+ot_api_request *ot_api_span_request(const ot_api_span *s)
+{
+    return s->owner;
+}
+
+ot_span *ot_api_span_open(const ot_api_span *s)
+{
+    return s->owner->finished ? NULL : s->span;
+}
+
+void ot_api_span_context(const ot_api_span *s, ot_span_context *out)
+{
+    *out = *s->owner->server_ctx;
+    memcpy(out->span_id, ot_span_record_get(s->record)->span_id, 8);
+    out->traceparent = NULL;
+}
+
+ot_span *ot_api_span_end(ot_api_span *s, const char *message,
+                         int64_t now_ns)
+{
+    ot_span *sp = ot_api_span_open(s);
+    size_t len;
+
+    if (!sp) {
+        return NULL;
+    }
+    if (message) {
+        ot_span_set_status(sp, OT_STATUS_ERROR,
+                           copy(s->owner, message, OT_API_MAX_MESSAGE, &len));
+    }
+    ot_span_end(sp, now_ns);
+    s->span = NULL;
+    return sp;
+}
+
+int ot_api_finished(const ot_api_request *q)
+{
+    return q->finished;
+}
+
+void ot_api_finish(ot_api_request *q, ot_span *server, int64_t now_ns,
+                   void (*submit)(void *arg, ot_span *s), void *arg)
+{
+    uint32_t i;
+
+    if (q->finished) {
+        return;
+    }
+    for (i = 0; i < q->n_spans; i++) {
+        ot_api_span *c = &q->spans[i];
+
+        if (c->span) {
+            ot_span_add_booln(c->span, KEY("mod_opentracing.api.ended_at_log"),
+                              1);
+            ot_span_set_status(c->span, OT_STATUS_ERROR,
+                               "not ended by its module: ended when the "
+                               "request was logged");
+            ot_span_end(c->span, now_ns);
+            submit(arg, c->span);
+            c->span = NULL;
+        }
+    }
+    if (q->name) {
+        ot_span_set_name(server, q->name);
+    }
+    if (q->error) {
+        ot_span_set_status(server, OT_STATUS_ERROR, q->message);
+    }
+    if (q->dropped_spans) {
+        ot_span_add_intn(server, KEY("mod_opentracing.api.dropped_spans"),
+                         q->dropped_spans);
+    }
+    q->finished = 1;
+}
