@@ -77,9 +77,6 @@ typedef struct ot_request {
     void *api;                      /* mod_opentracing_api.c's state */
 } ot_request;
 
-/* Constant attribute keys, with their lengths known at compile time. */
-#define KEY(k) k, sizeof(k) - 1
-
 /* This child's exporter, set in child_init. */
 static ot_exporter *child_exporter;
 
@@ -282,7 +279,7 @@ static int records(request_rec *r, const ot_span_context *parent,
 static void name_span(ot_span *s, request_rec *r)
 {
     ot_dir_conf *dc = ot_dir_conf_get(r);
-    const char *method = ot_record_method(s, r->method);
+    const char *method = ot_record_method(s, ot_names(r), r->method);
     const char *name = NULL, *err = NULL;
 
     if (dc->operation_name) {
@@ -688,21 +685,53 @@ static int known_method(const char *m)
     return 0;
 }
 
-const char *ot_record_method(ot_span *s, const char *method)
+int ot_names(request_rec *r)
 {
-    if (!method) {
-        /* a request line httpd could not parse */
-        ot_span_add_strn(s, KEY("http.request.method"), "_OTHER", 6);
-        return "HTTP";
+    int names = ot_server_conf_get(r->server)->names;
+
+    return names ? names : OT_NAMES_CURRENT;
+}
+
+void ot_attr_str(ot_span *s, int names, const char *cur, size_t clen,
+                 const char *old, size_t olen, const char *v, size_t vlen)
+{
+    if (names & OT_NAMES_CURRENT) {
+        ot_span_add_strn(s, cur, clen, v, vlen);
     }
-    if (known_method(method)) {
-        ot_span_add_strn(s, KEY("http.request.method"), method,
-                         strlen(method));
-        return method;
+    if (names & OT_NAMES_OLD) {
+        ot_span_add_strn(s, old, olen, v, vlen);
     }
-    ot_span_add_strn(s, KEY("http.request.method"), "_OTHER", 6);
-    ot_span_add_str(s, "http.request.method_original", method, -1);
-    return "HTTP";
+}
+
+void ot_attr_int(ot_span *s, int names, const char *cur, size_t clen,
+                 const char *old, size_t olen, int64_t v)
+{
+    if (names & OT_NAMES_CURRENT) {
+        ot_span_add_intn(s, cur, clen, v);
+    }
+    if (names & OT_NAMES_OLD) {
+        ot_span_add_intn(s, old, olen, v);
+    }
+}
+
+const char *ot_record_method(ot_span *s, int names, const char *method)
+{
+    int known = method && known_method(method);
+
+    if (names & OT_NAMES_CURRENT) {
+        ot_span_add_strn(s, KEY("http.request.method"),
+                         known ? method : "_OTHER",
+                         known ? strlen(method) : 6);
+        if (method && !known) {
+            ot_span_add_str(s, "http.request.method_original", method, -1);
+        }
+    }
+    if ((names & OT_NAMES_OLD) && method) {
+        /* v1.20.0 had the method as it came */
+        ot_span_add_strn(s, KEY("http.method"), method, strlen(method));
+    }
+    /* no method: a request line httpd could not parse */
+    return known ? method : "HTTP";
 }
 
 const char *ot_redacted_query(request_rec *r, const char *query, size_t *len)
@@ -717,57 +746,79 @@ const char *ot_redacted_query(request_rec *r, const char *query, size_t *len)
 static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
 {
     conn_rec *c = r->connection;
-    const char *v;
+    int names = ot_names(r);
+    const char *v, *query = NULL;
+    size_t qlen = 0;
     int status = last->status;
     char *end;
     apr_int64_t cl;
 
-    if (r->parsed_uri.path) {
-        ot_span_add_strn(s, KEY("url.path"), r->parsed_uri.path,
-                         strlen(r->parsed_uri.path));
-    }
     if (r->parsed_uri.query) {
         /* Signed URLs carry credentials: redacted per the semantic
          * conventions, and TraceRedactQuery. */
-        size_t len;
-
-        v = ot_redacted_query(r, r->parsed_uri.query, &len);
-        ot_span_add_strn(s, KEY("url.query"), v, len);
+        query = ot_redacted_query(r, r->parsed_uri.query, &qlen);
+    }
+    if (names & OT_NAMES_CURRENT) {
+        if (r->parsed_uri.path) {
+            ot_span_add_strn(s, KEY("url.path"), r->parsed_uri.path,
+                             strlen(r->parsed_uri.path));
+        }
+        if (query) {
+            ot_span_add_strn(s, KEY("url.query"), query, qlen);
+        }
+    }
+    if ((names & OT_NAMES_OLD) && r->parsed_uri.path) {
+        v = query ? apr_pstrcat(r->pool, r->parsed_uri.path, "?",
+                                apr_pstrmemdup(r->pool, query, qlen), NULL)
+                  : r->parsed_uri.path;
+        ot_span_add_strn(s, KEY("http.target"), v, strlen(v));
     }
     v = ap_run_http_scheme(r);
-    ot_span_add_strn(s, KEY("url.scheme"), v, strlen(v));
+    ot_attr_str(s, names, NAMES("url.scheme", "http.scheme"), v, strlen(v));
     v = r->hostname ? r->hostname : r->server->server_hostname;
     if (v) {
-        ot_span_add_strn(s, KEY("server.address"), v, strlen(v));
+        ot_attr_str(s, names, NAMES("server.address", "net.host.name"), v,
+                    strlen(v));
     }
-    ot_span_add_intn(s, KEY("server.port"), ap_get_server_port(r));
+    ot_attr_int(s, names, NAMES("server.port", "net.host.port"),
+                ap_get_server_port(r));
     if (r->useragent_ip) {
-        ot_span_add_strn(s, KEY("client.address"), r->useragent_ip,
-                         strlen(r->useragent_ip));
+        ot_attr_str(s, names, NAMES("client.address", "http.client_ip"),
+                    r->useragent_ip, strlen(r->useragent_ip));
     }
     if (c->client_ip) {
-        ot_span_add_strn(s, KEY("network.peer.address"), c->client_ip,
-                         strlen(c->client_ip));
+        ot_attr_str(s, names,
+                    NAMES("network.peer.address", "net.sock.peer.addr"),
+                    c->client_ip, strlen(c->client_ip));
     }
     if (c->client_addr) {
-        ot_span_add_intn(s, KEY("network.peer.port"), c->client_addr->port);
+        ot_attr_int(s, names, NAMES("network.peer.port", "net.sock.peer.port"),
+                    c->client_addr->port);
     }
     if ((v = protocol_version(r->proto_num))) {
-        ot_span_add_strn(s, KEY("network.protocol.version"), v, strlen(v));
+        ot_attr_str(s, names,
+                    NAMES("network.protocol.version", "net.protocol.version"),
+                    v, strlen(v));
     }
     if ((v = apr_table_get(r->headers_in, "User-Agent"))) {
-        ot_span_add_strn(s, KEY("user_agent.original"), v, strlen(v));
+        ot_attr_str(s, names, NAMES("user_agent.original", "http.user_agent"),
+                    v, strlen(v));
     }
     if ((v = apr_table_get(r->headers_in, "Content-Length"))
         && apr_strtoff(&cl, v, &end, 10) == APR_SUCCESS && !*end && cl >= 0) {
-        ot_span_add_intn(s, KEY("http.request.body.size"), cl);
+        ot_attr_int(s, names,
+                    NAMES("http.request.body.size",
+                          "http.request_content_length"), cl);
     }
     if (status > 0) {
-        ot_span_add_intn(s, KEY("http.response.status_code"), status);
+        ot_attr_int(s, names,
+                    NAMES("http.response.status_code", "http.status_code"),
+                    status);
     }
     /* bytes_sent counts a HEAD response's body although none is sent */
-    ot_span_add_intn(s, KEY("http.response.body.size"),
-                     last->sent_bodyct ? (int64_t)last->bytes_sent : 0);
+    ot_attr_int(s, names,
+                NAMES("http.response.body.size", "http.response_content_length"),
+                last->sent_bodyct ? (int64_t)last->bytes_sent : 0);
     if (r->connection->aborted) {
         /* the client went away before the response was sent */
         ot_span_add_event(s, "client aborted", (int64_t)apr_time_now() * 1000);

@@ -38,8 +38,6 @@
 #include "ot_backend.h"
 #include "ot_span.h"
 
-#define KEY(k) k, sizeof(k) - 1
-
 static ap_filter_rec_t *backend_filter;
 
 /* The names the filter removes, one per ot_backend_field. */

@@ -34,6 +34,7 @@ void *ot_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->tracer = base->tracer;
     c->service_name = add->service_name ? add->service_name
                                         : base->service_name;
+    c->names = add->names ? add->names : base->names;
     if (add->n_propagators) {
         memcpy(c->propagators, add->propagators, sizeof(c->propagators));
         c->n_propagators = add->n_propagators;
@@ -326,6 +327,27 @@ static const char *cmd_propagation(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
+static const char *cmd_semantic_conventions(cmd_parms *cmd, void *dummy,
+                                            const char *arg)
+{
+    ot_server_conf *sc = ot_server_conf_get(cmd->server);
+
+    if (strcasecmp(arg, "current") == 0) {
+        sc->names = OT_NAMES_CURRENT;
+    }
+    else if (strcasecmp(arg, "old") == 0) {
+        sc->names = OT_NAMES_OLD;
+    }
+    else if (strcasecmp(arg, "both") == 0) {
+        sc->names = OT_NAMES_CURRENT | OT_NAMES_OLD;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "TraceSemanticConventions: '%s' is "
+                            "not one of current, old, both", arg);
+    }
+    return NULL;
+}
+
 static const char *cmd_sample_rate(cmd_parms *cmd, void *dconf,
                                    const char *arg)
 {
@@ -475,6 +497,11 @@ const command_rec ot_cmds[] = {
     AP_INIT_ITERATE("TracePropagation", cmd_propagation, NULL, RSRC_CONF,
                     "trace context formats to read (in order) and write "
                     "(all); default w3c"),
+    AP_INIT_TAKE1("TraceSemanticConventions", cmd_semantic_conventions,
+                  NULL, RSRC_CONF,
+                  "the attribute names of HTTP spans: current (the stable "
+                  "semantic conventions, the default), old (those of "
+                  "v1.20.0: http.method, http.target...) or both"),
     AP_INIT_TAKE1("TraceSampleRate", cmd_sample_rate, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "the share of new traces (no decision from a parent) to "

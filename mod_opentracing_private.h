@@ -55,6 +55,9 @@ typedef struct ot_server_conf {
     const char *service_name;
     const ot_propagator *propagators[OT_MAX_PROPAGATORS];
     int n_propagators;              /* 0: unset (w3c) */
+    int names;                      /* TraceSemanticConventions:
+                                     * OT_NAMES_* bits; 0: unset
+                                     * (current) */
     ot_resource *resource;          /* built in each child */
 } ot_server_conf;
 
@@ -114,10 +117,28 @@ void ot_inject_headers(request_rec *r, const ot_span_context *ctx,
 /* Write ctx into r->headers_in in TracePropagation's formats, replacing
  * theirs; with_env: into the CGI environment too (TRACEPARENT...). */
 void ot_inject(request_rec *r, const ot_span_context *ctx, int with_env);
+/* A constant attribute key and its length, known at compile time. */
+#define KEY(k) k, sizeof(k) - 1
+
+/* TraceSemanticConventions: the attribute names written, bits. */
+#define OT_NAMES_CURRENT 1          /* the stable HTTP conventions */
+#define OT_NAMES_OLD 2              /* those of v1.20.0 */
+
+/* The names for r's spans. */
+int ot_names(request_rec *r);
+/* An attribute under its current name cur and its v1.20.0 name old, as
+ * names says: ot_attr_str(s, names, NAMES("url.scheme", "http.scheme"),
+ * v, len). */
+#define NAMES(cur, old) cur, sizeof(cur) - 1, old, sizeof(old) - 1
+void ot_attr_str(ot_span *s, int names, const char *cur, size_t clen,
+                 const char *old, size_t olen, const char *v, size_t vlen);
+void ot_attr_int(ot_span *s, int names, const char *cur, size_t clen,
+                 const char *old, size_t olen, int64_t v);
 /* http.request.method (and _original) of s for method (NULL: a request
- * line httpd could not parse); returns the name the semantic conventions
- * give such a span: the method, or "HTTP" for one they do not know. */
-const char *ot_record_method(ot_span *s, const char *method);
+ * line httpd could not parse), or http.method; returns the name the
+ * semantic conventions give such a span: the method, or "HTTP" for one
+ * they do not know. */
+const char *ot_record_method(ot_span *s, int names, const char *method);
 /* query with the values of the keys to redact (the semantic conventions'
  * and TraceRedactQuery's for r) replaced; *len its length. */
 const char *ot_redacted_query(request_rec *r, const char *query, size_t *len);

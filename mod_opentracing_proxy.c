@@ -42,8 +42,6 @@
 #include "ot_url.h"
 #include "ot_w3c.h"
 
-#define KEY(k) k, sizeof(k) - 1
-
 typedef struct ot_call {
     ot_span *span;              /* the attempt being made; NULL: none */
     ap_filter_t *filter;        /* response_filter, while it waits */
@@ -104,10 +102,13 @@ static int record_call(ot_span *s, request_rec *r, const char *url,
     size_t qlen = 0;
     char *full, *o;
     ot_url u;
+    int names = ot_names(r);
 
-    ot_span_set_name(s, ot_record_method(s, r->method));
+    ot_span_set_name(s, ot_record_method(s, names, r->method));
     if (attempt > 0) {
-        ot_span_add_intn(s, KEY("http.request.resend_count"), attempt);
+        ot_attr_int(s, names,
+                    NAMES("http.request.resend_count", "http.resend_count"),
+                    attempt);
     }
     if (ot_url_parse(url, &u) != 0) {
         return 1;
@@ -137,14 +138,18 @@ static int record_call(ot_span *s, request_rec *r, const char *url,
         memcpy(o, q, qlen);
         o += qlen;
     }
-    ot_span_add_strn(s, KEY("url.full"), full, (size_t)(o - full));
-    ot_span_add_strn(s, KEY("server.address"), u.host, u.host_len);
+    ot_attr_str(s, names, NAMES("url.full", "http.url"), full,
+                (size_t)(o - full));
+    ot_attr_str(s, names, NAMES("server.address", "net.peer.name"), u.host,
+                u.host_len);
     if (u.port || (si && si->port)) {
-        ot_span_add_intn(s, KEY("server.port"), u.port ? u.port : si->port);
+        ot_attr_int(s, names, NAMES("server.port", "net.peer.port"),
+                    u.port ? u.port : si->port);
     }
     if (si) {
-        ot_span_add_strn(s, KEY("network.protocol.name"), si->protocol,
-                         strlen(si->protocol));
+        ot_attr_str(s, names,
+                    NAMES("network.protocol.name", "net.protocol.name"),
+                    si->protocol, strlen(si->protocol));
     }
     return !si || si->env;
 }
@@ -172,7 +177,9 @@ static void finish(ot_call *call, request_rec *r, int no_response)
     const char *v;
 
     if (call->response_ns) {
-        ot_span_add_intn(s, KEY("http.response.status_code"), call->status);
+        ot_attr_int(s, ot_names(r),
+                    NAMES("http.response.status_code", "http.status_code"),
+                    call->status);
         /* CLIENT spans: 4xx are errors too (unless the backend's
          * Trace-Error said so, with its reason) */
         if (call->status >= 400
