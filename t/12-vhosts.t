@@ -1,7 +1,8 @@
 # Name-based virtual hosts: each span carries the resource of the host
 # that served it (TraceServiceName per host, inherited from the main
 # server, or the host's ServerName), even when spans of several hosts
-# leave in one batch; TraceRequest Off for a whole host.
+# leave in one batch; TraceRequest Off for a whole host; the directives
+# of issue 9 through the hierarchy server -> virtual host -> <Location>.
 use strict;
 use warnings;
 use Test::More;
@@ -83,6 +84,57 @@ EOC
     is(($s[0] || {})->{resource}{'service.name'}, 'main.test',
        'main server: service.name is its own ServerName, not a virtual host\'s');
     is_deeply([$h->error_log_unexpected], [], 'main server: no unexpected error-log lines');
+}
+
+# The hierarchy: the server sets a value, a virtual host replaces it, a
+# <Location> in it replaces that; another virtual host inherits the
+# server's.
+{
+    my $h = OTTest->new(files => { 'htdocs/loc/index.html' => "loc\n" }, extra => <<'EOC');
+TraceOperationName "server-op"
+TraceSampleExpr never "%{QUERY_STRING} =~ /skip/"
+TraceTag tier "server"
+TraceSemanticConventions old
+<VirtualHost 127.0.0.1:@PORT@>
+    ServerName inherit.test
+</VirtualHost>
+<VirtualHost 127.0.0.1:@PORT@>
+    ServerName own.test
+    TraceOperationName "vhost-op"
+    TraceSampleRate 0
+    TraceTag tier "vhost"
+    TraceSemanticConventions current
+    TraceBackendHeaders Off
+    <Location /loc>
+        TraceOperationName "location-op"
+        TraceSampleRate 1
+        TraceTag tier "location"
+        TraceBackendHeaders On
+    </Location>
+</VirtualHost>
+EOC
+    $h->start;
+    $h->get('/index.html?h=inherit', { Host => 'inherit.test' });
+    $h->get('/index.html?h=inherit-skip', { Host => 'inherit.test' });
+    $h->get('/index.html?h=own', { Host => 'own.test' });
+    $h->get('/loc/index.html?h=loc', { Host => 'own.test' });
+    $h->get('/loc/index.html?h=loc-skip', { Host => 'own.test' });
+    my @s = $h->spans(min => 2);
+    sleep 0.5;
+    @s = $h->read_spans;
+    my %q = map { ($_->{attr}{'url.query'} // ($_->{attr}{'http.target'} // '') =~ s/^[^?]*\?//r) => $_ } @s;
+    is_deeply([sort keys %q], [qw(h=inherit h=loc)],
+              'hierarchy: the vhost rate 0 and the server never rule, with the location rate 1');
+    is($q{'h=inherit'}{name}, 'server-op', 'hierarchy: a vhost without its own name inherits the server\'s');
+    is($q{'h=inherit'}{attr}{tier}, 'server', 'hierarchy: and its tag');
+    ok(exists $q{'h=inherit'}{attr}{'http.method'}, 'hierarchy: and its semantic conventions (old)');
+    is($q{'h=loc'}{name}, 'location-op', 'hierarchy: the <Location> name wins over the vhost\'s');
+    is($q{'h=loc'}{attr}{tier}, 'location', 'hierarchy: and its tag');
+    is($q{'h=loc'}{attr}{'http.route'}, '/loc', 'hierarchy: the <Location> is the route');
+    ok(exists $q{'h=loc'}{attr}{'http.request.method'} && !exists $q{'h=loc'}{attr}{'http.method'},
+       'hierarchy: the vhost\'s semantic conventions (current)');
+    $h->stop;
+    is_deeply([$h->error_log_unexpected], [], 'hierarchy: no unexpected error-log lines');
 }
 
 done_testing;
