@@ -68,7 +68,7 @@ $(B)/obj/core/%.o: tracer/core/%.c $(HEADERS) | $(B)/obj/core
 $(B)/obj/sdk/%.o: tracer/sdk/%.c $(HEADERS) | $(B)/obj/sdk
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(B)/obj/core $(B)/obj/sdk $(B)/unit $(B)/fuzz:
+$(B)/obj/core $(B)/obj/sdk $(B)/unit $(B)/fuzz $(B)/fuzz/obj:
 	mkdir -p $@
 
 $(CORE_LIB): $(CORE_OBJ)
@@ -159,8 +159,16 @@ valgrind: $(UNIT_BIN) $(UNIT_SO) $(PLUGIN_SO) $(FUZZ_TARGETS:%=$(B)/fuzz/replay_
 FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS = -std=c11 -g -O1 -D_GNU_SOURCE -DOT_VERSION=\"$(VERSION)\" $(APR_CPPFLAGS) \
               $(APR_INCLUDES) $(TREE_INC)
-$(B)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(wildcard t/fuzz/*.h) $(CORE_SRC) $(SDK_SRC) | $(B)/fuzz
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRC) $(SDK_SRC) $(LIBS) $(HTTP_LIBS)
+# The core and the SDK, instrumented once for every target.
+FUZZ_OBJ := $(CORE_SRC:tracer/core/%.c=$(B)/fuzz/obj/%.o) $(SDK_SRC:tracer/sdk/%.c=$(B)/fuzz/obj/%.o)
+$(B)/fuzz/obj/%.o: tracer/core/%.c $(HEADERS) | $(B)/fuzz/obj
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+$(B)/fuzz/obj/%.o: tracer/sdk/%.c $(HEADERS) | $(B)/fuzz/obj
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+$(B)/fuzz/libfuzzcore.a: $(FUZZ_OBJ)
+	rm -f $@ && ar rcs $@ $^
+$(B)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(wildcard t/fuzz/*.h) $(B)/fuzz/libfuzzcore.a | $(B)/fuzz
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(B)/fuzz/libfuzzcore.a $(LIBS) $(HTTP_LIBS)
 $(B)/fuzz/replay_%: t/fuzz/fuzz_%.c t/fuzz/replay.c $(wildcard t/fuzz/*.h) $(CORE_LIB) $(SDK_LIB) | $(B)/fuzz
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< t/fuzz/replay.c $(CORE_LIB) $(SDK_LIB) $(LIBS) $(HTTP_LIBS)
 fuzz-build: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
