@@ -18,25 +18,10 @@
 #ifndef FUZZ_BACKEND_H
 #define FUZZ_BACKEND_H
 
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "apr_general.h"
-#include "apr_pools.h"
-
 #include "ot_backend.h"
 #include "ot_fields.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int cond)
-{
-    if (!cond) {
-        abort();
-    }
-}
+#include "fuzz.h"
 
 static int has_ctl(const char *s, size_t n)
 {
@@ -53,28 +38,28 @@ static int has_ctl(const char *s, size_t n)
 
 static void check_name(const ot_str *s)
 {
-    check(s->len >= 1 && s->len <= OT_BACKEND_MAX_NAME);
-    check(!has_ctl(s->ptr, s->len));
+    fuzz_check(s->len >= 1 && s->len <= OT_BACKEND_MAX_NAME);
+    fuzz_check(!has_ctl(s->ptr, s->len));
 }
 
 static void check_attrs(const ot_attribute *a, uint32_t n, int tags)
 {
     uint32_t i, j;
 
-    check(n <= (tags ? OT_BACKEND_MAX_TAGS : OT_BACKEND_MAX_ATTRS));
+    fuzz_check(n <= (tags ? OT_BACKEND_MAX_TAGS : OT_BACKEND_MAX_ATTRS));
     for (i = 0; i < n; i++) {
-        check(a[i].key.len >= 1 && a[i].key.len <= OT_BACKEND_MAX_KEY);
+        fuzz_check(a[i].key.len >= 1 && a[i].key.len <= OT_BACKEND_MAX_KEY);
         for (j = 0; j < a[i].key.len; j++) {
-            check(ot_is_tchar((unsigned char)a[i].key.ptr[j]));
+            fuzz_check(ot_is_tchar((unsigned char)a[i].key.ptr[j]));
         }
-        check(a[i].type == OT_VALUE_STRING);
-        check(memchr(a[i].v.s.ptr, '\0', a[i].v.s.len) == NULL);
+        fuzz_check(a[i].type == OT_VALUE_STRING);
+        fuzz_check(memchr(a[i].v.s.ptr, '\0', a[i].v.s.len) == NULL);
         for (j = 0; j < i; j++) {
-            check(a[j].key.len != a[i].key.len
+            fuzz_check(a[j].key.len != a[i].key.len
                   || memcmp(a[j].key.ptr, a[i].key.ptr, a[i].key.len) != 0);
         }
         if (tags) {
-            check(!(a[i].key.len >= 5 && memcmp(a[i].key.ptr, "http.", 5) == 0));
+            fuzz_check(!(a[i].key.len >= 5 && memcmp(a[i].key.ptr, "http.", 5) == 0));
         }
     }
 }
@@ -83,31 +68,31 @@ static void check_result(const ot_backend *b)
 {
     uint32_t i;
 
-    check(b->n_events <= OT_BACKEND_MAX_EVENTS);
-    check(b->n_spans <= OT_BACKEND_MAX_SPANS);
+    fuzz_check(b->n_events <= OT_BACKEND_MAX_EVENTS);
+    fuzz_check(b->n_spans <= OT_BACKEND_MAX_SPANS);
     check_attrs(b->tags, b->n_tags, 1);
     if (b->operation.ptr) {
-        check(b->operation.len >= 1 && b->operation.len <= OT_BACKEND_MAX_NAME);
-        check(memchr(b->operation.ptr, ',', b->operation.len) == NULL);
-        check(!has_ctl(b->operation.ptr, b->operation.len));
+        fuzz_check(b->operation.len >= 1 && b->operation.len <= OT_BACKEND_MAX_NAME);
+        fuzz_check(memchr(b->operation.ptr, ',', b->operation.len) == NULL);
+        fuzz_check(!has_ctl(b->operation.ptr, b->operation.len));
     }
     if (b->error.ptr) {
-        check(b->error.len >= 1 && b->error.len <= OT_BACKEND_MAX_ERROR);
-        check(!has_ctl(b->error.ptr, b->error.len));
+        fuzz_check(b->error.len >= 1 && b->error.len <= OT_BACKEND_MAX_ERROR);
+        fuzz_check(!has_ctl(b->error.ptr, b->error.len));
     }
     for (i = 0; i < b->n_events; i++) {
         check_name(&b->events[i].name);
-        check(b->events[i].time_ns >= 0);
+        fuzz_check(b->events[i].time_ns >= 0);
         check_attrs(b->events[i].attrs, b->events[i].n_attrs, 0);
     }
     for (i = 0; i < b->n_spans; i++) {
         const ot_backend_span *s = &b->spans[i];
         check_name(&s->name);
-        check(s->start_ns > 0 && s->duration_ns >= 0);
-        check(s->duration_ns <= INT64_MAX - s->start_ns);
-        check(s->kind >= OT_SPAN_KIND_INTERNAL
+        fuzz_check(s->start_ns > 0 && s->duration_ns >= 0);
+        fuzz_check(s->duration_ns <= INT64_MAX - s->start_ns);
+        fuzz_check(s->kind >= OT_SPAN_KIND_INTERNAL
               && s->kind <= OT_SPAN_KIND_CONSUMER);
-        check(!s->error.ptr || memchr(s->error.ptr, '\0', s->error.len) == NULL);
+        fuzz_check(!s->error.ptr || memchr(s->error.ptr, '\0', s->error.len) == NULL);
         check_attrs(s->attrs, s->n_attrs, 0);
     }
 }
@@ -122,24 +107,11 @@ static unsigned taken(const ot_backend *b)
 static int fuzz_backend(ot_backend_field field, const uint8_t *data,
                         size_t size)
 {
-    static apr_pool_t *root;
-    apr_pool_t *p;
-    char *in = malloc(size + 1);
+    apr_pool_t *p = fuzz_pool();
+    char *in = fuzz_cstr(p, data, size);
+    size_t n = strlen(in);
     ot_backend b;
     unsigned once, bad_once;
-    size_t n;
-
-    if (!in) {
-        return 0;
-    }
-    if (!root) {
-        apr_initialize();
-        apr_pool_create(&root, NULL);
-    }
-    apr_pool_create(&p, root);
-    memcpy(in, data, size);
-    in[size] = '\0';
-    n = strlen(in);
 
     ot_backend_init(&b, p);
     ot_backend_add(&b, field, in);
@@ -147,23 +119,22 @@ static int fuzz_backend(ot_backend_field field, const uint8_t *data,
     once = taken(&b);
     bad_once = b.malformed;
     if (n > OT_BACKEND_MAX_VALUE || has_ctl(in, n)) {
-        check(once == 0 && b.malformed == 1 && b.over_limit == 0);
+        fuzz_check(once == 0 && b.malformed == 1 && b.over_limit == 0);
     }
     /* again: the same units are malformed; list members already there
      * are replaced (tags) or counted (events, spans: over the limit or
      * taken twice) */
     ot_backend_add(&b, field, in);
     check_result(&b);
-    check(b.malformed == 2 * bad_once);
+    fuzz_check(b.malformed == 2 * bad_once);
     if (field == OT_BACKEND_TAG || field == OT_BACKEND_OPERATION
         || field == OT_BACKEND_ERROR) {
-        check(taken(&b) == once);
+        fuzz_check(taken(&b) == once);
     }
     else {
-        check(taken(&b) + b.over_limit >= 2 * once);
+        fuzz_check(taken(&b) + b.over_limit >= 2 * once);
     }
     apr_pool_destroy(p);
-    free(in);
     return 0;
 }
 

@@ -1,10 +1,9 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * fuzz_headers.h: what the propagation fuzz targets share.  A failed
- * invariant aborts, which libFuzzer reports as a crash and the replay
- * driver as a signal.  Inputs become a pool per run, an exactly sized
- * copy (so ASan sees a read past the end), or a table of header lines
+ * fuzz_headers.h: what the propagation fuzz targets share, besides
+ * fuzz.h.  Inputs become an exactly sized copy (so ASan sees a read past
+ * the end), one header value, or a table of header lines
  * merged as httpd merges headers_in; what a format injects is checked
  * against what may go on the wire.  Static inline: each target uses a
  * part of it.
@@ -27,28 +26,7 @@
 #include "ot_baggage.h"
 #include "ot_propagation.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static inline void fuzz_check(int cond)
-{
-    if (!cond) {
-        abort();
-    }
-}
-
-/* A fresh pool for one input (destroy it at the end of the run). */
-static inline apr_pool_t *fuzz_pool(void)
-{
-    static apr_pool_t *root;
-    apr_pool_t *p;
-
-    if (!root) {
-        apr_initialize();
-        apr_pool_create(&root, NULL);
-    }
-    apr_pool_create(&p, root);
-    return p;
-}
+#include "fuzz.h"
 
 /* The input in a buffer of exactly its size, not NUL-terminated. */
 static inline char *fuzz_exact(apr_pool_t *p, const uint8_t *data,

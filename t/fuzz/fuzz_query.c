@@ -11,26 +11,11 @@
  *  - the reported length is the result's; redacting again changes nothing.
  */
 
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "apr_general.h"
-#include "apr_pools.h"
-
 #include "ot_query.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static const char *const added[] = { "k" };
-
-static void check(int cond)
-{
-    if (!cond) {
-        abort();
-    }
-}
 
 static int is_redacted_key(const char *k, size_t n)
 {
@@ -46,27 +31,15 @@ static int is_redacted_key(const char *k, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static apr_pool_t *root;
-    apr_pool_t *p;
-    char *in = malloc(size + 1);
+    apr_pool_t *p = fuzz_pool();
+    const char *in = fuzz_cstr(p, data, size);
     const char *out, *a, *b;
     size_t len, len2;
     int changed = 0;
 
-    if (!in) {
-        return 0;
-    }
-    if (!root) {
-        apr_initialize();
-        apr_pool_create(&root, NULL);
-    }
-    apr_pool_create(&p, root);
-    memcpy(in, data, size);
-    in[size] = '\0';
-
     out = ot_query_redact(p, in, added, 1, &len);
-    check(out != NULL);
-    check(strlen(out) == len);
+    fuzz_check(out != NULL);
+    fuzz_check(strlen(out) == len);
 
     /* parameter by parameter */
     a = in;
@@ -76,30 +49,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *eqa = memchr(a, '=', na), *eqb = memchr(b, '=', nb);
         size_t ka = eqa ? (size_t)(eqa - a) : na;
 
-        check((eqa == NULL) == (eqb == NULL));
-        check(!eqa || (size_t)(eqb - b) == ka);
-        check(memcmp(a, b, ka) == 0);
+        fuzz_check((eqa == NULL) == (eqb == NULL));
+        fuzz_check(!eqa || (size_t)(eqb - b) == ka);
+        fuzz_check(memcmp(a, b, ka) == 0);
         if (eqa && ka > 0 && eqa + 1 < a + na && is_redacted_key(a, ka)) {
-            check(nb - ka - 1 == strlen(OT_QUERY_REDACTED));
-            check(memcmp(eqb + 1, OT_QUERY_REDACTED, nb - ka - 1) == 0);
+            fuzz_check(nb - ka - 1 == strlen(OT_QUERY_REDACTED));
+            fuzz_check(memcmp(eqb + 1, OT_QUERY_REDACTED, nb - ka - 1) == 0);
             changed = 1;
         }
         else {
-            check(na == nb && memcmp(a, b, na) == 0);
+            fuzz_check(na == nb && memcmp(a, b, na) == 0);
         }
-        check((a[na] == '&') == (b[nb] == '&'));
+        fuzz_check((a[na] == '&') == (b[nb] == '&'));
         if (a[na] != '&') {
             break;
         }
         a += na + 1;
         b += nb + 1;
     }
-    check(changed == (out != in));
+    fuzz_check(changed == (out != in));
 
-    check(strcmp(ot_query_redact(p, out, added, 1, &len2), out) == 0);
-    check(len2 == len);
+    fuzz_check(strcmp(ot_query_redact(p, out, added, 1, &len2), out) == 0);
+    fuzz_check(len2 == len);
 
     apr_pool_destroy(p);
-    free(in);
     return 0;
 }

@@ -9,53 +9,36 @@
  * left out.
  */
 
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "ot_url.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int cond)
-{
-    if (!cond) {
-        abort();
-    }
-}
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *in = malloc(size + 1);
-    const char *end;
+    apr_pool_t *p = fuzz_pool();
+    char *in = fuzz_cstr(p, data, size);
+    const char *end = in + strlen(in);
     ot_url u;
 
-    if (!in) {
-        return 0;
-    }
-    memcpy(in, data, size);
-    in[size] = '\0';
-    end = in + strlen(in);
     if (ot_url_parse(in, &u) == 0) {
-        check(u.scheme == in && u.scheme_len > 0);
-        check(memcmp(in + u.scheme_len, "://", 3) == 0);
-        check(u.hostport >= in + u.scheme_len + 3);
-        check(u.hostport + u.hostport_len == u.path);
-        check(u.host >= u.hostport && u.host_len > 0
+        fuzz_check(u.scheme == in && u.scheme_len > 0);
+        fuzz_check(memcmp(in + u.scheme_len, "://", 3) == 0);
+        fuzz_check(u.hostport >= in + u.scheme_len + 3);
+        fuzz_check(u.hostport + u.hostport_len == u.path);
+        fuzz_check(u.host >= u.hostport && u.host_len > 0
               && u.host + u.host_len <= u.hostport + u.hostport_len);
-        check(u.port >= 0 && u.port <= 65535);
-        check(u.path + u.path_len <= end);
-        check(!memchr(u.path, '?', u.path_len)
+        fuzz_check(u.port >= 0 && u.port <= 65535);
+        fuzz_check(u.path + u.path_len <= end);
+        fuzz_check(!memchr(u.path, '?', u.path_len)
               && !memchr(u.path, '#', u.path_len));
-        check(!memchr(u.hostport, '/', u.hostport_len)
+        fuzz_check(!memchr(u.hostport, '/', u.hostport_len)
               && !memchr(u.hostport, '@', u.hostport_len));
         if (u.query) {
-            check(u.query == u.path + u.path_len + 1);
-            check(u.query + u.query_len <= end);
-            check(!memchr(u.query, '#', u.query_len));
+            fuzz_check(u.query == u.path + u.path_len + 1);
+            fuzz_check(u.query + u.query_len <= end);
+            fuzz_check(!memchr(u.query, '#', u.query_len));
         }
     }
-    free(in);
+    apr_pool_destroy(p);
     return 0;
 }
