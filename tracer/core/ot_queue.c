@@ -84,6 +84,19 @@ static uint32_t cut_len(const ot_str *s, size_t max)
     return (uint32_t)n;
 }
 
+/* The bytes of a string array's copy: its items (after strings: a pad to
+ * realign) and their bytes, each cut as a string value is. */
+static size_t str_array_size(const ot_str_array *sa, size_t maxv)
+{
+    size_t sz = 8 + ALIGN8(sa->n * sizeof(ot_str));
+    uint32_t k;
+
+    for (k = 0; k < sa->n; k++) {
+        sz += cut_len(&sa->items[k], maxv);
+    }
+    return sz;
+}
+
 static size_t attrs_size(const ot_attribute *a, uint32_t n, size_t maxv)
 {
     size_t sz = ALIGN8(n * sizeof(ot_attribute));
@@ -92,6 +105,9 @@ static size_t attrs_size(const ot_attribute *a, uint32_t n, size_t maxv)
     for (i = 0; i < n; i++) {
         if (a[i].type == OT_VALUE_STRING) {
             sz += cut_len(&a[i].v.s, maxv);
+        }
+        else if (a[i].type == OT_VALUE_STRING_ARRAY && a[i].v.sa.items) {
+            sz += str_array_size(&a[i].v.sa, maxv);
         }
     }
     return sz;
@@ -149,6 +165,22 @@ static ot_str copy_str(writer *w, const ot_str *s, uint32_t len)
     return r;
 }
 
+static ot_str_array copy_str_array(writer *w, const ot_str_array *src,
+                                   size_t maxv)
+{
+    ot_str *items = take(w, src->n * sizeof(*items), 8);
+    ot_str_array r;
+    uint32_t k;
+
+    for (k = 0; k < src->n; k++) {
+        items[k] = copy_str(w, &src->items[k],
+                            cut_len(&src->items[k], maxv));
+    }
+    r.items = items;
+    r.n = src->n;
+    return r;
+}
+
 static const ot_attribute *copy_attrs(writer *w, const ot_attribute *src,
                                       uint32_t n, size_t maxv)
 {
@@ -164,6 +196,9 @@ static const ot_attribute *copy_attrs(writer *w, const ot_attribute *src,
         /* keys outlive the queue: not copied */
         if (src[i].type == OT_VALUE_STRING) {
             dst[i].v.s = copy_str(w, &src[i].v.s, cut_len(&src[i].v.s, maxv));
+        }
+        else if (src[i].type == OT_VALUE_STRING_ARRAY && src[i].v.sa.items) {
+            dst[i].v.sa = copy_str_array(w, &src[i].v.sa, maxv);
         }
     }
     return dst;

@@ -124,7 +124,8 @@ void ot_span_add_str(ot_span *s, const char *key, const char *val, long len)
     }
 }
 
-void ot_span_set_str(ot_span *s, const char *key, const char *val, long len)
+/* The attribute with this key, else a new one (NULL: none left). */
+static ot_attribute *attr_by_key(ot_span *s, const char *key)
 {
     size_t klen = strlen(key);
     uint32_t i;
@@ -132,12 +133,47 @@ void ot_span_set_str(ot_span *s, const char *key, const char *val, long len)
     for (i = 0; i < s->rec.n_attributes; i++) {
         ot_attribute *a = &s->attrs[i];
         if (a->key.len == klen && memcmp(a->key.ptr, key, klen) == 0) {
-            a->type = OT_VALUE_STRING;
-            a->v.s = mkstr(val, len);
-            return;
+            return a;
         }
     }
-    ot_span_add_str(s, key, val, len);
+    return next_attr_n(s, key, klen);
+}
+
+void ot_span_set_str(ot_span *s, const char *key, const char *val, long len)
+{
+    ot_attribute *a = attr_by_key(s, key);
+
+    if (a) {
+        a->type = OT_VALUE_STRING;
+        a->v.s = mkstr(val, len);
+    }
+}
+
+static void set_str_array(ot_attribute *a, const ot_str *items, uint32_t n)
+{
+    a->type = OT_VALUE_STRING_ARRAY;
+    a->v.sa.items = n ? items : NULL;
+    a->v.sa.n = items ? n : 0;
+}
+
+void ot_span_add_str_array(ot_span *s, const char *key, const ot_str *items,
+                           uint32_t n)
+{
+    ot_attribute *a = next_attr(s, key);
+
+    if (a) {
+        set_str_array(a, items, n);
+    }
+}
+
+void ot_span_set_str_array(ot_span *s, const char *key, const ot_str *items,
+                           uint32_t n)
+{
+    ot_attribute *a = attr_by_key(s, key);
+
+    if (a) {
+        set_str_array(a, items, n);
+    }
 }
 
 void ot_span_add_event(ot_span *s, const char *name, int64_t time_ns)

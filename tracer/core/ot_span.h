@@ -49,6 +49,15 @@ void ot_span_add_intn(ot_span *s, const char *key, size_t klen, int64_t v);
 /* Replace the attribute with this key, or append it. */
 void ot_span_set_str(ot_span *s, const char *key, const char *val, long len);
 
+/* A string array attribute (string[]): n items, NULL when n is 0.  The
+ * items and their strings are not copied either: they must live as long
+ * as the span.  add appends, set replaces the attribute with this key or
+ * appends it. */
+void ot_span_add_str_array(ot_span *s, const char *key, const ot_str *items,
+                           uint32_t n);
+void ot_span_set_str_array(ot_span *s, const char *key, const ot_str *items,
+                           uint32_t n);
+
 void ot_span_add_event(ot_span *s, const char *name, int64_t time_ns);
 void ot_span_add_link(ot_span *s, const ot_span_context *ctx);
 

@@ -84,6 +84,9 @@
 #define TAG_ANY_BOOL            TAG(2, WT_VARINT)
 #define TAG_ANY_INT             TAG(3, WT_VARINT)
 #define TAG_ANY_DOUBLE          TAG(4, WT_I64)
+#define TAG_ANY_ARRAY           TAG(5, WT_LEN)
+/* ArrayValue */
+#define TAG_ARRAY_VALUES        TAG(1, WT_LEN)
 
 /* ---- raw writers (room made by the caller) ---------------------------- */
 
@@ -269,6 +272,26 @@ static OT_INLINE uint8_t *put_value(uint8_t *o, const ot_attribute *a,
     }
 }
 
+/* The value field of a KeyValue whose tag is at v: an AnyValue with an
+ * array_value of the items as string_values, repaired and cut to max.
+ * Room for ot_str_array_room(). */
+static uint8_t *put_str_array_value(uint8_t *v, const ot_str_array *sa,
+                                    size_t max)
+{
+    uint8_t *arr = v + 2, *o = arr + 2, *item;
+    uint32_t k, n = ot_str_array_n(sa);
+
+    arr[0] = TAG_ANY_ARRAY;
+    for (k = 0; k < n; k++) {
+        item = o;
+        item[0] = TAG_ARRAY_VALUES;
+        o = put_str_repaired(item + 2, TAG_ANY_STRING, sa->items[k], max);
+        o = end_field(item, 1, o);
+    }
+    o = end_field(arr, 1, o);
+    return end_field(v, 1, o);
+}
+
 /* One KeyValue field, its strings repaired. */
 static OT_NOINLINE uint8_t *put_attr_repaired(uint8_t *p, uint8_t tag,
                                               const ot_attribute *a,
@@ -285,6 +308,9 @@ static OT_NOINLINE uint8_t *put_attr_repaired(uint8_t *p, uint8_t tag,
     if (a->type == OT_VALUE_STRING) {
         o = put_str_repaired(v + 2, TAG_ANY_STRING, a->v.s, max);
         o = end_field(v, 1, o);
+    }
+    else if (a->type == OT_VALUE_STRING_ARRAY) {
+        o = put_str_array_value(v, &a->v.sa, max);
     }
     else {
         o = put_value(v, a, 0);
@@ -317,10 +343,8 @@ static uint8_t *put_attrs(uint8_t *o, uint8_t *end, uint8_t tag,
         int ok = 1;
 
         if (klen > OT_KEY_SHORT) {
-            lim = ot_attr_value_lim(a, x->lim);
             if (room_left(o, end) < STR_ROOM(klen)
-                                    + (lim > OT_VALUE_SHORT ? STR_ROOM(lim)
-                                                            : 0)
+                                    + ot_attr_value_room(a, x->lim, ESC)
                                     + (uint64_t)(stop - a) * ATTR_ROOM) {
                 return NULL;
             }
@@ -352,6 +376,18 @@ static uint8_t *put_attrs(uint8_t *o, uint8_t *end, uint8_t tag,
             o = put_value(o, a, lim);
             ok &= ot_copy_clean((char *)o, s, lim, 0);
             o += lim;
+        }
+        else if (a->type == OT_VALUE_STRING_ARRAY) {
+            /* written whole by the repairing writer (a long key's room
+             * was checked above) */
+            if (klen <= OT_KEY_SHORT
+                && room_left(p, end) < ot_str_array_room(&a->v.sa, x->lim,
+                                                         ESC)
+                                       + (uint64_t)(stop - a) * ATTR_ROOM) {
+                return NULL;
+            }
+            o = put_attr_repaired(p, tag, a, x->max);
+            continue;
         }
         else {
             o = put_value(o, a, 0);

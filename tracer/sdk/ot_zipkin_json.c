@@ -33,7 +33,8 @@
  *                   mapping's "Events")
  *   tags            every span attribute as a string (ints in decimal,
  *                   bools "true"/"false", doubles in the shortest form that
- *                   reads back the same), then the scope as otel.scope.name
+ *                   reads back the same, string arrays as the text of a
+ *                   JSON array: ["a","b"]), then the scope as otel.scope.name
  *                   and otel.scope.version with their deprecated aliases
  *                   otel.library.name and otel.library.version ("MUST also
  *                   be reported"), the status as otel.status_code "OK" or
@@ -160,20 +161,51 @@ static void tag_sep(ot_buf *b, int *first)
 
 static int known_type(uint32_t type)
 {
-    return type >= OT_VALUE_STRING && type <= OT_VALUE_DOUBLE;
+    return type >= OT_VALUE_STRING && type <= OT_VALUE_STRING_ARRAY;
 }
 
-/* An attribute's value as JSON: a tag value is always a string (quoted);
- * in an annotation's folded object (quoted 0) numbers and bools stay
- * numbers and bools, and only non-finite doubles, which JSON lacks, are
- * strings.  Unknown types write nothing. */
+/* A string array as a JSON array of strings, each cut to max. */
+static void put_str_array(ot_buf *b, const ot_str_array *sa, uint32_t max)
+{
+    uint32_t k, n = ot_str_array_n(sa);
+
+    ot_buf_putc(b, '[');
+    for (k = 0; k < n; k++) {
+        if (k) {
+            ot_buf_putc(b, ',');
+        }
+        ot_json_put_string(b, sa->items[k].ptr, sa->items[k].len, max);
+    }
+    ot_buf_putc(b, ']');
+}
+
+/* An attribute's value as JSON: a tag value is always a string (quoted),
+ * a string array the text of its JSON array (the mapping's "Array values
+ * MUST be serialized to string like a JSON list"), built in scratch; in
+ * an annotation's folded object (quoted 0) numbers, bools and arrays stay
+ * numbers, bools and arrays, and only non-finite doubles, which JSON
+ * lacks, are strings.  Unknown types write nothing. */
 static void put_value(ot_buf *b, const ot_attribute *a, uint32_t max,
-                      int quoted)
+                      int quoted, ot_buf *scratch)
 {
     char tmp[OT_W_DOUBLE_MAX + 2] = "\"", *e = tmp + 1;
 
     if (a->type == OT_VALUE_STRING) {
         ot_json_put_string(b, a->v.s.ptr, a->v.s.len, max);
+        return;
+    }
+    if (a->type == OT_VALUE_STRING_ARRAY) {
+        if (!quoted) {
+            put_str_array(b, &a->v.sa, max);
+            return;
+        }
+        ot_buf_reset(scratch);
+        put_str_array(scratch, &a->v.sa, max);
+        if (ot_buf_failed(scratch)) {
+            b->failed = 1;
+            return;
+        }
+        ot_json_put_string(b, scratch->data, scratch->len, 0);
         return;
     }
     if (a->type == OT_VALUE_BOOL) {
@@ -204,7 +236,8 @@ static void put_quoted_u32(ot_buf *b, uint32_t v)
     ot_buf_putc(b, '"');
 }
 
-static void put_tags(ot_buf *b, const ot_span_record *s, uint32_t max)
+static void put_tags(ot_buf *b, const ot_span_record *s, uint32_t max,
+                     ot_buf *scratch)
 {
     const ot_resource *r = s->resource;
     int first = 1;
@@ -220,7 +253,7 @@ static void put_tags(ot_buf *b, const ot_span_record *s, uint32_t max)
             tag_sep(b, &first);
             ot_json_put_string(b, a->key.ptr, a->key.len, 0);
             ot_buf_putc(b, ':');
-            put_value(b, a, max, 1);
+            put_value(b, a, max, 1, scratch);
         }
     }
     if (r && ot_str_set(r->scope_name)) {
@@ -391,7 +424,7 @@ static void put_annotation(ot_buf *b, const ot_event *e, uint32_t max,
         first = 0;
         ot_json_put_string(scratch, a->key.ptr, a->key.len, 0);
         ot_buf_putc(scratch, ':');
-        put_value(scratch, a, max, 0);
+        put_value(scratch, a, max, 0, NULL);
     }
     ot_buf_putc(scratch, '}');
     if (ot_buf_failed(scratch)) {
@@ -463,7 +496,7 @@ static void put_span(ot_buf *b, const ot_span_record *s, uint32_t max,
         }
         ot_buf_putc(b, ']');
     }
-    put_tags(b, s, max);
+    put_tags(b, s, max, scratch);
     ot_buf_putc(b, '}');
 }
 
