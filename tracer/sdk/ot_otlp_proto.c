@@ -231,7 +231,8 @@ static uint64_t attrs_bound(const ot_attribute *a, uint32_t n, const pctx *x)
 }
 
 /* The value field of a KeyValue after its tag at o, all but a string's
- * content (which the caller writes from the returned end, lim bytes). */
+ * content (which the caller writes from the returned end, lim bytes); NULL
+ * for a string array, which put_attr_repaired() writes. */
 static OT_INLINE uint8_t *put_value(uint8_t *o, const ot_attribute *a,
                                     size_t lim)
 {
@@ -265,6 +266,9 @@ static OT_INLINE uint8_t *put_value(uint8_t *o, const ot_attribute *a,
         memcpy(&d, &a->v.d, sizeof(d));
         return put_fixed64(o + 3, d);
     default:
+        if (a->type == OT_VALUE_STRING_ARRAY) {
+            return NULL;
+        }
         /* unknown type: an empty AnyValue (a oneof: a set member is
          * written even when it holds its default) */
         o[1] = 0;
@@ -377,9 +381,11 @@ static uint8_t *put_attrs(uint8_t *o, uint8_t *end, uint8_t tag,
             ok &= ot_copy_clean((char *)o, s, lim, 0);
             o += lim;
         }
-        else if (a->type == OT_VALUE_STRING_ARRAY) {
-            /* written whole by the repairing writer (a long key's room
-             * was checked above) */
+        else if (!(o = put_value(o, a, 0))) {
+            /* a string array, written whole by the repairing writer (a
+             * long key's room was checked above); put_value() inlined,
+             * only its default case gets here: the other types pay no
+             * check */
             if (klen <= OT_KEY_SHORT
                 && room_left(p, end) < ot_str_array_room(&a->v.sa, x->lim,
                                                          ESC)
@@ -388,9 +394,6 @@ static uint8_t *put_attrs(uint8_t *o, uint8_t *end, uint8_t tag,
             }
             o = put_attr_repaired(p, tag, a, x->max);
             continue;
-        }
-        else {
-            o = put_value(o, a, 0);
         }
         if (!ok) {
             o = put_attr_repaired(p, tag, a, x->max);
