@@ -179,14 +179,28 @@ static void put_str_array(ot_buf *b, const ot_str_array *sa, uint32_t max)
     ot_buf_putc(b, ']');
 }
 
-/* An attribute's value as JSON: a tag value is always a string (quoted),
- * a string array the text of its JSON array (the mapping's "Array values
- * MUST be serialized to string like a JSON list"), built in scratch; in
- * an annotation's folded object (quoted 0) numbers, bools and arrays stay
- * numbers, bools and arrays, and only non-finite doubles, which JSON
- * lacks, are strings.  Unknown types write nothing. */
+/* A string array as a tag value: the text of its JSON array, built in
+ * scratch (the mapping's "Array values MUST be serialized to string like
+ * a JSON list"). */
+static void put_str_array_tag(ot_buf *b, const ot_str_array *sa,
+                              uint32_t max, ot_buf *scratch)
+{
+    ot_buf_reset(scratch);
+    put_str_array(scratch, sa, max);
+    if (ot_buf_failed(scratch)) {
+        b->failed = 1;
+        return;
+    }
+    ot_json_put_string(b, scratch->data, scratch->len, 0);
+}
+
+/* An attribute's value as JSON: a tag value is always a string (quoted;
+ * string arrays: put_str_array_tag()); in an annotation's folded object
+ * (quoted 0) numbers, bools and arrays stay numbers, bools and arrays, and
+ * only non-finite doubles, which JSON lacks, are strings.  Unknown types
+ * write nothing. */
 static void put_value(ot_buf *b, const ot_attribute *a, uint32_t max,
-                      int quoted, ot_buf *scratch)
+                      int quoted)
 {
     char tmp[OT_W_DOUBLE_MAX + 2] = "\"", *e = tmp + 1;
 
@@ -195,17 +209,7 @@ static void put_value(ot_buf *b, const ot_attribute *a, uint32_t max,
         return;
     }
     if (a->type == OT_VALUE_STRING_ARRAY) {
-        if (!quoted) {
-            put_str_array(b, &a->v.sa, max);
-            return;
-        }
-        ot_buf_reset(scratch);
-        put_str_array(scratch, &a->v.sa, max);
-        if (ot_buf_failed(scratch)) {
-            b->failed = 1;
-            return;
-        }
-        ot_json_put_string(b, scratch->data, scratch->len, 0);
+        put_str_array(b, &a->v.sa, max);
         return;
     }
     if (a->type == OT_VALUE_BOOL) {
@@ -253,7 +257,12 @@ static void put_tags(ot_buf *b, const ot_span_record *s, uint32_t max,
             tag_sep(b, &first);
             ot_json_put_string(b, a->key.ptr, a->key.len, 0);
             ot_buf_putc(b, ':');
-            put_value(b, a, max, 1, scratch);
+            if (a->type == OT_VALUE_STRING_ARRAY) {
+                put_str_array_tag(b, &a->v.sa, max, scratch);
+            }
+            else {
+                put_value(b, a, max, 1);
+            }
         }
     }
     if (r && ot_str_set(r->scope_name)) {
@@ -424,7 +433,7 @@ static void put_annotation(ot_buf *b, const ot_event *e, uint32_t max,
         first = 0;
         ot_json_put_string(scratch, a->key.ptr, a->key.len, 0);
         ot_buf_putc(scratch, ':');
-        put_value(scratch, a, max, 0, NULL);
+        put_value(scratch, a, max, 0);
     }
     ot_buf_putc(scratch, '}');
     if (ot_buf_failed(scratch)) {
