@@ -1222,6 +1222,44 @@ static void big_batch_init(big_batch *g)
     g->spans[6] = &g->s[5];
 }
 
+/* A span whose one attribute is a long string array, every byte escaped (\\u0001): its
+ * room is its own, not the slack of others.  The same bytes whatever room
+ * the buffer has to begin with (every allocation size: 256, doubled). */
+static void test_array_room(void **state)
+{
+    static char val[300];
+    ot_str items[40];
+    ot_attribute a;
+    ot_span_record s;
+    const ot_span_record *spans[1] = { &s };
+    ot_buf ref, b;
+    size_t cap, i;
+
+    (void)state;
+    memset(val, 0x01, sizeof(val));
+    for (i = 0; i < 40; i++) {
+        items[i].ptr = val;
+        items[i].len = sizeof(val);
+    }
+    a = attr_of("h", OT_VALUE_STRING_ARRAY);
+    a.v.sa.items = items;
+    a.v.sa.n = 40;
+    span_init(&s);
+    s.attributes = &a;
+    s.n_attributes = 1;
+    ot_buf_init(&ref, 0, 0);
+    assert_int_equal(ot_otlp_json_encode(&ref, spans, 1, NULL), 0);
+    assert_true(ref.len > 40 * sizeof(val) * 6);
+    for (cap = 256; cap < 2 * ref.len; cap *= 2) {
+        ot_buf_init(&b, cap, 0);
+        assert_int_equal(ot_otlp_json_encode(&b, spans, 1, NULL), 0);
+        assert_int_equal(b.len, ref.len);
+        assert_memory_equal(b.data, ref.data, ref.len);
+        ot_buf_free(&b);
+    }
+    ot_buf_free(&ref);
+}
+
 /* The same bytes whatever room the buffer has to begin with: a span is
  * written where there is room, or again once room is made. */
 static void test_any_room(void **state)
@@ -1355,6 +1393,7 @@ int main(void)
         cmocka_unit_test(test_jansson_roundtrip),
         cmocka_unit_test(test_string_blocks),
         cmocka_unit_test(test_number_digits),
+        cmocka_unit_test(test_array_room),
         cmocka_unit_test(test_any_room),
         cmocka_unit_test(test_keys_remembered),
     };

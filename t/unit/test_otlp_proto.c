@@ -1603,6 +1603,44 @@ static void big_batch_init(big_batch *g)
     }
 }
 
+/* A span whose one attribute is a long string array, every byte repaired (U+FFFD): its
+ * room is its own, not the slack of others.  The same bytes whatever room
+ * the buffer has to begin with (every allocation size: 256, doubled). */
+static void test_array_room(void **state)
+{
+    static char val[300];
+    ot_str items[40];
+    ot_attribute a;
+    ot_span_record s;
+    const ot_span_record *spans[1] = { &s };
+    ot_buf ref, b;
+    size_t cap, i;
+
+    (void)state;
+    memset(val, 0xff, sizeof(val));
+    for (i = 0; i < 40; i++) {
+        items[i].ptr = val;
+        items[i].len = sizeof(val);
+    }
+    a = attr_of("h", OT_VALUE_STRING_ARRAY);
+    a.v.sa.items = items;
+    a.v.sa.n = 40;
+    span_init(&s);
+    s.attributes = &a;
+    s.n_attributes = 1;
+    ot_buf_init(&ref, 0, 0);
+    assert_int_equal(ot_otlp_proto_encode(&ref, spans, 1, NULL), 0);
+    assert_true(ref.len > 40 * sizeof(val) * 3);
+    for (cap = 256; cap < 2 * ref.len; cap *= 2) {
+        ot_buf_init(&b, cap, 0);
+        assert_int_equal(ot_otlp_proto_encode(&b, spans, 1, NULL), 0);
+        assert_int_equal(b.len, ref.len);
+        assert_memory_equal(b.data, ref.data, ref.len);
+        ot_buf_free(&b);
+    }
+    ot_buf_free(&ref);
+}
+
 /* The same bytes whatever room the buffer has to begin with, and with a
  * limit: the groups that fit, and the buffer failed from the first one
  * that does not. */
@@ -1816,6 +1854,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_large_group),
         cmocka_unit_test(test_append_and_fail),
         cmocka_unit_test(test_rich_batch),
+        cmocka_unit_test(test_array_room),
         cmocka_unit_test(test_any_room),
         cmocka_unit_test(test_length_sizes),
         cmocka_unit_test(test_keys_remembered),
