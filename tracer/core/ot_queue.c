@@ -187,7 +187,10 @@ static void copy_values(writer *w, ot_attribute *dst,
 
 /* copy_values() from a string array at src on: its items and their bytes,
  * each cut as a string value is.  Out of line and reached by a tail call,
- * as values_size_from_array(). */
+ * as values_size_from_array().  Whatever is done for every attribute
+ * besides its value (a key's copy, say) must be done in both: this
+ * function, not copy_values(), handles the attribute at src (and
+ * values_size_from_array() the one at a). */
 static OT_NOINLINE void copy_values_from_array(writer *w, ot_attribute *dst,
                                                const ot_attribute *src,
                                                const ot_attribute *end,
