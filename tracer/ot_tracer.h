@@ -35,7 +35,9 @@
  *     member added after it was first released checks OT_HAS_MEMBER(rec,
  *     type, rec, member) first: an older module does not fill it.
  *   - New attribute value types may appear: a plugin skips an attribute
- *     whose type it does not know (it neither fails nor guesses).
+ *     whose type it does not know (it neither fails nor guesses).  So
+ *     OT_VALUE_STRING_ARRAY came within version 2, without a bump: a
+ *     plugin built before it leaves those attributes out.
  *   - New span kinds and status codes may appear: a plugin passes the
  *     number on or maps it to "unspecified".
  *
@@ -80,11 +82,20 @@ typedef struct ot_str {
     uint32_t len;
 } ot_str;
 
+/* n strings, as OpenTelemetry's string[] attributes (one captured header
+ * line per item, for instance).  items is NULL when n is 0.  The same
+ * layout as ot_str: it takes no more room in ot_attribute's union. */
+typedef struct ot_str_array {
+    const ot_str *items;
+    uint32_t n;
+} ot_str_array;
+
 typedef enum ot_value_type {
     OT_VALUE_STRING = 1,
     OT_VALUE_BOOL = 2,
     OT_VALUE_INT = 3,
-    OT_VALUE_DOUBLE = 4
+    OT_VALUE_DOUBLE = 4,
+    OT_VALUE_STRING_ARRAY = 5   /* within ABI 2: older plugins skip it */
 } ot_value_type;
 
 typedef struct ot_attribute {
@@ -95,6 +106,7 @@ typedef struct ot_attribute {
         int64_t i;
         double d;
         int b;
+        ot_str_array sa;        /* OT_VALUE_STRING_ARRAY */
     } v;
 } ot_attribute;
 

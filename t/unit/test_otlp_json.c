@@ -269,6 +269,46 @@ static void test_value_types(void **state)
         "]}" NULL_RES_END);
 }
 
+/* OTLP/JSON's ArrayValue: {"arrayValue":{"values":[AnyValue...]}}, the
+ * items escaped, repaired and cut as string values are; an empty array
+ * leaves its values out. */
+static void test_string_arrays(void **state)
+{
+    static const ot_str items[] = {
+        S("a"), S(""), S("\xff"), S("q\"x"), S("abc")
+    };
+    ot_attribute at[3];
+    ot_span_record s;
+
+    (void)state;
+    at[0] = attr_of("h", OT_VALUE_STRING_ARRAY);
+    at[0].v.sa.items = items;
+    at[0].v.sa.n = 4;
+    at[1] = attr_of("e", OT_VALUE_STRING_ARRAY);  /* items NULL */
+    at[2] = attr_int("n", 1);
+    span_init(&s);
+    s.attributes = at;
+    s.n_attributes = 3;
+    check_one(&s, 0,
+        NULL_RES_BEGIN SPAN_IDS ",\"attributes\":["
+        "{\"key\":\"h\",\"value\":{\"arrayValue\":{\"values\":["
+        "{\"stringValue\":\"a\"},{\"stringValue\":\"\"},"
+        "{\"stringValue\":\"" FFFD "\"},{\"stringValue\":\"q\\\"x\"}]}}},"
+        "{\"key\":\"e\",\"value\":{\"arrayValue\":{}}},"
+        "{\"key\":\"n\",\"value\":{\"intValue\":\"1\"}}"
+        "]}" NULL_RES_END);
+    /* each item cut to max (2): U+FFFD (3 bytes) to "", "abc" to "ab" */
+    at[0].v.sa.items = items + 2;
+    at[0].v.sa.n = 3;
+    s.n_attributes = 1;
+    check_one(&s, 2,
+        NULL_RES_BEGIN SPAN_IDS ",\"attributes\":["
+        "{\"key\":\"h\",\"value\":{\"arrayValue\":{\"values\":["
+        "{\"stringValue\":\"\"},{\"stringValue\":\"q\\\"\"},"
+        "{\"stringValue\":\"ab\"}]}}}"
+        "]}" NULL_RES_END);
+}
+
 static void test_double_special(void **state)
 {
     ot_attribute at[3];
@@ -1059,6 +1099,7 @@ static void test_number_digits(void **state)
 typedef struct big_batch {
     char keys[40][80];
     char vals[40][400];
+    ot_str items[40][4];
     ot_attribute at[40];
     ot_attribute ea[3];
     ot_event ev[2];
@@ -1104,6 +1145,18 @@ static void big_batch_init(big_batch *g)
         if (i % 6 == 2) {
             g->at[i].type = OT_VALUE_INT;
             g->at[i].v.i = (int64_t)i * -123456789;
+        }
+        /* string arrays: the value, its halves, a NULL item (33: 0xff,
+         * repaired; 35: 0x01, escaped; 27: a long key) */
+        if (i % 6 == 5 || i == 27 || i == 33) {
+            g->items[i][0] = g->at[i].v.s;
+            g->items[i][1].ptr = g->vals[i];
+            g->items[i][1].len = (uint32_t)(vlen / 2);
+            g->items[i][2].ptr = g->vals[i] + vlen / 2;
+            g->items[i][2].len = (uint32_t)(vlen - vlen / 2);
+            g->at[i].type = OT_VALUE_STRING_ARRAY;
+            g->at[i].v.sa.items = g->items[i];
+            g->at[i].v.sa.n = 4 - (uint32_t)(i % 3);
         }
     }
     g->ea[0] = attr_str("exception.message", g->vals[1], 301);
@@ -1169,6 +1222,44 @@ static void big_batch_init(big_batch *g)
     g->spans[6] = &g->s[5];
 }
 
+/* A span whose one attribute is a long string array, every byte escaped (\\u0001): its
+ * room is its own, not the slack of others.  The same bytes whatever room
+ * the buffer has to begin with (every allocation size: 256, doubled). */
+static void test_array_room(void **state)
+{
+    static char val[300];
+    ot_str items[40];
+    ot_attribute a;
+    ot_span_record s;
+    const ot_span_record *spans[1] = { &s };
+    ot_buf ref, b;
+    size_t cap, i;
+
+    (void)state;
+    memset(val, 0x01, sizeof(val));
+    for (i = 0; i < 40; i++) {
+        items[i].ptr = val;
+        items[i].len = sizeof(val);
+    }
+    a = attr_of("h", OT_VALUE_STRING_ARRAY);
+    a.v.sa.items = items;
+    a.v.sa.n = 40;
+    span_init(&s);
+    s.attributes = &a;
+    s.n_attributes = 1;
+    ot_buf_init(&ref, 0, 0);
+    assert_int_equal(ot_otlp_json_encode(&ref, spans, 1, NULL), 0);
+    assert_true(ref.len > 40 * sizeof(val) * 6);
+    for (cap = 256; cap < 2 * ref.len; cap *= 2) {
+        ot_buf_init(&b, cap, 0);
+        assert_int_equal(ot_otlp_json_encode(&b, spans, 1, NULL), 0);
+        assert_int_equal(b.len, ref.len);
+        assert_memory_equal(b.data, ref.data, ref.len);
+        ot_buf_free(&b);
+    }
+    ot_buf_free(&ref);
+}
+
 /* The same bytes whatever room the buffer has to begin with: a span is
  * written where there is room, or again once room is made. */
 static void test_any_room(void **state)
@@ -1176,6 +1267,8 @@ static void test_any_room(void **state)
     big_batch *g = malloc(sizeof(*g));
     ot_json_options opt = { 0 };
     ot_buf ref, b;
+    json_error_t err;
+    json_t *root;
     size_t cap;
     int round;
 
@@ -1186,6 +1279,10 @@ static void test_any_room(void **state)
         opt.max_value_len = round & 1 ? 100 : 0;
         ot_buf_init(&ref, 0, 0);
         assert_int_equal(ot_otlp_json_encode(&ref, g->spans, 7, &opt), 0);
+        /* valid JSON (and UTF-8): what every room must give */
+        root = json_loadb(ref.data, ref.len, JSON_ALLOW_NUL, &err);
+        assert_non_null(root);
+        json_decref(root);
         for (cap = 0; cap <= ref.len + 64; cap += cap < 1024 ? 1 : 97) {
             ot_buf_init(&b, cap, 0);
             assert_int_equal(ot_otlp_json_encode(&b, g->spans, 7, &opt), 0);
@@ -1279,6 +1376,7 @@ int main(void)
         cmocka_unit_test(test_child_spans),
         cmocka_unit_test(test_minimal_span),
         cmocka_unit_test(test_value_types),
+        cmocka_unit_test(test_string_arrays),
         cmocka_unit_test(test_double_special),
         cmocka_unit_test(test_int64_min),
         cmocka_unit_test(test_events_links),
@@ -1295,6 +1393,7 @@ int main(void)
         cmocka_unit_test(test_jansson_roundtrip),
         cmocka_unit_test(test_string_blocks),
         cmocka_unit_test(test_number_digits),
+        cmocka_unit_test(test_array_room),
         cmocka_unit_test(test_any_room),
         cmocka_unit_test(test_keys_remembered),
     };

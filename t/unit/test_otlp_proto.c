@@ -291,7 +291,7 @@ typedef struct pb_rule {
 
 enum {
     M_REQ, M_RS, M_RES, M_SS, M_SCOPE, M_SPAN, M_EVENT, M_LINK, M_STATUS,
-    M_KV, M_ANY, M_COUNT
+    M_KV, M_ANY, M_ARRAY, M_COUNT
 };
 
 #define MAX_FIELD 17
@@ -360,6 +360,8 @@ static void rules_init(void)
     rule(M_ANY, 2, 0, K_NUM, 0, 0, 0);
     rule(M_ANY, 3, 0, K_NUM, 0, 0, 0);
     rule(M_ANY, 4, 1, K_NUM, 0, 0, 0);
+    rule(M_ANY, 5, 2, K_MSG, M_ARRAY, 0, 0);
+    rule(M_ARRAY, 1, 2, K_MSG, M_ANY, 1, 0);
 }
 
 /*
@@ -603,6 +605,39 @@ static void test_value_types(void **state)
               "4a0e 0a0165 1209 21 0000000000000080"
               "4a05 0a0175 1200"
               "4a04 1202 1805");
+}
+
+/* String arrays: AnyValue.array_value (5), ArrayValue.values (1), each an
+ * AnyValue with a string_value, repaired and cut as string values are. */
+static void test_string_arrays(void **state)
+{
+    static const ot_str items[] = { S("a"), S(""), S("\xff"), S("abc") };
+    ot_attribute a[2];
+    ot_span_record s;
+    const ot_span_record *spans[1] = { &s };
+
+    (void)state;
+    a[0] = attr_of("h", OT_VALUE_STRING_ARRAY);
+    a[0].v.sa.items = items;
+    a[0].v.sa.n = 3;
+    a[1] = attr_of("e", OT_VALUE_STRING_ARRAY);  /* empty: items NULL */
+    span_init(&s);
+    s.attributes = a;
+    s.n_attributes = 2;
+    check_hex(spans, 1, 0,
+              "0a42 1240 123e" IDS
+              "4a17 0a0168 1212 2a10"           /* value, array_value */
+              "  0a03 0a0161"                   /* "a" */
+              "  0a02 0a00"                     /* "" */
+              "  0a05 0a03 efbfbd"              /* 0xff repaired */
+              "4a07 0a0165 1202 2a00");         /* [] */
+    /* each item cut to max (2): "abc" to "ab", U+FFFD (3 bytes) to "" */
+    a[0].v.sa.items = items + 2;
+    a[0].v.sa.n = 2;
+    s.n_attributes = 1;
+    check_hex(spans, 1, 2,
+              "0a33 1231 122f" IDS
+              "4a11 0a0168 120c 2a0a 0a02 0a00 0a04 0a02 6162");
 }
 
 /* One string attribute "k" of len bytes of 'x': every length prefix
@@ -1012,6 +1047,7 @@ static void test_flags_match_json(void **state)
 
 #define R_SPANS 40
 #define R_ATTRS 8
+#define R_ITEMS 4
 
 typedef struct rspan {
     ot_span_record rec;
@@ -1020,6 +1056,7 @@ typedef struct rspan {
     ot_attribute event_attrs[2][2];
     ot_link links[2];
     ot_attribute link_attrs[2][2];
+    ot_str items[R_ATTRS + 8][R_ITEMS];
     char text[R_ATTRS * 2 + 16][64];
 } rspan;
 
@@ -1032,14 +1069,36 @@ static ot_str rnd_str(char *buf)
     return s;
 }
 
-static void rnd_attr(ot_attribute *a, char *kbuf, char *vbuf)
+/* A string array of up to R_ITEMS pieces of one random string in buf
+ * (items NULL at times, and an item's pointer). */
+static ot_str_array rnd_str_array(ot_str *items, char *buf)
+{
+    ot_str all = rnd_str(buf);
+    ot_str_array sa;
+    uint32_t k;
+
+    sa.n = rnd(R_ITEMS + 1);
+    sa.items = rnd(10) ? items : NULL;
+    for (k = 0; k < sa.n; k++) {
+        uint32_t from = rnd(all.len + 1);
+
+        items[k].ptr = all.ptr ? buf + from : NULL;
+        items[k].len = rnd(all.len - from + 1);
+    }
+    return sa;
+}
+
+static void rnd_attr(ot_attribute *a, char *kbuf, char *vbuf, ot_str *items)
 {
     memset(a, 0, sizeof(*a));
     a->key = rnd_str(kbuf);
-    a->type = rnd(5) + 1;                       /* 5: unknown */
+    a->type = rnd(6) + 1;                       /* 6: unknown */
     switch (a->type) {
     case OT_VALUE_STRING:
         a->v.s = rnd_str(vbuf);
+        break;
+    case OT_VALUE_STRING_ARRAY:
+        a->v.sa = rnd_str_array(items, vbuf);
         break;
     case OT_VALUE_BOOL:
         a->v.b = (int)rnd(2);
@@ -1085,7 +1144,7 @@ static void rnd_span(rspan *r, const ot_resource *res)
     s->n_attributes = rnd(R_ATTRS + 1);
     s->attributes = rnd(8) ? r->attrs : NULL;
     for (i = 0; i < s->n_attributes; i++) {
-        rnd_attr(&r->attrs[i], r->text[t], r->text[t + 1]);
+        rnd_attr(&r->attrs[i], r->text[t], r->text[t + 1], r->items[i]);
         t += 2;
     }
     s->dropped_attributes = rnd(3) ? 0 : rnd(0xffffffffu);
@@ -1100,7 +1159,8 @@ static void rnd_span(rspan *r, const ot_resource *res)
         e->n_attributes = rnd(3);
         e->attributes = r->event_attrs[i];
         for (j = 0; j < e->n_attributes; j++) {
-            rnd_attr(&r->event_attrs[i][j], r->text[t], r->text[t]);
+            rnd_attr(&r->event_attrs[i][j], r->text[t], r->text[t],
+                     r->items[R_ATTRS + 2 * i + j]);
         }
         t++;
     }
@@ -1118,7 +1178,8 @@ static void rnd_span(rspan *r, const ot_resource *res)
         l->n_attributes = rnd(3);
         l->attributes = r->link_attrs[i];
         for (j = 0; j < l->n_attributes; j++) {
-            rnd_attr(&r->link_attrs[i][j], r->text[t], r->text[t]);
+            rnd_attr(&r->link_attrs[i][j], r->text[t], r->text[t],
+                     r->items[R_ATTRS + 4 + 2 * i + j]);
         }
         t++;
     }
@@ -1273,7 +1334,7 @@ typedef struct rich {
     ot_resource res[2];
     ot_attribute res_attrs[3];
     ot_attribute res2_attrs[1];
-    ot_attribute attrs[12];
+    ot_attribute attrs[13];
     ot_attribute ev_attrs[1];
     ot_attribute link_attrs[1];
     ot_event events[2];
@@ -1281,6 +1342,11 @@ typedef struct rich {
     ot_span_record s[4];
     const ot_span_record *spans[5];
 } rich;
+
+/* Captured header lines: one cut to RICH_MAX, one repaired. */
+static const ot_str rich_accept[] = {
+    S("text/html"), S("application/xhtml+xml;q=0.9"), S("x\xffy")
+};
 
 static void rich_init(rich *r)
 {
@@ -1310,6 +1376,10 @@ static void rich_init(rich *r)
     r->attrs[9] = attr_str("utf8", "caf\xc3\xa9", 5);
     r->attrs[10] = attr_str("bad", "a\xff" "b", 3);
     r->attrs[11] = attr_str("long", "0123456789abcdefXYZ", 19);
+    r->attrs[12] = attr_of("http.request.header.accept",
+                           OT_VALUE_STRING_ARRAY);
+    r->attrs[12].v.sa.items = rich_accept;
+    r->attrs[12].v.sa.n = 3;
     r->ev_attrs[0] = attr_str("exception.message", "boom", 4);
     r->link_attrs[0] = attr_bool("sampled", 1);
 
@@ -1333,7 +1403,7 @@ static void rich_init(rich *r)
     s->start_ns = INT64_C(1700000000123456789);
     s->end_ns = INT64_C(1700000000123956789);
     s->attributes = r->attrs;
-    s->n_attributes = 12;
+    s->n_attributes = 13;
     s->dropped_attributes = 2;
     s->events = r->events;
     s->n_events = 2;
@@ -1396,8 +1466,8 @@ static void test_rich_batch(void **state)
     assert_int_equal(st.spans, 4);
     assert_int_equal(st.events, 2);
     assert_int_equal(st.links, 1);
-    /* resource 3 + 1 + 3, span 12, event 1, link 1 */
-    assert_int_equal(st.attributes, 21);
+    /* resource 3 + 1 + 3, span 13, event 1, link 1 */
+    assert_int_equal(st.attributes, 22);
     assert_int_equal(st.max_value, RICH_MAX);
     ot_buf_free(&b);
 }
@@ -1445,12 +1515,13 @@ static size_t group_ends(const ot_buf *b, size_t *ends, size_t cap)
 }
 
 /* A batch with everything: rich spans, long keys and values (repaired
- * the most: 0xff, three bytes each), some alone in their lists, more
- * attributes than the encoder remembers keys for. */
+ * the most: 0xff, three bytes each), string arrays of them, some alone in
+ * their lists, more attributes than the encoder remembers keys for. */
 typedef struct big_batch {
     rich r;
     char keys[40][200];
     char vals[40][300];
+    ot_str items[40][5];
     ot_attribute at[40];
     ot_event ev[1];
     ot_span_record s[5];
@@ -1490,6 +1561,22 @@ static void big_batch_init(big_batch *g)
             g->at[i].key.ptr = g->keys[i];
             g->at[i].key.len = (uint32_t)klen;
         }
+        else if (i % 6 == 5 || i == 22 || i == 32) {
+            /* items: the value, its halves, nothing, and the next one;
+             * keys of 71 and 160 bytes at 22 and 32 */
+            g->items[i][0] = g->at[i].v.s;
+            g->items[i][1].ptr = g->vals[i];
+            g->items[i][1].len = (uint32_t)(vlen / 2);
+            g->items[i][2].ptr = g->vals[i] + vlen / 2;
+            g->items[i][2].len = (uint32_t)(vlen - vlen / 2);
+            g->items[i][3].ptr = NULL;
+            g->items[i][3].len = 0;
+            g->items[i][4].ptr = g->vals[(i + 1) % 40];
+            g->items[i][4].len = 126;
+            g->at[i].type = OT_VALUE_STRING_ARRAY;
+            g->at[i].v.sa.items = g->items[i];
+            g->at[i].v.sa.n = 5 - (uint32_t)(i % 5);
+        }
     }
     g->ev[0].name = (ot_str)S("e");
     g->ev[0].attributes = g->at + 33;
@@ -1504,7 +1591,7 @@ static void big_batch_init(big_batch *g)
     g->s[0].events = g->ev;
     g->s[0].n_events = 1;
     for (i = 1; i < 5; i++) {               /* one each, the longest */
-        static const size_t which[] = { 0, 3, 24, 33, 38 };
+        static const size_t which[] = { 0, 3, 24, 35, 38 };
 
         g->s[i].attributes = g->at + which[i];
         g->s[i].n_attributes = 1;
@@ -1514,6 +1601,44 @@ static void big_batch_init(big_batch *g)
         g->spans[i] = &g->s[(i + 1) % 5];
         g->spans[5 + i] = g->r.spans[i];
     }
+}
+
+/* A span whose one attribute is a long string array, every byte repaired (U+FFFD): its
+ * room is its own, not the slack of others.  The same bytes whatever room
+ * the buffer has to begin with (every allocation size: 256, doubled). */
+static void test_array_room(void **state)
+{
+    static char val[300];
+    ot_str items[40];
+    ot_attribute a;
+    ot_span_record s;
+    const ot_span_record *spans[1] = { &s };
+    ot_buf ref, b;
+    size_t cap, i;
+
+    (void)state;
+    memset(val, 0xff, sizeof(val));
+    for (i = 0; i < 40; i++) {
+        items[i].ptr = val;
+        items[i].len = sizeof(val);
+    }
+    a = attr_of("h", OT_VALUE_STRING_ARRAY);
+    a.v.sa.items = items;
+    a.v.sa.n = 40;
+    span_init(&s);
+    s.attributes = &a;
+    s.n_attributes = 1;
+    ot_buf_init(&ref, 0, 0);
+    assert_int_equal(ot_otlp_proto_encode(&ref, spans, 1, NULL), 0);
+    assert_true(ref.len > 40 * sizeof(val) * 3);
+    for (cap = 256; cap < 2 * ref.len; cap *= 2) {
+        ot_buf_init(&b, cap, 0);
+        assert_int_equal(ot_otlp_proto_encode(&b, spans, 1, NULL), 0);
+        assert_int_equal(b.len, ref.len);
+        assert_memory_equal(b.data, ref.data, ref.len);
+        ot_buf_free(&b);
+    }
+    ot_buf_free(&ref);
 }
 
 /* The same bytes whatever room the buffer has to begin with, and with a
@@ -1574,6 +1699,7 @@ static void test_length_sizes(void **state)
     size_t i, t;
     pb got[NBIG];
     pb_stats st;
+    ot_str item;
     ot_buf b;
 
     (void)state;
@@ -1590,6 +1716,17 @@ static void test_length_sizes(void **state)
         assert_int_equal(ot_otlp_proto_encode(&b, spans, 1, NULL), 0);
         check_valid(&b, 0, &st);
         assert_int_equal(spans_of(&b, 0, got, 1), 1);
+        assert_int_equal(st.max_value, sizes[t]);
+        /* the same string as the one item of an array: two lengths more */
+        item.ptr = val;
+        item.len = (uint32_t)sizes[t];
+        a[0] = attr_of("k", OT_VALUE_STRING_ARRAY);
+        a[0].v.sa.items = &item;
+        a[0].v.sa.n = 1;
+        ot_buf_reset(&b);
+        assert_int_equal(ot_otlp_proto_encode(&b, spans, 1, NULL), 0);
+        check_valid(&b, 0, &st);
+        assert_int_equal(st.attributes, 1);
         assert_int_equal(st.max_value, sizes[t]);
     }
     for (i = 0; i < NBIG; i++) {
@@ -1703,6 +1840,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_root_span),
         cmocka_unit_test(test_child_spans),
         cmocka_unit_test(test_value_types),
+        cmocka_unit_test(test_string_arrays),
         cmocka_unit_test(test_varint_boundaries),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_events_links),
@@ -1716,6 +1854,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_large_group),
         cmocka_unit_test(test_append_and_fail),
         cmocka_unit_test(test_rich_batch),
+        cmocka_unit_test(test_array_room),
         cmocka_unit_test(test_any_room),
         cmocka_unit_test(test_length_sizes),
         cmocka_unit_test(test_keys_remembered),

@@ -23,6 +23,25 @@
 #include "ot_span.h"
 #include "pool_fixture.h"
 
+/* OT_VALUE_STRING_ARRAY came within ABI 2: its member of the value union
+ * may neither grow the union nor move what plugins built before it read.
+ * The ABI 2 layout on x86_64: key at 0, type at 16, the value's 16 bytes
+ * at 24, 40 in all; a string array overlays a string. */
+_Static_assert(sizeof(ot_str_array) <= sizeof(ot_str),
+               "a string array takes no more room than a string");
+_Static_assert(offsetof(ot_attribute, v.sa.items)
+               == offsetof(ot_attribute, v.s.ptr)
+               && offsetof(ot_attribute, v.sa.n)
+                  == offsetof(ot_attribute, v.s.len),
+               "a string array has a string's layout");
+#if defined(__x86_64__)
+_Static_assert(sizeof(ot_attribute) == 40
+               && offsetof(ot_attribute, type) == 16
+               && offsetof(ot_attribute, v) == 24
+               && sizeof(((ot_attribute *)0)->v) == 16,
+               "ot_attribute keeps its ABI 2 layout");
+#endif
+
 static void test_load_errors(void **state)
 {
     apr_pool_t *pool = *state;

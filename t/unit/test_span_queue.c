@@ -98,6 +98,166 @@ static void test_attribute_limits(void **state)
     assert_int_equal(r->dropped_events, 2);
 }
 
+/* n items "<i>:<k>", every other one with "/o", made in p. */
+static ot_str *make_items(apr_pool_t *p, int i, uint32_t n)
+{
+    ot_str *items = apr_palloc(p, n * sizeof(*items));
+    uint32_t k;
+
+    for (k = 0; k < n; k++) {
+        items[k].ptr = apr_psprintf(p, "%d:%u%s", i, k, k % 2 ? "" : "/o");
+        items[k].len = (uint32_t)strlen(items[k].ptr);
+    }
+    return items;
+}
+
+static void check_items(const ot_attribute *a, int i, uint32_t n)
+{
+    char want[32];
+    uint32_t k;
+
+    assert_int_equal(a->type, OT_VALUE_STRING_ARRAY);
+    assert_int_equal(a->v.sa.n, n);
+    for (k = 0; k < n; k++) {
+        snprintf(want, sizeof(want), "%d:%u%s", i, k, k % 2 ? "" : "/o");
+        assert_int_equal(a->v.sa.items[k].len, strlen(want));
+        assert_memory_equal(a->v.sa.items[k].ptr, want, strlen(want));
+    }
+}
+
+static void test_string_arrays(void **state)
+{
+    apr_pool_t *p = *state;
+    ot_span *s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, 1);
+    ot_span_record *r = ot_span_record_get(s);
+    ot_str *items = make_items(p, 1, 3);
+    int i;
+
+    ot_span_add_str_array(s, "h", items, 3);
+    ot_span_add_str(s, "x", "v", -1);
+    assert_int_equal(r->n_attributes, 2);
+    check_items(&r->attributes[0], 1, 3);
+    /* set replaces by key, whatever the type was */
+    ot_span_set_str_array(s, "x", items, 2);
+    ot_span_set_str_array(s, "h", NULL, 0);
+    assert_int_equal(r->n_attributes, 2);
+    check_items(&r->attributes[1], 1, 2);
+    assert_int_equal(r->attributes[0].type, OT_VALUE_STRING_ARRAY);
+    assert_null(r->attributes[0].v.sa.items);
+    assert_int_equal(r->attributes[0].v.sa.n, 0);
+    ot_span_set_str(s, "h", "back", -1);
+    assert_int_equal(r->attributes[0].type, OT_VALUE_STRING);
+    /* no items: an empty array, whatever n says */
+    ot_span_set_str_array(s, "z", NULL, 5);
+    assert_int_equal(r->n_attributes, 3);
+    assert_int_equal(r->attributes[2].v.sa.n, 0);
+    /* counted as dropped when the span is full, as other attributes */
+    for (i = 3; i < OT_SPAN_MAX_ATTRIBUTES; i++) {
+        ot_span_add_intn(s, "k", 1, i);
+    }
+    ot_span_add_str_array(s, "h2", items, 3);
+    ot_span_set_str_array(s, "h3", items, 3);
+    assert_int_equal(r->n_attributes, OT_SPAN_MAX_ATTRIBUTES);
+    assert_int_equal(r->dropped_attributes, 2);
+}
+
+/* Whether [ptr, ptr + len) lies in [lo, hi). */
+static int within(const void *ptr, size_t len, const void *lo, const void *hi)
+{
+    const char *c = ptr;
+
+    return c >= (const char *)lo && c + len <= (const char *)hi;
+}
+
+/* The items (and their bytes) of arrays are copied into the queue: the
+ * request pool may die; each item is cut as string values are; the entry
+ * holds them all, before the next one. */
+static void test_queue_copies_arrays(void **state)
+{
+    apr_pool_t *p = *state, *req;
+    const ot_span_record *out[3];
+    size_t sizes[2];
+    ot_queue *q;
+    ot_span *s;
+    ot_str *cut;
+    uint32_t k;
+    int i;
+
+    assert_int_equal(ot_queue_create(&q, p, 8, 65536, 6, 4), APR_SUCCESS);
+    apr_pool_create(&req, p);
+    for (i = 0; i < 2; i++) {
+        s = ot_span_start(req, NULL, 0, 1, OT_SPAN_KIND_SERVER, i);
+        ot_span_add_str_array(s, "h", make_items(req, i, 5), 5);
+        ot_span_add_str_array(s, "empty", NULL, 0);
+        /* "é" is 2 bytes: a cut at 6 bytes backs off to 5 */
+        cut = make_items(req, i, 2);
+        cut[1].ptr = apr_pstrdup(req, "abcde\xc3\xa9");
+        cut[1].len = 7;
+        ot_span_add_str_array(s, "cut", cut, 2);
+        ot_span_add_event(s, "ev", i);
+        ot_span_end(s, i + 10);
+        sizes[i] = ot_queue_record_size(ot_span_record_get(s), 6);
+        assert_int_equal(ot_queue_push(q, ot_span_record_get(s)), OT_PUSH_OK);
+    }
+    apr_pool_destroy(req);
+    assert_int_equal(ot_queue_peek(q, out, 3), 2);
+    for (i = 0; i < 2; i++) {
+        const ot_attribute *a = out[i]->attributes;
+        /* the end of the entry: the next one's header, or its size */
+        const char *hi = i ? (const char *)out[1] + sizes[1]
+                           : (const char *)out[1] - sizeof(size_t);
+
+        assert_int_equal(out[i]->n_attributes, 3);
+        check_items(&a[0], i, 5);
+        assert_int_equal(a[1].type, OT_VALUE_STRING_ARRAY);
+        assert_int_equal(a[1].v.sa.n, 0);
+        assert_int_equal(a[2].v.sa.n, 2);
+        assert_int_equal(a[2].v.sa.items[1].len, 5);
+        assert_memory_equal(a[2].v.sa.items[1].ptr, "abcde", 5);
+        /* everything of the first entry lies before the second */
+        for (k = 0; k < a[0].v.sa.n; k++) {
+            assert_true(within(a[0].v.sa.items[k].ptr,
+                               a[0].v.sa.items[k].len, out[i], hi));
+        }
+        assert_true(within(a[2].v.sa.items, 2 * sizeof(ot_str), out[i], hi));
+        assert_true(within(a[2].v.sa.items[1].ptr, 5, out[i], hi));
+        assert_true(within(out[i]->events, sizeof(ot_event), out[i], hi));
+    }
+    ot_queue_release(q, 2);
+}
+
+/* Items count in the record's size: cut, many long items fit; uncut, they
+ * are too big. */
+static void test_queue_array_size(void **state)
+{
+    apr_pool_t *p = *state;
+    ot_str *items = apr_palloc(p, 100 * sizeof(*items));
+    char *big = apr_palloc(p, 1000);
+    ot_span_record *r;
+    ot_queue *q, *q0;
+    ot_span *s;
+    size_t bare;
+    int k;
+
+    memset(big, 'b', 1000);
+    for (k = 0; k < 100; k++) {
+        items[k].ptr = big;
+        items[k].len = 1000;
+    }
+    s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, 1);
+    r = ot_span_record_get(s);
+    bare = ot_queue_record_size(r, 5);
+    ot_span_add_str_array(s, "h", items, 100);
+    /* the attribute, the items, their bytes cut to 5, a pad */
+    assert_true(ot_queue_record_size(r, 5)
+                >= bare + sizeof(ot_attribute) + 100 * (sizeof(ot_str) + 5));
+    assert_true(ot_queue_record_size(r, 0) >= 100 * 1000);
+    assert_int_equal(ot_queue_create(&q, p, 8, 65536, 5, 4), APR_SUCCESS);
+    assert_int_equal(ot_queue_create(&q0, p, 8, 65536, 0, 4), APR_SUCCESS);
+    assert_int_equal(ot_queue_push(q, r), OT_PUSH_OK);
+    assert_int_equal(ot_queue_push(q0, r), OT_PUSH_TOO_BIG);
+}
+
 static ot_span_record *make_record(apr_pool_t *p, int i, size_t value_len)
 {
     ot_span *s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, i);
@@ -321,6 +481,9 @@ int main(void)
         POOL_TEST(test_root_span),
         POOL_TEST(test_child_span),
         POOL_TEST(test_attribute_limits),
+        POOL_TEST(test_string_arrays),
+        POOL_TEST(test_queue_copies_arrays),
+        POOL_TEST(test_queue_array_size),
         POOL_TEST(test_queue_copies),
         POOL_TEST(test_queue_copies_marked_keys),
         POOL_TEST(test_queue_full_by_count),

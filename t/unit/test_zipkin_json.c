@@ -476,6 +476,92 @@ static void test_tag_values(void **state)
         "\"otel.dropped_links_count\":\"4\"}}]");
 }
 
+/* The tag key of the only span in b as a string, parsed again as JSON:
+ * the array it holds. */
+static json_t *tag_array(const ot_buf *b, const char *key)
+{
+    json_error_t err;
+    json_t *root, *arr;
+    const char *text;
+
+    root = json_loadb(b->data, b->len, JSON_REJECT_DUPLICATES, &err);
+    assert_non_null(root);
+    text = json_string_value(json_object_get(
+        json_object_get(json_array_get(root, 0), "tags"), key));
+    assert_non_null(text);
+    arr = json_loads(text, 0, &err);
+    json_decref(root);
+    assert_true(json_is_array(arr));
+    return arr;
+}
+
+/* A string array as a tag: the text of its JSON array ("Array values MUST
+ * be serialized to string like a JSON list"), each item cut to max and
+ * repaired; in an annotation's folded object, a JSON array. */
+static void test_string_arrays(void **state)
+{
+    static const ot_str items[] = {
+        { "a", 1 }, { "\xff", 1 }, { "q\"x", 3 }, { "", 0 }
+    };
+    static const char *const want[2][4] = {
+        { "a", FFFD, "q\"x", "" },             /* no limit */
+        { "a", "", "q\"", "" }                 /* cut to 2 */
+    };
+    ot_attribute attrs[2];
+    ot_event ev;
+    ot_span_record s;
+    const ot_span_record *spans[1] = { &s };
+    ot_buf b;
+    json_t *arr;
+    size_t i;
+    int round;
+
+    (void)state;
+    attrs[0] = attr_of("h", OT_VALUE_STRING_ARRAY);
+    attrs[0].v.sa.items = items;
+    attrs[0].v.sa.n = 2;
+    attrs[1] = attr_of("e", OT_VALUE_STRING_ARRAY);     /* empty */
+    span_init(&s);
+    s.attributes = attrs;
+    s.n_attributes = 2;
+    memset(&ev, 0, sizeof(ev));
+    ev.name.ptr = "ev";
+    ev.name.len = 2;
+    ev.attributes = attrs;
+    ev.n_attributes = 2;
+    check_one(&s, 0,
+        "[" ROOT_IDS LOCAL_UNKNOWN ",\"tags\":{"
+        "\"h\":\"[\\\"a\\\",\\\"" FFFD "\\\"]\",\"e\":\"[]\"}}]");
+    s.events = &ev;
+    s.n_events = 1;
+    s.n_attributes = 0;
+    check_one(&s, 0,
+        "[" ROOT_IDS LOCAL_UNKNOWN ",\"annotations\":["
+        "{\"timestamp\":0,\"value\":"
+        "\"\\\"ev\\\":{\\\"h\\\":[\\\"a\\\",\\\"" FFFD "\\\"],"
+        "\\\"e\\\":[]}\"}]}]");
+
+    /* read back: quotes and backslashes escaped twice, items cut */
+    s.n_events = 0;
+    s.n_attributes = 1;
+    attrs[0].v.sa.n = 4;
+    ot_buf_init(&b, 0, 0);
+    for (round = 0; round < 2; round++) {
+        ot_zipkin_options opt = { round ? 2 : 0 };
+
+        ot_buf_reset(&b);
+        assert_int_equal(ot_zipkin_json_encode(&b, spans, 1, &opt), 0);
+        arr = tag_array(&b, "h");
+        assert_int_equal(json_array_size(arr), 4);
+        for (i = 0; i < 4; i++) {
+            assert_string_equal(json_string_value(json_array_get(arr, i)),
+                                want[round][i]);
+        }
+        json_decref(arr);
+    }
+    ot_buf_free(&b);
+}
+
 static void test_scope_tags(void **state)
 {
     ot_attribute attrs[4];
@@ -756,6 +842,7 @@ int main(void)
         cmocka_unit_test(test_remote_endpoint),
         cmocka_unit_test(test_annotations),
         cmocka_unit_test(test_tag_values),
+        cmocka_unit_test(test_string_arrays),
         cmocka_unit_test(test_scope_tags),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_two_spans),

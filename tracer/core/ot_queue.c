@@ -8,7 +8,8 @@
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 
-#include "ot_utf8.h"     /* ot_utf8_cut (sdk) */
+#include "ot_utf8.h"        /* ot_utf8_cut (sdk) */
+#include "ot_write.h"       /* OT_NOINLINE */
 
 /* Each entry: its size, then the record, then the arrays it points to,
  * then the bytes of its strings. */
@@ -76,20 +77,50 @@ static uint32_t cut_len(const ot_str *s, size_t max)
     return (uint32_t)ot_utf8_cut(s->ptr, s->len, max);
 }
 
-static size_t attrs_size(const ot_attribute *a, uint32_t n, size_t maxv)
-{
-    size_t sz = ALIGN8(n * sizeof(ot_attribute));
-    uint32_t i;
+static size_t values_size(const ot_attribute *a, const ot_attribute *end,
+                          size_t maxv, size_t sz);
 
-    for (i = 0; i < n; i++) {
-        if (a[i].type == OT_VALUE_STRING) {
-            sz += cut_len(&a[i].v.s, maxv);
+/* values_size() from a string array at a on: its items (after strings: a
+ * pad to realign) and their bytes, each cut as a string value is.  Out of
+ * line and reached by a tail call, so that the loop of values_size() over
+ * the attributes of spans without arrays costs what it did. */
+static OT_NOINLINE size_t values_size_from_array(const ot_attribute *a,
+                                                 const ot_attribute *end,
+                                                 size_t maxv, size_t sz)
+{
+    const ot_str_array *sa = &a->v.sa;
+    uint32_t k;
+
+    if (sa->items) {
+        sz += 8 + ALIGN8(sa->n * sizeof(ot_str));
+        for (k = 0; k < sa->n; k++) {
+            sz += cut_len(&sa->items[k], maxv);
         }
-        if (a[i].key.len & OT_QUEUE_COPY_KEY) {
-            sz += a[i].key.len & ~OT_QUEUE_COPY_KEY;
+    }
+    return values_size(a + 1, end, maxv, sz);
+}
+
+/* sz and the bytes the values of the attributes from a to end take. */
+static size_t values_size(const ot_attribute *a, const ot_attribute *end,
+                          size_t maxv, size_t sz)
+{
+    for (; a < end; a++) {
+        if (a->key.len & OT_QUEUE_COPY_KEY) {
+            sz += a->key.len & ~OT_QUEUE_COPY_KEY;
+        }
+        if (a->type == OT_VALUE_STRING) {
+            sz += cut_len(&a->v.s, maxv);
+        }
+        else if (a->type == OT_VALUE_STRING_ARRAY) {
+            return values_size_from_array(a, end, maxv, sz);
         }
     }
     return sz;
+}
+
+static size_t attrs_size(const ot_attribute *a, uint32_t n, size_t maxv)
+{
+    return values_size(a, a + n, maxv, ALIGN8(n * sizeof(ot_attribute)));
 }
 
 size_t ot_queue_record_size(const ot_span_record *rec, size_t maxv)
@@ -144,27 +175,67 @@ static ot_str copy_str(writer *w, const ot_str *s, uint32_t len)
     return r;
 }
 
+static void copy_values(writer *w, ot_attribute *dst,
+                        const ot_attribute *src, const ot_attribute *end,
+                        size_t maxv);
+
+/* copy_values() from a string array at src on: its items and their bytes,
+ * each cut as a string value is.  Out of line and reached by a tail call,
+ * as values_size_from_array().  What is done for every attribute besides
+ * its value (a marked key's copy) is done in the loops, before they hand
+ * an array over. */
+static OT_NOINLINE void copy_values_from_array(writer *w, ot_attribute *dst,
+                                               const ot_attribute *src,
+                                               const ot_attribute *end,
+                                               size_t maxv)
+{
+    const ot_str_array *sa = &src->v.sa;
+    ot_str *items;
+    uint32_t k;
+
+    if (sa->items) {
+        items = take(w, sa->n * sizeof(*items), 8);
+        for (k = 0; k < sa->n; k++) {
+            items[k] = copy_str(w, &sa->items[k],
+                                cut_len(&sa->items[k], maxv));
+        }
+        dst->v.sa.items = items;
+    }
+    copy_values(w, dst + 1, src + 1, end, maxv);
+}
+
+/* The values of the attributes from src to end into their copies at dst
+ * (keys outlive the queue: not copied, but those marked). */
+static void copy_values(writer *w, ot_attribute *dst,
+                        const ot_attribute *src, const ot_attribute *end,
+                        size_t maxv)
+{
+    for (; src < end; src++, dst++) {
+        if (src->key.len & OT_QUEUE_COPY_KEY) {
+            dst->key = copy_str(w, &src->key,
+                                src->key.len & ~OT_QUEUE_COPY_KEY);
+        }
+        if (src->type == OT_VALUE_STRING) {
+            dst->v.s = copy_str(w, &src->v.s, cut_len(&src->v.s, maxv));
+        }
+        else if (src->type == OT_VALUE_STRING_ARRAY) {
+            copy_values_from_array(w, dst, src, end, maxv);
+            return;
+        }
+    }
+}
+
 static const ot_attribute *copy_attrs(writer *w, const ot_attribute *src,
                                       uint32_t n, size_t maxv)
 {
     ot_attribute *dst;
-    uint32_t i;
 
     if (!n) {
         return NULL;
     }
     dst = take(w, n * sizeof(*dst), 8);
     memcpy(dst, src, n * sizeof(*dst));
-    for (i = 0; i < n; i++) {
-        /* keys outlive the queue, but those marked: not copied */
-        if (src[i].key.len & OT_QUEUE_COPY_KEY) {
-            dst[i].key = copy_str(w, &src[i].key,
-                                  src[i].key.len & ~OT_QUEUE_COPY_KEY);
-        }
-        if (src[i].type == OT_VALUE_STRING) {
-            dst[i].v.s = copy_str(w, &src[i].v.s, cut_len(&src[i].v.s, maxv));
-        }
-    }
+    copy_values(w, dst, src, src + n, maxv);
     return dst;
 }
 

@@ -39,8 +39,9 @@ typedef enum ot_push_result {
     OT_PUSH_TOO_BIG = 2     /* larger than a quarter of the buffer: dropped */
 } ot_push_result;
 
-/* max_spans records, max_bytes of buffer, string attribute values cut to
- * max_value_len bytes (at a UTF-8 boundary; 0: no cut).  notify_at: push()
+/* max_spans records, max_bytes of buffer, string attribute values and
+ * each item of a string array cut to max_value_len bytes (at a UTF-8
+ * boundary; 0: no cut).  notify_at: push()
  * wakes a waiting consumer when the count reaches it.  The queue allocates
  * its buffer with malloc and frees it in a cleanup of p. */
 apr_status_t ot_queue_create(ot_queue **q, apr_pool_t *p, size_t max_spans,

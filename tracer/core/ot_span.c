@@ -125,8 +125,9 @@ void ot_span_add_str(ot_span *s, const char *key, const char *val, long len)
     }
 }
 
-/* The attribute with this key, or NULL. */
-static ot_attribute *find_attr(ot_span *s, const char *key, size_t klen)
+/* The attribute with this key (a key marked for the queue to copy
+ * matches too), else a new one (NULL: none left). */
+static ot_attribute *attr_by_key(ot_span *s, const char *key, size_t klen)
 {
     uint32_t i;
 
@@ -137,27 +138,52 @@ static ot_attribute *find_attr(ot_span *s, const char *key, size_t klen)
             return a;
         }
     }
-    return NULL;
+    return next_attr_n(s, key, klen);
 }
 
 void ot_span_set_str(ot_span *s, const char *key, const char *val, long len)
 {
-    ot_attribute *a = find_attr(s, key, strlen(key));
+    ot_attribute *a = attr_by_key(s, key, strlen(key));
 
     if (a) {
         a->type = OT_VALUE_STRING;
         a->v.s = mkstr(val, len);
-        return;
     }
-    ot_span_add_str(s, key, val, len);
+}
+
+static void set_str_array(ot_attribute *a, const ot_str *items, uint32_t n)
+{
+    a->type = OT_VALUE_STRING_ARRAY;
+    a->v.sa.items = n ? items : NULL;
+    a->v.sa.n = items ? n : 0;
+}
+
+void ot_span_add_str_array(ot_span *s, const char *key, const ot_str *items,
+                           uint32_t n)
+{
+    ot_attribute *a = next_attr(s, key);
+
+    if (a) {
+        set_str_array(a, items, n);
+    }
+}
+
+void ot_span_set_str_array(ot_span *s, const char *key, const ot_str *items,
+                           uint32_t n)
+{
+    ot_attribute *a = attr_by_key(s, key, strlen(key));
+
+    if (a) {
+        set_str_array(a, items, n);
+    }
 }
 
 void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
                              const char *val, size_t vlen)
 {
-    ot_attribute *a = find_attr(s, key, klen);
+    ot_attribute *a = attr_by_key(s, key, klen);
 
-    if (!a && !(a = next_attr_n(s, key, klen))) {
+    if (!a) {
         return;
     }
     a->key.ptr = key;
@@ -170,9 +196,9 @@ void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
 void ot_span_set_intn_copied(ot_span *s, const char *key, size_t klen,
                              int64_t v)
 {
-    ot_attribute *a = find_attr(s, key, klen);
+    ot_attribute *a = attr_by_key(s, key, klen);
 
-    if (!a && !(a = next_attr_n(s, key, klen))) {
+    if (!a) {
         return;
     }
     a->key.ptr = key;

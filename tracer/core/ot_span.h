@@ -60,6 +60,15 @@ void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
 void ot_span_set_intn_copied(ot_span *s, const char *key, size_t klen,
                              int64_t v);
 
+/* A string array attribute (string[]): n items, NULL when n is 0.  The
+ * items and their strings are not copied either: they must live as long
+ * as the span.  add appends, set replaces the attribute with this key or
+ * appends it. */
+void ot_span_add_str_array(ot_span *s, const char *key, const ot_str *items,
+                           uint32_t n);
+void ot_span_set_str_array(ot_span *s, const char *key, const ot_str *items,
+                           uint32_t n);
+
 void ot_span_add_event(ot_span *s, const char *name, int64_t time_ns);
 /* An event with n attributes, whose array (and keys) live as long as the
  * span; their keys are marked here for the queue to copy. */

@@ -84,6 +84,9 @@
 #define TAG_ANY_BOOL            TAG(2, WT_VARINT)
 #define TAG_ANY_INT             TAG(3, WT_VARINT)
 #define TAG_ANY_DOUBLE          TAG(4, WT_I64)
+#define TAG_ANY_ARRAY           TAG(5, WT_LEN)
+/* ArrayValue */
+#define TAG_ARRAY_VALUES        TAG(1, WT_LEN)
 
 /* ---- raw writers (room made by the caller) ---------------------------- */
 
@@ -228,7 +231,8 @@ static uint64_t attrs_bound(const ot_attribute *a, uint32_t n, const pctx *x)
 }
 
 /* The value field of a KeyValue after its tag at o, all but a string's
- * content (which the caller writes from the returned end, lim bytes). */
+ * content (which the caller writes from the returned end, lim bytes); NULL
+ * for a string array, which put_attr_repaired() writes. */
 static OT_INLINE uint8_t *put_value(uint8_t *o, const ot_attribute *a,
                                     size_t lim)
 {
@@ -262,11 +266,34 @@ static OT_INLINE uint8_t *put_value(uint8_t *o, const ot_attribute *a,
         memcpy(&d, &a->v.d, sizeof(d));
         return put_fixed64(o + 3, d);
     default:
+        if (a->type == OT_VALUE_STRING_ARRAY) {
+            return NULL;
+        }
         /* unknown type: an empty AnyValue (a oneof: a set member is
          * written even when it holds its default) */
         o[1] = 0;
         return o + 2;
     }
+}
+
+/* The value field of a KeyValue whose tag is at v: an AnyValue with an
+ * array_value of the items as string_values, repaired and cut to max.
+ * Room for ot_str_array_room(). */
+static uint8_t *put_str_array_value(uint8_t *v, const ot_str_array *sa,
+                                    size_t max)
+{
+    uint8_t *arr = v + 2, *o = arr + 2, *item;
+    uint32_t k, n = ot_str_array_n(sa);
+
+    arr[0] = TAG_ANY_ARRAY;
+    for (k = 0; k < n; k++) {
+        item = o;
+        item[0] = TAG_ARRAY_VALUES;
+        o = put_str_repaired(item + 2, TAG_ANY_STRING, sa->items[k], max);
+        o = end_field(item, 1, o);
+    }
+    o = end_field(arr, 1, o);
+    return end_field(v, 1, o);
 }
 
 /* One KeyValue field, its strings repaired. */
@@ -285,6 +312,9 @@ static OT_NOINLINE uint8_t *put_attr_repaired(uint8_t *p, uint8_t tag,
     if (a->type == OT_VALUE_STRING) {
         o = put_str_repaired(v + 2, TAG_ANY_STRING, a->v.s, max);
         o = end_field(v, 1, o);
+    }
+    else if (a->type == OT_VALUE_STRING_ARRAY) {
+        o = put_str_array_value(v, &a->v.sa, max);
     }
     else {
         o = put_value(v, a, 0);
@@ -317,10 +347,8 @@ static uint8_t *put_attrs(uint8_t *o, uint8_t *end, uint8_t tag,
         int ok = 1;
 
         if (klen > OT_KEY_SHORT) {
-            lim = ot_attr_value_lim(a, x->lim);
             if (room_left(o, end) < STR_ROOM(klen)
-                                    + (lim > OT_VALUE_SHORT ? STR_ROOM(lim)
-                                                            : 0)
+                                    + ot_attr_value_room(a, x->lim, ESC)
                                     + (uint64_t)(stop - a) * ATTR_ROOM) {
                 return NULL;
             }
@@ -353,8 +381,19 @@ static uint8_t *put_attrs(uint8_t *o, uint8_t *end, uint8_t tag,
             ok &= ot_copy_clean((char *)o, s, lim, 0);
             o += lim;
         }
-        else {
-            o = put_value(o, a, 0);
+        else if (!(o = put_value(o, a, 0))) {
+            /* a string array, written whole by the repairing writer (a
+             * long key's room was checked above); put_value() inlined,
+             * only its default case gets here: the other types pay no
+             * check */
+            if (klen <= OT_KEY_SHORT
+                && room_left(p, end) < ot_str_array_room(&a->v.sa, x->lim,
+                                                         ESC)
+                                       + (uint64_t)(stop - a) * ATTR_ROOM) {
+                return NULL;
+            }
+            o = put_attr_repaired(p, tag, a, x->max);
+            continue;
         }
         if (!ok) {
             o = put_attr_repaired(p, tag, a, x->max);

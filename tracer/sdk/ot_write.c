@@ -307,11 +307,24 @@ int ot_wr_abort(ot_wr *w)
     return -1;
 }
 
+uint64_t ot_str_array_room(const ot_str_array *sa, size_t lim,
+                           unsigned esc)
+{
+    uint64_t total = 2 * OT_ARRAY_ITEM_ROOM;
+    uint32_t k, n = ot_str_array_n(sa);
+
+    for (k = 0; k < n; k++) {
+        size_t len = sa->items[k].ptr ? sa->items[k].len : 0;
+
+        total += OT_STR_ROOM(ot_str_lim(len, lim), esc) + OT_ARRAY_ITEM_ROOM;
+    }
+    return total;
+}
+
 uint64_t ot_attrs_bound(const ot_attribute *a, uint32_t n, size_t lim,
                         unsigned esc)
 {
     uint64_t total = (uint64_t)n * OT_ATTR_ROOM(esc);
-    size_t vlim;
     uint32_t i;
 
     if (!a) {
@@ -321,10 +334,7 @@ uint64_t ot_attrs_bound(const ot_attribute *a, uint32_t n, size_t lim,
         if (a[i].key.len > OT_KEY_SHORT) {
             total += OT_STR_ROOM(a[i].key.len, esc);
         }
-        vlim = ot_attr_value_lim(&a[i], lim);
-        if (vlim > OT_VALUE_SHORT) {
-            total += OT_STR_ROOM(vlim, esc);
-        }
+        total += ot_attr_value_room(&a[i], lim, esc);
     }
     return total;
 }

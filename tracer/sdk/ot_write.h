@@ -464,6 +464,34 @@ static inline size_t ot_attr_value_lim(const ot_attribute *a, size_t lim)
     return a->v.s.len < lim ? a->v.s.len : lim;
 }
 
+/* The items of a string array (none when items is NULL). */
+static inline uint32_t ot_str_array_n(const ot_str_array *sa)
+{
+    return sa->items ? sa->n : 0;
+}
+
+/* The room a string array value takes, items cut to lim bytes, beyond the
+ * short value that OT_ATTR_ROOM counts: each item's string and its
+ * framing (OT_ARRAY_ITEM_ROOM: JSON's {"stringValue":...}, or protobuf's
+ * AnyValue around it), the array's framing (twice that: JSON's
+ * "arrayValue":{"values":[...]}, protobuf's tags and lengths). */
+#define OT_ARRAY_ITEM_ROOM 24
+uint64_t ot_str_array_room(const ot_str_array *sa, size_t lim,
+                           unsigned esc);
+
+/* The room the value of a takes beyond the short value of OT_ATTR_ROOM. */
+static inline uint64_t ot_attr_value_room(const ot_attribute *a, size_t lim,
+                                          unsigned esc)
+{
+    size_t vlim;
+
+    if (a->type == OT_VALUE_STRING_ARRAY) {
+        return ot_str_array_room(&a->v.sa, lim, esc);
+    }
+    vlim = ot_attr_value_lim(a, lim);
+    return vlim > OT_VALUE_SHORT ? OT_STR_ROOM(vlim, esc) : 0;
+}
+
 /* The room for the n attributes at a (none when a is NULL), string values
  * cut to lim bytes, esc bytes out for one in. */
 uint64_t ot_attrs_bound(const ot_attribute *a, uint32_t n, size_t lim,

@@ -33,7 +33,8 @@
  *                   mapping's "Events")
  *   tags            every span attribute as a string (ints in decimal,
  *                   bools "true"/"false", doubles in the shortest form that
- *                   reads back the same), then the scope as otel.scope.name
+ *                   reads back the same, string arrays as the text of a
+ *                   JSON array: ["a","b"]), then the scope as otel.scope.name
  *                   and otel.scope.version with their deprecated aliases
  *                   otel.library.name and otel.library.version ("MUST also
  *                   be reported"), the status as otel.status_code "OK" or
@@ -160,13 +161,44 @@ static void tag_sep(ot_buf *b, int *first)
 
 static int known_type(uint32_t type)
 {
-    return type >= OT_VALUE_STRING && type <= OT_VALUE_DOUBLE;
+    return type >= OT_VALUE_STRING && type <= OT_VALUE_STRING_ARRAY;
 }
 
-/* An attribute's value as JSON: a tag value is always a string (quoted);
- * in an annotation's folded object (quoted 0) numbers and bools stay
- * numbers and bools, and only non-finite doubles, which JSON lacks, are
- * strings.  Unknown types write nothing. */
+/* A string array as a JSON array of strings, each cut to max. */
+static void put_str_array(ot_buf *b, const ot_str_array *sa, uint32_t max)
+{
+    uint32_t k, n = ot_str_array_n(sa);
+
+    ot_buf_putc(b, '[');
+    for (k = 0; k < n; k++) {
+        if (k) {
+            ot_buf_putc(b, ',');
+        }
+        ot_json_put_string(b, sa->items[k].ptr, sa->items[k].len, max);
+    }
+    ot_buf_putc(b, ']');
+}
+
+/* A string array as a tag value: the text of its JSON array, built in
+ * scratch (the mapping's "Array values MUST be serialized to string like
+ * a JSON list"). */
+static void put_str_array_tag(ot_buf *b, const ot_str_array *sa,
+                              uint32_t max, ot_buf *scratch)
+{
+    ot_buf_reset(scratch);
+    put_str_array(scratch, sa, max);
+    if (ot_buf_failed(scratch)) {
+        b->failed = 1;
+        return;
+    }
+    ot_json_put_string(b, scratch->data, scratch->len, 0);
+}
+
+/* An attribute's value as JSON: a tag value is always a string (quoted;
+ * string arrays: put_str_array_tag()); in an annotation's folded object
+ * (quoted 0) numbers, bools and arrays stay numbers, bools and arrays, and
+ * only non-finite doubles, which JSON lacks, are strings.  Unknown types
+ * write nothing. */
 static void put_value(ot_buf *b, const ot_attribute *a, uint32_t max,
                       int quoted)
 {
@@ -174,6 +206,10 @@ static void put_value(ot_buf *b, const ot_attribute *a, uint32_t max,
 
     if (a->type == OT_VALUE_STRING) {
         ot_json_put_string(b, a->v.s.ptr, a->v.s.len, max);
+        return;
+    }
+    if (a->type == OT_VALUE_STRING_ARRAY) {
+        put_str_array(b, &a->v.sa, max);
         return;
     }
     if (a->type == OT_VALUE_BOOL) {
@@ -204,7 +240,8 @@ static void put_quoted_u32(ot_buf *b, uint32_t v)
     ot_buf_putc(b, '"');
 }
 
-static void put_tags(ot_buf *b, const ot_span_record *s, uint32_t max)
+static void put_tags(ot_buf *b, const ot_span_record *s, uint32_t max,
+                     ot_buf *scratch)
 {
     const ot_resource *r = s->resource;
     int first = 1;
@@ -220,7 +257,12 @@ static void put_tags(ot_buf *b, const ot_span_record *s, uint32_t max)
             tag_sep(b, &first);
             ot_json_put_string(b, a->key.ptr, a->key.len, 0);
             ot_buf_putc(b, ':');
-            put_value(b, a, max, 1);
+            if (a->type == OT_VALUE_STRING_ARRAY) {
+                put_str_array_tag(b, &a->v.sa, max, scratch);
+            }
+            else {
+                put_value(b, a, max, 1);
+            }
         }
     }
     if (r && ot_str_set(r->scope_name)) {
@@ -463,7 +505,7 @@ static void put_span(ot_buf *b, const ot_span_record *s, uint32_t max,
         }
         ot_buf_putc(b, ']');
     }
-    put_tags(b, s, max);
+    put_tags(b, s, max, scratch);
     ot_buf_putc(b, '}');
 }
 
