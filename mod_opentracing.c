@@ -834,6 +834,66 @@ static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
     }
 }
 
+/* The values of header h in t, into an array of ot_str. */
+static int gather(void *arr, const char *h, const char *value)
+{
+    ot_str *v = apr_array_push(arr);
+
+    v->ptr = value;
+    v->len = (uint32_t)strlen(value);
+    return 1;
+}
+
+/* One list of TraceCapture*Headers: each header's values (every field of
+ * that name, in the tables given) as a string array. */
+static void record_headers(ot_span *s, int names, apr_pool_t *p,
+                           const apr_array_header_t *capture,
+                           apr_table_t *t1, apr_table_t *t2)
+{
+    apr_array_header_t *values;
+    int i;
+
+    for (i = 0; capture && i < capture->nelts; i++) {
+        const ot_capture *c = &APR_ARRAY_IDX(capture, i, ot_capture);
+
+        values = apr_array_make(p, 1, sizeof(ot_str));
+        apr_table_do(gather, values, t1, c->header, NULL);
+        if (t2) {
+            apr_table_do(gather, values, t2, c->header, NULL);
+        }
+        if (!values->nelts) {
+            continue;
+        }
+        if (names & OT_NAMES_CURRENT) {
+            ot_span_add_str_array(s, c->key, (const ot_str *)values->elts,
+                                  (uint32_t)values->nelts);
+        }
+        if (names & OT_NAMES_OLD) {
+            ot_span_add_str_array(s, c->old_key, (const ot_str *)values->elts,
+                                  (uint32_t)values->nelts);
+        }
+    }
+}
+
+/* TraceCaptureRequestHeaders and TraceCaptureResponseHeaders, as
+ * configured for the URL the client asked for: the request's headers as
+ * they were when it was logged, the final response's. */
+static void record_captured(ot_span *s, request_rec *initial,
+                            request_rec *last)
+{
+    ot_dir_conf *dc = ot_dir_conf_get(initial);
+    int names;
+
+    if (!dc->capture[0] && !dc->capture[1]) {
+        return;
+    }
+    names = ot_names(initial);
+    record_headers(s, names, initial->pool, dc->capture[0],
+                   initial->headers_in, NULL);
+    record_headers(s, names, initial->pool, dc->capture[1],
+                   last->headers_out, last->err_headers_out);
+}
+
 /* TraceTag: evaluated on the final request (after redirects: its status
  * and response headers), as configured for the URL the client asked
  * for. */
@@ -945,6 +1005,7 @@ static int ot_log_transaction(request_rec *r)
         const char *v = apr_itoa(r->pool, last->status);
         ot_span_add_strn(rq->span, KEY("error.type"), v, strlen(v));
     }
+    record_captured(rq->span, initial, last);
     record_tags(rq->span, initial, last);
     ot_api_request_done(initial, rq->api, rq->span);
     ot_span_end(rq->span, (int64_t)apr_time_now() * 1000);

@@ -88,6 +88,16 @@ static apr_array_header_t *merge_tags(apr_pool_t *p, apr_array_header_t *base,
     return m;
 }
 
+/* The base's items, then the added ones (NULL: none). */
+static apr_array_header_t *added(apr_pool_t *p, apr_array_header_t *base,
+                                 apr_array_header_t *add)
+{
+    if (!base || !add) {
+        return add ? add : base;
+    }
+    return apr_array_append(p, base, add);
+}
+
 void *ot_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     ot_dir_conf *base = basev, *add = addv;
@@ -118,12 +128,10 @@ void *ot_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                       : apr_array_append(p, add->sample_rules,
                                          base->sample_rules);
     c->tags = merge_tags(p, base->tags, add->tags);
-    /* TraceRedactQuery: the child's keys add to the parent's. */
-    c->redact_query = !base->redact_query || !add->redact_query
-                      ? (add->redact_query ? add->redact_query
-                                           : base->redact_query)
-                      : apr_array_append(p, base->redact_query,
-                                         add->redact_query);
+    /* The child's keys and headers add to the parent's. */
+    c->redact_query = added(p, base->redact_query, add->redact_query);
+    c->capture[0] = added(p, base->capture[0], add->capture[0]);
+    c->capture[1] = added(p, base->capture[1], add->capture[1]);
     return c;
 }
 
@@ -488,6 +496,64 @@ static const char *cmd_redact_query(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* Headers that carry credentials: never recorded, even when named. */
+static int credentials(const char *header)
+{
+    static const char *const never[] = {
+        "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", NULL
+    };
+    const char *const *n;
+
+    for (n = never; *n; n++) {
+        if (strcasecmp(header, *n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* TraceCaptureRequestHeaders (cmd->info "request") and
+ * TraceCaptureResponseHeaders ("response"). */
+static const char *cmd_capture(cmd_parms *cmd, void *dconf,
+                               const char *header)
+{
+    ot_dir_conf *dc = dconf;
+    const char *which = cmd->info;
+    apr_array_header_t **list = &dc->capture[strcmp(which, "response")
+                                             == 0];
+    ot_capture *c;
+    const char *h;
+    char *k, *o;
+
+    for (h = header; *h; h++) {
+        if (!apr_isgraph(*h) || strchr("()<>@,;:\\\"/[]?={}", *h)) {
+            return apr_psprintf(cmd->pool, "%s: '%s' is not a header name",
+                                cmd->cmd->name, header);
+        }
+    }
+    if (h == header) {
+        return apr_psprintf(cmd->pool, "%s: a header name must not be "
+                            "empty", cmd->cmd->name);
+    }
+    if (credentials(header)) {
+        return apr_psprintf(cmd->pool, "%s: %s carries credentials and is "
+                            "never recorded", cmd->cmd->name, header);
+    }
+    if (!*list) {
+        *list = apr_array_make(cmd->pool, 4, sizeof(ot_capture));
+    }
+    c = apr_array_push(*list);
+    c->header = header;
+    c->key = k = apr_pstrcat(cmd->pool, "http.", which, ".header.", header,
+                             NULL);
+    c->old_key = o = apr_pstrdup(cmd->pool, k);
+    for (; *k; k++, o++) {
+        *k = apr_tolower(*k);
+        *o = *k == '-' ? '_' : *k;
+    }
+    return NULL;
+}
+
 const command_rec ot_cmds[] = {
     AP_INIT_TAKE2("TraceTracer", cmd_tracer, NULL, RSRC_CONF,
                   "a tracer plugin (.so, relative to ServerRoot) and its "
@@ -515,6 +581,15 @@ const command_rec ot_cmds[] = {
     AP_INIT_TAKE2("TraceTag", cmd_tag, NULL, RSRC_CONF | ACCESS_CONF,
                   "a span attribute and its value, an ap_expr string such "
                   "as \"%{HTTP:X-Tenant}\"; an empty value sets nothing"),
+    AP_INIT_ITERATE("TraceCaptureRequestHeaders", cmd_capture, "request",
+                    RSRC_CONF | ACCESS_CONF,
+                    "request headers recorded as http.request.header.<name> "
+                    "(never Authorization, Proxy-Authorization, Cookie, "
+                    "Set-Cookie)"),
+    AP_INIT_ITERATE("TraceCaptureResponseHeaders", cmd_capture, "response",
+                    RSRC_CONF | ACCESS_CONF,
+                    "response headers recorded as http.response.header."
+                    "<name> (never Set-Cookie and the other credentials)"),
     AP_INIT_RAW_ARGS("TraceRedactQuery", cmd_redact_query, NULL,
                      RSRC_CONF | ACCESS_CONF,
                      "query keys whose values url.query shows as REDACTED, "

@@ -67,6 +67,14 @@ typedef struct ot_tag {
     ap_expr_info_t *expr;
 } ot_tag;
 
+/* TraceCaptureRequestHeaders, TraceCaptureResponseHeaders: a header and
+ * its attribute keys. */
+typedef struct ot_capture {
+    const char *header;
+    const char *key;                /* http.request.header.<lowercase> */
+    const char *old_key;            /* the same with '-' as '_' (v1.20.0) */
+} ot_capture;
+
 /* TraceSampleExpr: when expr is true, record (always) or not (never). */
 typedef struct ot_sample_rule {
     int record;
@@ -91,6 +99,10 @@ typedef struct ot_dir_conf {
                                          * specific first; NULL: none */
     int backend_headers;            /* TraceBackendHeaders (unset: On) */
     apr_array_header_t *tags;       /* of ot_tag; NULL: none here */
+    apr_array_header_t *capture[2]; /* [0] TraceCaptureRequestHeaders,
+                                     * [1] ...ResponseHeaders: of
+                                     * ot_capture, added to the parent's;
+                                     * NULL: none */
     apr_array_header_t *redact_query;   /* TraceRedactQuery keys (const
                                          * char *), added to the defaults;
                                          * NULL: none here */

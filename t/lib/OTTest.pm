@@ -637,7 +637,10 @@ sub flatten_kv {
     for my $a (@{ $list || [] }) {
         my $v = $a->{value} || {};
         my ($type) = keys %$v;
-        $h{ $a->{key} } = defined $type ? $v->{$type} : undef;
+        # an array (arrayValue: {values: [AnyValue...]}) as an array ref
+        $h{ $a->{key} } = !defined $type ? undef
+            : $type eq 'arrayValue' ? [ map { (values %$_)[0] } @{ $v->{$type}{values} || [] } ]
+            : $v->{$type};
     }
     return \%h;
 }
