@@ -74,6 +74,8 @@ typedef struct ot_request {
     int started;                    /* start_span() ran */
     void *proxy_call;               /* mod_opentracing_proxy.c's state of
                                      * the call being made */
+    request_rec *proxied;           /* the (sub)request whose call to a
+                                     * backend has a CLIENT span */
     void *api;                      /* mod_opentracing_api.c's state */
 } ot_request;
 
@@ -521,7 +523,10 @@ static int ot_fixups(request_rec *r)
      * spare those the work.  A call to a backend with a CLIENT span gets
      * that span's context instead, written when the call is made. */
     clear_untrusted(r, initial);
-    if (!ot_proxy_injects(r, &rq->ctx)) {
+    if (ot_proxy_injects(r, &rq->ctx)) {
+        rq->proxied = r;
+    }
+    else {
         ot_inject(r, &rq->ctx, r->handler
                                && strcmp(r->handler, "default-handler") != 0);
     }
@@ -933,6 +938,13 @@ ot_span *ot_server_span(request_rec *r)
     ot_request *rq = traced_request(r, &initial);
 
     return rq ? rq->span : NULL;
+}
+
+int ot_proxy_reads_response(request_rec *r)
+{
+    ot_request *rq = get_request(r);
+
+    return rq && rq->proxied == r;
 }
 
 const ot_span_context *ot_traced_context(request_rec *r, void ***call)

@@ -117,6 +117,10 @@ void *ot_create_dir_conf(apr_pool_t *p, char *dir);
 void *ot_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 
 /* mod_opentracing.c: the request's span, for the proxy glue. */
+/* Whether r's call to a backend has a CLIENT span (fixups found so),
+ * whose response filter reads the backend's span headers
+ * (ot_backend_read). */
+int ot_proxy_reads_response(request_rec *r);
 /* The context of the server span of r's request when r is traced (also
  * when it is not sampled: see flags), else NULL; *call: the request's
  * slot for the proxy glue's state (one call at a time: subrequests and
@@ -178,9 +182,6 @@ int ot_proxy_injects(request_rec *r, const ot_span_context *server);
  * else NULL. */
 ot_span *ot_proxy_client_span(request_rec *r);
 
-/* Whether r's call to a backend has a CLIENT span, whose response filter
- * reads the backend's span headers (ot_backend_read). */
-int ot_proxy_reads_response(request_rec *r);
 
 /* mod_opentracing_backend.c */
 void ot_backend_register_hooks(apr_pool_t *p);

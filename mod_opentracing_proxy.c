@@ -238,13 +238,15 @@ static apr_status_t remove_upgrade_filter(void *data)
     return APR_SUCCESS;
 }
 
-int ot_proxy_reads_response(request_rec *r)
+/* Whether the call may become a tunnel (WebSocket): the client asks for
+ * an upgrade, and mod_proxy can make one to this backend (a ws:// or
+ * wss:// URL, or a worker with upgrade=, mod_proxy_http's). */
+static int tunnels(request_rec *r, const proxy_worker *worker,
+                   const char *url)
 {
-    void **slot;
-    const ot_span_context *server;
-
-    return proxied(r) && (server = ot_traced_context(r, &slot))
-           && makes_client_span(r, server);
+    return (((url[0] | 0x20) == 'w' && (url[1] | 0x20) == 's')
+            || worker->s->upgrade[0])
+           && apr_table_get(r->headers_in, "Upgrade");
 }
 
 static int ot_proxy_scheme_handler(request_rec *r, proxy_worker *worker,
@@ -293,7 +295,7 @@ static int ot_proxy_scheme_handler(request_rec *r, proxy_worker *worker,
         call->filter = ap_add_output_filter_handle(response_filter, call, r,
                                                    r->connection);
     }
-    if (!call->upgrade && apr_table_get(r->headers_in, "Upgrade")) {
+    if (!call->upgrade && tunnels(r, worker, url)) {
         call->upgrade = ap_add_output_filter_handle(upgrade_filter, call,
                                                     NULL, r->connection);
         /* A connection's filter outlives the request: never with a call

@@ -4,22 +4,27 @@
 
 #include <string.h>
 
+/* One pass over the URL, character by character: the library's strstr
+ * and strcspn cost more than these few bytes (strcspn builds a table on
+ * every call). */
 int ot_url_parse(const char *url, ot_url *out)
 {
-    const char *s = strstr(url, "://"), *a, *end, *at, *colon, *c;
+    const char *s, *a, *end, *at = NULL, *colon, *c;
     long port = 0;
 
-    if (!s || s == url) {
+    for (s = url; *s && *s != ':'; s++) {
+        continue;
+    }
+    if (s == url || s[0] != ':' || s[1] != '/' || s[2] != '/') {
         return -1;
     }
     out->scheme = url;
     out->scheme_len = (size_t)(s - url);
     a = s + 3;
-    end = a + strcspn(a, "/?#");
-    /* userinfo: up to the last "@" of the authority */
-    for (at = NULL, c = a; c < end; c++) {
-        if (*c == '@') {
-            at = c;
+    /* the authority; userinfo up to its last "@" */
+    for (end = a; *end && *end != '/' && *end != '?' && *end != '#'; end++) {
+        if (*end == '@') {
+            at = end;
         }
     }
     if (at) {
@@ -62,14 +67,18 @@ int ot_url_parse(const char *url, ot_url *out)
     }
     out->port = (int)port;
     out->path = end;
-    out->path_len = strcspn(end, "?#");
-    if (end[out->path_len] == '?') {
-        out->query = end + out->path_len + 1;
-        out->query_len = strcspn(out->query, "#");
+    for (c = end; *c && *c != '?' && *c != '#'; c++) {
+        continue;
     }
-    else {
-        out->query = NULL;
-        out->query_len = 0;
+    out->path_len = (size_t)(c - end);
+    out->query = NULL;
+    out->query_len = 0;
+    if (*c == '?') {
+        out->query = ++c;
+        while (*c && *c != '#') {
+            c++;
+        }
+        out->query_len = (size_t)(c - out->query);
     }
     return 0;
 }

@@ -15,7 +15,8 @@
 #include <stddef.h>
 
 typedef struct ot_url {
-    const char *scheme;         /* before "://" */
+    const char *scheme;         /* up to the first ":", which "//"
+                                 * must follow */
     size_t scheme_len;
     const char *hostport;       /* host[:port], the userinfo left out */
     size_t hostport_len;
