@@ -12,6 +12,9 @@ struct ot_span {
     ot_attribute attrs[OT_SPAN_MAX_ATTRIBUTES];
     ot_event events[OT_SPAN_MAX_EVENTS];
     ot_link links[OT_SPAN_MAX_LINKS];
+    int set_keys;               /* an ot_span_set_* call added a key of
+                                 * its caller's choosing: a tag must look
+                                 * for it */
 };
 
 static ot_str mkstr(const char *s, long len)
@@ -33,6 +36,7 @@ ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
     ot_span_record *r = &s->rec;
 
     memset(r, 0, sizeof(*r));
+    s->set_keys = 0;
     r->struct_size = (uint32_t)sizeof(*r);
     if (parent) {
         memcpy(r->trace_id, parent->trace_id, 16);
@@ -140,10 +144,57 @@ static ot_attribute *find_attr(ot_span *s, const char *key, size_t klen)
     return NULL;
 }
 
+/* The attribute a tag replaces, or a new one (see ot_span_tag_strn). */
+static ot_attribute *tag_attr(ot_span *s, const char *key, size_t klen,
+                              int may_be_fixed)
+{
+    ot_attribute *a = NULL;
+
+    if (may_be_fixed || s->set_keys) {
+        a = find_attr(s, key, klen);
+    }
+    return a ? a : next_attr_n(s, key, klen);
+}
+
+void ot_span_tag_strn(ot_span *s, const char *key, size_t klen,
+                      int may_be_fixed, const char *val, size_t vlen)
+{
+    ot_attribute *a = tag_attr(s, key, klen, may_be_fixed);
+
+    if (a) {
+        a->type = OT_VALUE_STRING;
+        a->v.s.ptr = val;
+        a->v.s.len = (uint32_t)vlen;
+    }
+}
+
+void ot_span_tag_intn(ot_span *s, const char *key, size_t klen,
+                      int may_be_fixed, int64_t v)
+{
+    ot_attribute *a = tag_attr(s, key, klen, may_be_fixed);
+
+    if (a) {
+        a->type = OT_VALUE_INT;
+        a->v.i = v;
+    }
+}
+
+void ot_span_tag_booln(ot_span *s, const char *key, size_t klen,
+                       int may_be_fixed, int v)
+{
+    ot_attribute *a = tag_attr(s, key, klen, may_be_fixed);
+
+    if (a) {
+        a->type = OT_VALUE_BOOL;
+        a->v.b = v ? 1 : 0;
+    }
+}
+
 void ot_span_set_str(ot_span *s, const char *key, const char *val, long len)
 {
     ot_attribute *a = find_attr(s, key, strlen(key));
 
+    s->set_keys = 1;
     if (a) {
         a->type = OT_VALUE_STRING;
         a->v.s = mkstr(val, len);
@@ -157,6 +208,7 @@ void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
 {
     ot_attribute *a = find_attr(s, key, klen);
 
+    s->set_keys = 1;
     if (!a && !(a = next_attr_n(s, key, klen))) {
         return;
     }
