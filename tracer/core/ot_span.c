@@ -6,6 +6,7 @@
 
 #include "ot_ids.h"
 #include "ot_queue.h"       /* OT_QUEUE_COPY_KEY */
+#include "ot_write.h"       /* OT_NOINLINE */
 
 struct ot_span {
     ot_span_record rec;
@@ -144,16 +145,25 @@ static ot_attribute *find_attr(ot_span *s, const char *key, size_t klen)
     return NULL;
 }
 
+/* The attribute with this key, or a new one: out of line, so that
+ * tag_attr's append saves no registers. */
+static OT_NOINLINE ot_attribute *find_or_add_attr(ot_span *s,
+                                                  const char *key,
+                                                  size_t klen)
+{
+    ot_attribute *a = find_attr(s, key, klen);
+
+    return a ? a : next_attr_n(s, key, klen);
+}
+
 /* The attribute a tag replaces, or a new one (see ot_span_tag_strn). */
 static ot_attribute *tag_attr(ot_span *s, const char *key, size_t klen,
                               int may_be_fixed)
 {
-    ot_attribute *a = NULL;
-
     if (may_be_fixed || s->set_keys) {
-        a = find_attr(s, key, klen);
+        return find_or_add_attr(s, key, klen);
     }
-    return a ? a : next_attr_n(s, key, klen);
+    return next_attr_n(s, key, klen);
 }
 
 void ot_span_tag_strn(ot_span *s, const char *key, size_t klen,

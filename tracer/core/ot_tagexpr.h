@@ -39,7 +39,6 @@ typedef enum ot_tagexpr_form {
     OT_TAGEXPR_REQUEST_FILENAME,    /* and SCRIPT_FILENAME */
     OT_TAGEXPR_REMOTE_USER,
     OT_TAGEXPR_SERVER_NAME,
-    OT_TAGEXPR_SERVER_PORT,
     OT_TAGEXPR_SERVER_PROTOCOL,
     OT_TAGEXPR_PATH_INFO,
     OT_TAGEXPR_QUERY_STRING,
@@ -47,10 +46,14 @@ typedef enum ot_tagexpr_form {
     OT_TAGEXPR_CONTENT_TYPE,
     OT_TAGEXPR_HANDLER,
     OT_TAGEXPR_REQUEST_LOG_ID,
-    OT_TAGEXPR_REQUEST_STATUS,
     OT_TAGEXPR_REMOTE_ADDR,
-    OT_TAGEXPR_REMOTE_PORT
+    /* %{NAME} whose value is a number (ap_expr prints it) */
+    OT_TAGEXPR_SERVER_PORT,
+    OT_TAGEXPR_REMOTE_PORT,
+    OT_TAGEXPR_REQUEST_STATUS   /* none ("") while 0 */
 } ot_tagexpr_form;
+
+#define OT_TAGEXPR_FIRST_NUMBER OT_TAGEXPR_SERVER_PORT
 
 /* The form of expr.  *arg and *arg_len: what the form looks up (a header,
  * note or variable name; for the HTTP_* variables the header's name), or
