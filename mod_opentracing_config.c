@@ -439,7 +439,8 @@ static const char *tag_constant(cmd_parms *cmd, ot_tag *t, const char *flag)
 {
     int b;
 
-    if (t->arg_len == 0 || t->type == OT_VALUE_STRING) {
+    if (t->form != OT_TAGEXPR_CONSTANT || t->arg_len == 0
+        || t->type == OT_VALUE_STRING) {
         return NULL;
     }
     if (t->type == OT_VALUE_INT
