@@ -158,6 +158,10 @@ static void test_bools(void **state)
         }
         assert_int_equal(v, -1);
     }
+    /* only the len bytes count, a NUL among them too (found by fuzzing) */
+    assert_int_equal(ot_tagexpr_bool("on\0\0\0", 5, &v), -1);
+    assert_int_equal(ot_tagexpr_bool("offset", 3, &v), 0);
+    assert_int_equal(v, 0);
 }
 
 int main(void)

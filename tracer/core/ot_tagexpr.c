@@ -178,8 +178,8 @@ int ot_tagexpr_bool(const char *s, size_t len, int *v)
     size_t i;
 
     for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-        if (strncasecmp(words[i].word, s, len) == 0
-            && words[i].word[len] == '\0') {
+        if (strlen(words[i].word) == len
+            && strncasecmp(words[i].word, s, len) == 0) {
             *v = words[i].value;
             return 0;
         }
