@@ -902,22 +902,195 @@ static void record_captured(ot_span *s, request_rec *initial,
 /* TraceTag: evaluated on the final request (after redirects: its status
  * and response headers), as configured for the URL the client asked
  * for. */
+/* The value of t's form (one that is a string) for r, as ap_expr would
+ * give it, or NULL. */
+static const char *tag_string(request_rec *r, const ot_tag *t)
+{
+    const char *v;
+
+    switch (t->form) {
+    case OT_TAGEXPR_REQ_HEADER:
+        return apr_table_get(r->headers_in, t->arg);
+    case OT_TAGEXPR_RESP_HEADER:
+        v = apr_table_get(r->headers_out, t->arg);
+        return v ? v : apr_table_get(r->err_headers_out, t->arg);
+    case OT_TAGEXPR_NOTE:
+        return apr_table_get(r->notes, t->arg);
+    case OT_TAGEXPR_ENV:
+        /* ap_expr's order */
+        if ((v = apr_table_get(r->notes, t->arg))
+            || (v = apr_table_get(r->subprocess_env, t->arg))) {
+            return v;
+        }
+        return getenv(t->arg);
+    case OT_TAGEXPR_REQENV:
+        return apr_table_get(r->subprocess_env, t->arg);
+    case OT_TAGEXPR_REQUEST_METHOD:
+        return r->method;
+    case OT_TAGEXPR_REQUEST_SCHEME:
+        return ap_http_scheme(r);
+    case OT_TAGEXPR_REQUEST_URI:
+        return r->uri;
+    case OT_TAGEXPR_REQUEST_FILENAME:
+        return r->filename;
+    case OT_TAGEXPR_REMOTE_USER:
+        return r->user;
+    case OT_TAGEXPR_SERVER_NAME:
+        return ap_get_server_name_for_url(r);
+    case OT_TAGEXPR_SERVER_PROTOCOL:
+        return r->protocol;
+    case OT_TAGEXPR_PATH_INFO:
+        return r->path_info;
+    case OT_TAGEXPR_QUERY_STRING:
+        return r->args;
+    case OT_TAGEXPR_THE_REQUEST:
+        return r->the_request;
+    case OT_TAGEXPR_CONTENT_TYPE:
+        return r->content_type;
+    case OT_TAGEXPR_HANDLER:
+        return r->handler;
+    case OT_TAGEXPR_REQUEST_LOG_ID:
+        return r->log_id;
+    case OT_TAGEXPR_REMOTE_ADDR:
+        return r->useragent_ip;
+    default:
+        return NULL;
+    }
+}
+
+/* The value of t's form (one that is a number) for r into *n; 0: none. */
+static int tag_number(request_rec *r, const ot_tag *t, int64_t *n)
+{
+    switch (t->form) {
+    case OT_TAGEXPR_SERVER_PORT:
+        *n = ap_get_server_port(r);
+        return 1;
+    case OT_TAGEXPR_REMOTE_PORT:
+        *n = r->connection->client_addr->port;
+        return 1;
+    case OT_TAGEXPR_REQUEST_STATUS:
+        *n = r->status;
+        return r->status != 0;
+    default:
+        return 0;
+    }
+}
+
+/* Set t, an -int or -bool tag, on s from the string v (not empty). */
+static void set_typed_tag(ot_span *s, request_rec *r, const ot_tag *t,
+                          const char *v)
+{
+    size_t len = strlen(v);
+    int64_t n;
+    int b;
+
+    if (t->type == OT_VALUE_INT) {
+        if (ot_tagexpr_int(v, len, &n) == 0) {
+            ot_span_tag_intn(s, t->key, t->klen, t->may_be_fixed, n);
+            return;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, OTLOGNO(00050)
+                      "TraceTag -int %s: '%s' is not a decimal integer: "
+                      "not set", t->key, v);
+    }
+    else if (ot_tagexpr_bool(v, len, &b) == 0) {
+        ot_span_tag_booln(s, t->key, t->klen, t->may_be_fixed, b);
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, OTLOGNO(00051)
+                      "TraceTag -bool %s: '%s' is not true, false, on, off, "
+                      "1 or 0: not set", t->key, v);
+    }
+}
+
+/* Set t on s from the string v (not empty); strings, the common case,
+ * straight on. */
+static void set_string_tag(ot_span *s, request_rec *r, const ot_tag *t,
+                           const char *v)
+{
+    if (t->type == OT_VALUE_STRING) {
+        ot_span_tag_strn(s, t->key, t->klen, t->may_be_fixed, v, strlen(v));
+    }
+    else {
+        set_typed_tag(s, r, t, v);
+    }
+}
+
+/* Set t on s from the number n: as ap_expr prints it (a string tag), or
+ * as it is. */
+static void set_number_tag(ot_span *s, request_rec *r, const ot_tag *t,
+                           int64_t n)
+{
+    const char *v;
+
+    if (t->type == OT_VALUE_INT) {
+        ot_span_tag_intn(s, t->key, t->klen, t->may_be_fixed, n);
+    }
+    else if (t->type == OT_VALUE_STRING || n > 1) {
+        v = apr_ltoa(r->pool, (long)n);
+        set_string_tag(s, r, t, v);
+    }
+    else {
+        ot_span_tag_booln(s, t->key, t->klen, t->may_be_fixed, (int)n);
+    }
+}
+
+/* t's constant, from the configuration. */
+static void set_constant_tag(ot_span *s, const ot_tag *t)
+{
+    if (t->arg_len == 0) {
+        return;
+    }
+    if (t->type == OT_VALUE_STRING) {
+        ot_span_tag_strn(s, t->key, t->klen, t->may_be_fixed, t->arg,
+                         t->arg_len);
+    }
+    else if (t->type == OT_VALUE_INT) {
+        ot_span_tag_intn(s, t->key, t->klen, t->may_be_fixed, t->constant);
+    }
+    else {
+        ot_span_tag_booln(s, t->key, t->klen, t->may_be_fixed,
+                          (int)t->constant);
+    }
+}
+
+/* The tags of the request's section, evaluated on its final request. */
 static void record_tags(ot_span *s, request_rec *initial, request_rec *last)
 {
     ot_dir_conf *dc = ot_dir_conf_get(initial);
+    const ot_tag *t, *end;
     const char *v, *err;
-    int i;
+    int64_t n;
 
-    for (i = 0; dc->tags && i < dc->tags->nelts; i++) {
-        const ot_tag *t = &APR_ARRAY_IDX(dc->tags, i, ot_tag);
-        err = NULL;
-        v = ap_expr_str_exec(last, t->expr, &err);
-        if (err) {
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, last, OTLOGNO(00007)
-                          "TraceTag %s: %s", t->key, err);
+    if (!dc->tags) {
+        return;
+    }
+    t = (const ot_tag *)dc->tags->elts;
+    for (end = t + dc->tags->nelts; t < end; t++) {
+        if (t->form == OT_TAGEXPR_CONSTANT) {
+            set_constant_tag(s, t);
+            continue;
         }
-        else if (v && *v) {
-            ot_span_set_str(s, t->key, v, -1);
+        if (t->form >= OT_TAGEXPR_FIRST_NUMBER) {
+            if (tag_number(last, t, &n)) {
+                set_number_tag(s, last, t, n);
+            }
+            continue;
+        }
+        if (t->form != OT_TAGEXPR_GENERAL) {
+            v = tag_string(last, t);
+        }
+        else {
+            err = NULL;
+            v = ap_expr_str_exec(last, t->expr, &err);
+            if (err) {
+                ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, last,
+                              OTLOGNO(00007) "TraceTag %s: %s", t->key, err);
+                continue;
+            }
+        }
+        if (v && *v) {
+            set_string_tag(s, last, t, v);
         }
     }
 }

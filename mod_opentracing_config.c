@@ -444,28 +444,110 @@ static const char *cmd_operation_name(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-static const char *cmd_tag(cmd_parms *cmd, void *dconf, const char *key,
-                           const char *expr)
+/* The namespaces of the attributes the module adds itself (the KEY()
+ * calls of mod_opentracing*.c; t/16 checks the list): a tag whose key is
+ * in one may replace such an attribute, and looks for it. */
+static const char *const own_namespaces[] = {
+    "http.", "url.", "server.", "client.", "network.", "user_agent.",
+    "error.", "mod_opentracing.", NULL
+};
+
+static int in_own_namespace(const char *key)
+{
+    const char *const *ns;
+
+    for (ns = own_namespaces; *ns; ns++) {
+        if (strncmp(key, *ns, strlen(*ns)) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A constant of a typed tag, once. */
+static const char *tag_constant(cmd_parms *cmd, ot_tag *t, const char *flag)
+{
+    int b;
+
+    if (t->form != OT_TAGEXPR_CONSTANT || t->arg_len == 0
+        || t->type == OT_VALUE_STRING) {
+        return NULL;
+    }
+    if (t->type == OT_VALUE_INT
+        && ot_tagexpr_int(t->arg, t->arg_len, &t->constant) != 0) {
+        return apr_psprintf(cmd->pool, "TraceTag %s %s: '%s' is not a "
+                            "decimal integer", flag, t->key, t->arg);
+    }
+    if (t->type == OT_VALUE_BOOL) {
+        if (ot_tagexpr_bool(t->arg, t->arg_len, &b) != 0) {
+            return apr_psprintf(cmd->pool, "TraceTag %s %s: '%s' is not "
+                                "true, false, on, off, 1 or 0", flag, t->key,
+                                t->arg);
+        }
+        t->constant = b;
+    }
+    return NULL;
+}
+
+/* TraceTag [-int|-bool] key expr.  A later TraceTag for the same key in
+ * the same section replaces the earlier one (keys are unique among tags,
+ * which ot_span_tag_* relies on). */
+static const char *cmd_tag(cmd_parms *cmd, void *dconf, const char *a1,
+                           const char *a2, const char *a3)
 {
     ot_dir_conf *dc = dconf;
-    const char *err = NULL;
-    ot_tag *t;
+    const char *flag = a3 ? a1 : "", *key = a3 ? a2 : a1;
+    const char *expr = a3 ? a3 : a2, *err = NULL, *arg;
+    ot_tag *t = NULL;
+    int i;
 
+    if (*a1 == '-') {
+        if (strcmp(a1, "-int") != 0 && strcmp(a1, "-bool") != 0) {
+            return apr_psprintf(cmd->pool, "TraceTag: unknown flag '%s' "
+                                "(-int or -bool)", a1);
+        }
+        if (!a3) {
+            return apr_psprintf(cmd->pool, "TraceTag %s: an attribute name "
+                                "and an expression must follow", a1);
+        }
+    }
+    else if (a3) {
+        return apr_psprintf(cmd->pool, "TraceTag %s: a flag (-int or -bool) "
+                            "comes first, or only a name and an expression",
+                            a1);
+    }
     if (!*key) {
         return "TraceTag: the attribute name must not be empty";
     }
     if (!dc->tags) {
         dc->tags = apr_array_make(cmd->pool, 4, sizeof(ot_tag));
     }
-    t = apr_array_push(dc->tags);
+    for (i = 0; i < dc->tags->nelts && !t; i++) {
+        if (strcmp(APR_ARRAY_IDX(dc->tags, i, ot_tag).key, key) == 0) {
+            t = &APR_ARRAY_IDX(dc->tags, i, ot_tag);
+        }
+    }
+    if (!t) {
+        t = apr_array_push(dc->tags);
+    }
+    memset(t, 0, sizeof(*t));
     t->key = key;
-    t->expr = ap_expr_parse_cmd(cmd, expr, AP_EXPR_FLAG_STRING_RESULT, &err,
-                                NULL);
+    t->klen = strlen(key);
+    t->may_be_fixed = in_own_namespace(key);
+    t->type = strcmp(flag, "-int") == 0    ? OT_VALUE_INT
+              : strcmp(flag, "-bool") == 0 ? OT_VALUE_BOOL
+                                           : OT_VALUE_STRING;
+    /* Parsed whatever its form: ap_expr says what is valid. */
+    t->expr = ap_expr_parse_cmd(cmd, expr,
+                                AP_EXPR_FLAG_STRING_RESULT
+                                | AP_EXPR_FLAG_DONT_VARY, &err, NULL);
     if (err) {
         return apr_psprintf(cmd->pool, "TraceTag %s: cannot parse "
                             "expression '%s': %s", key, expr, err);
     }
-    return NULL;
+    t->form = ot_tagexpr_form_of(expr, &arg, &t->arg_len);
+    t->arg = apr_pstrmemdup(cmd->pool, arg, t->arg_len);
+    return tag_constant(cmd, t, flag);
 }
 
 /* Raw arguments: httpd's ITERATE stops, without a word, at an empty
@@ -578,9 +660,11 @@ const command_rec ot_cmds[] = {
                   "true are recorded (always) or not (never), whatever "
                   "the parent or the rate says; the first rule that "
                   "matches decides"),
-    AP_INIT_TAKE2("TraceTag", cmd_tag, NULL, RSRC_CONF | ACCESS_CONF,
-                  "a span attribute and its value, an ap_expr string such "
-                  "as \"%{HTTP:X-Tenant}\"; an empty value sets nothing"),
+    AP_INIT_TAKE23("TraceTag", cmd_tag, NULL, RSRC_CONF | ACCESS_CONF,
+                   "[-int|-bool] a span attribute and its value, an ap_expr "
+                   "string such as \"%{HTTP:X-Tenant}\" (-int: a decimal "
+                   "integer, -bool: true/false, on/off, 1/0; else not set); "
+                   "an empty value sets nothing"),
     AP_INIT_ITERATE("TraceCaptureRequestHeaders", cmd_capture, "request",
                     RSRC_CONF | ACCESS_CONF,
                     "request headers recorded as http.request.header.<name> "

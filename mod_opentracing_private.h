@@ -18,6 +18,7 @@
 #include "ot_sampler.h"
 #include "ot_settings.h"
 #include "ot_span.h"
+#include "ot_tagexpr.h"
 #include "ot_tracer.h"
 
 /* Everything else in the DSO is hidden (-fvisibility=hidden). */
@@ -61,10 +62,21 @@ typedef struct ot_server_conf {
     ot_resource *resource;          /* built in each child */
 } ot_server_conf;
 
-/* TraceTag: a span attribute from an ap_expr string. */
+/* TraceTag: a span attribute from an ap_expr string, of a type.  The
+ * forms of ot_tagexpr.h are evaluated here, anything else by ap_expr. */
 typedef struct ot_tag {
     const char *key;
-    ap_expr_info_t *expr;
+    size_t klen;
+    int may_be_fixed;               /* the key is in a namespace of the
+                                     * module's own attributes */
+    ot_value_type type;             /* OT_VALUE_STRING, _INT or _BOOL */
+    ot_tagexpr_form form;
+    const char *arg;                /* the name looked up, or the
+                                     * constant (a string) */
+    size_t arg_len;
+    int64_t constant;               /* a constant -int or -bool */
+    ap_expr_info_t *expr;           /* parsed (what OT_TAGEXPR_GENERAL
+                                     * evaluates) */
 } ot_tag;
 
 /* TraceCaptureRequestHeaders, TraceCaptureResponseHeaders: a header and

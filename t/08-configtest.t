@@ -96,6 +96,12 @@ my @bad = (
     ['TraceRequest with a bad value',
      "TraceTracer $so $good\nTraceRequest maybe",
      qr/^TraceRequest must be On or Off$/],
+    ['TraceTag with an unknown flag',
+     "TraceTracer $so $good\n<Location /x>\n    TraceTag -str x y\n</Location>",
+     qr/^TraceTag: unknown flag '-str' \(-int or -bool\)$/],
+    ['TraceTag -bool with a constant that is not a boolean',
+     "TraceTracer $so $good\nTraceTag -bool app.b maybe",
+     qr/^TraceTag -bool app\.b: 'maybe' is not true, false, on, off, 1 or 0$/],
 );
 
 for my $t (@bad) {
@@ -120,6 +126,8 @@ my @good = (
         . "TracePropagation W3C b3 B3multi jaeger baggage\nTraceRequest Off\n"
         . "TraceTrustIncoming Off\nTraceResponseHeader On\nTraceProxySpans Off\n"
         . "TraceBackendHeaders Off\n"
+        . "TraceTag app.s \"%{REQUEST_URI}\"\nTraceTag -int app.n \"%{HTTP:X-N}\"\n"
+        . "TraceTag -bool app.b on\nTraceTag -int app.c -3\n"
         . "<Location /x>\n    TraceRequest On\n    TraceTrustIncoming On\n"
         . "    TraceResponseHeader Off\n    TraceProxySpans On\n"
         . "    TraceBackendHeaders On\n</Location>\n"

@@ -193,6 +193,149 @@ CONF
     is_deeply([$h->error_log_unexpected], [], 'no unexpected error-log lines');
 }
 
+# --- TraceTag: the forms evaluated without ap_expr give what ap_expr gives --
+# Each form is tagged twice: as itself (f.*, the module's own lookup) and
+# followed by an empty lookup (g.*: ap_expr concatenates it with "", the
+# same string), which only ap_expr evaluates.
+{
+    my @forms = (
+        [ hdr => '%{HTTP:X-Tenant}' ], [ req => '%{req:x-tenant}' ],
+        [ novary => '%{req_novary:X-Tenant}' ], [ ua => '%{HTTP_USER_AGENT}' ],
+        [ host => '%{http_host}' ], [ resp => '%{resp:Accept-Ranges}' ],
+        [ noresp => '%{resp:X-None}' ], [ note => '%{note:ot-trace-id}' ],
+        [ env => '%{env:TAG_ENV}' ], [ reqenv => '%{reqenv:TAG_ENV}' ],
+        map { [ lc($_) => "%{$_}" ] } qw(REQUEST_METHOD REQUEST_SCHEME
+            REQUEST_URI REQUEST_FILENAME SCRIPT_FILENAME REMOTE_USER
+            SERVER_NAME SERVER_PORT SERVER_PROTOCOL PATH_INFO QUERY_STRING
+            THE_REQUEST CONTENT_TYPE HANDLER REQUEST_LOG_ID REQUEST_STATUS
+            REMOTE_ADDR REMOTE_PORT));
+    my $conf = "RewriteEngine On\nRewriteCond %{QUERY_STRING} env\n"
+        . "RewriteRule ^ - [E=TAG_ENV:from-rewrite]\n";
+    for (@forms) {
+        $conf .= qq{TraceTag f.$_->[0] "$_->[1]"\n};
+        $conf .= qq{TraceTag g.$_->[0] "$_->[1]%{reqenv:OT_NONE}"\n};
+    }
+    my $h = OTTest->new(extra => $conf);
+    $h->start;
+    $h->get('/index.html?f=1&env', { 'X-Tenant' => 'acme', 'User-Agent' => 'ua/1' });
+    $h->get('/cgi-bin/env.cgi/extra/path?f=2');
+    $h->get('/no-such-file?f=3', { 'X-Tenant' => '' });
+    my $by = OTTest->by_query($h->spans(min => 3));
+    for my $q ('f=1&env', 'f=2', 'f=3') {
+        my $a = $by->{$q}[0]{attr};
+        for (@forms) {
+            my $k = $_->[0];
+            is($a->{"f.$k"}, $a->{"g.$k"}, "$q: $_->[1] as ap_expr gives it ("
+               . ($a->{"g.$k"} // 'unset') . ')');
+        }
+    }
+    # and the lookups found something: the comparison is not of nothings
+    my $a = $by->{'f=1&env'}[0]{attr};
+    is($a->{'f.hdr'}, 'acme', 'a request header');
+    is($a->{'f.ua'}, 'ua/1', 'an HTTP_* variable');
+    is($a->{'f.resp'}, 'bytes', 'a response header');
+    like($a->{'f.note'}, qr/^[0-9a-f]{32}$/, 'a note');
+    is($a->{'f.env'}, 'from-rewrite', 'an environment variable');
+    is($a->{'f.server_port'}, $h->port, 'a number');
+    is($a->{'f.request_status'}, 200, 'the status');
+    is($by->{'f=3'}[0]{attr}{'f.request_status'}, 404, 'the status of a 404');
+    is($by->{'f=2'}[0]{attr}{'f.path_info'}, '/extra/path', 'PATH_INFO');
+    is($by->{'f=2'}[0]{attr}{'f.handler'}, 'cgi-script', 'HANDLER');
+    ok(!exists $a->{'f.noresp'}, 'a missing header sets nothing');
+    $h->stop;
+    is_deeply([$h->error_log_unexpected(qr/AH00128: File does not exist: .*no-such-file/)],
+              [], 'no unexpected error-log lines');
+}
+
+# --- TraceTag: typed values, constants, the module's own keys -------------
+{
+    my $h = OTTest->new(loglevel => 'info opentracing:debug', extra => <<'CONF');
+TraceTag -int app.status "%{REQUEST_STATUS}"
+TraceTag -int app.len "%{HTTP:X-Len}"
+TraceTag -int app.port "%{SERVER_PORT}"
+TraceTag -int app.const "-17"
+TraceTag -bool app.flag "%{HTTP:X-Flag}"
+TraceTag -bool app.yes "On"
+TraceTag app.dup "first"
+TraceTag app.dup "second"
+TraceTag user_agent.original "%{HTTP:X-UA}"
+TraceTag app.route "%{HTTP:X-Tenant}"
+<Location /sub>
+    TraceRequest On
+    TraceTag http.route "/tagged/route"
+    TraceTag -int app.len "%{HTTP:X-Other-Len}"
+</Location>
+CONF
+    $h->start;
+    $h->get('/index.html?t=typed', { 'X-Len' => '42', 'X-Flag' => 'off', 'X-UA' => 'tagged-ua' });
+    $h->get('/index.html?t=bad', { 'X-Len' => '4x2', 'X-Flag' => 'maybe' });
+    $h->get('/sub/?t=sub', { 'X-Len' => '42', 'X-Other-Len' => '-7' });
+    my $by = OTTest->by_query($h->spans(min => 3));
+    my $s = $by->{'t=typed'}[0];
+    # the value's type as exported (OTLP JSON: intValue, boolValue...)
+    my $typed = sub {
+        my ($span, $key) = @_;
+        my @a = grep { $_->{key} eq $key } @{ $span->{attributes} || [] };
+        return scalar(@a) . ' ' . join ',', map { my ($t) = keys %{ $_->{value} };
+                                                 "$t=$_->{value}{$t}" } @a;
+    };
+    is($typed->($s, 'app.status'), '1 intValue=200', '-int from a variable');
+    is($typed->($s, 'app.len'), '1 intValue=42', '-int from a header');
+    is($typed->($s, 'app.port'), '1 intValue=' . $h->port, '-int from a number');
+    is($typed->($s, 'app.const'), '1 intValue=-17', '-int constant');
+    is($typed->($s, 'app.flag'), '1 boolValue=0', '-bool from a header (off)');
+    is($typed->($s, 'app.yes'), '1 boolValue=1', '-bool constant (On)');
+    is($typed->($s, 'app.dup'), '1 stringValue=second',
+       'the later TraceTag for a key replaces the earlier');
+    is($typed->($s, 'user_agent.original'), '1 stringValue=tagged-ua',
+       "a tag replaces the module's attribute of its key");
+    my $b = $by->{'t=bad'}[0];
+    is($typed->($b, 'app.len'), '0 ', '-int: not a number, not set');
+    is($typed->($b, 'app.flag'), '0 ', '-bool: not a boolean, not set');
+    like($typed->($b, 'user_agent.original'), qr/^1 stringValue=/,
+         "an empty tag leaves the module's attribute");
+    my $u = $by->{'t=sub'}[0];
+    is($typed->($u, 'http.route'), '1 stringValue=/tagged/route',
+       'a <Location> tag replaces http.route');
+    is($typed->($u, 'app.len'), '1 intValue=-7', 'and a server tag of its key');
+    $h->stop;
+    my @log = $h->error_log_lines;
+    ok((grep { /OT00050: TraceTag -int app\.len: '4x2' is not a decimal integer: not set/ } @log),
+       'debug log: not a number');
+    ok((grep { /OT00051: TraceTag -bool app\.flag: 'maybe' is not true, false, on, off, 1 or 0: not set/ } @log),
+       'debug log: not a boolean');
+    is_deeply([$h->error_log_unexpected(qr/\[opentracing:debug\]/)], [], 'no unexpected error-log lines');
+}
+
+# --- TraceTag: a key a backend set too -----------------------------------
+{
+    my $h = OTTest->new(extra => "TraceTag test.case \"from-config\"\nTraceTag app.other \"x\"\n");
+    $h->write_file($h->dir . '/cgi-bin/tag.cgi', <<'CGI', 0755);
+#!/usr/bin/perl
+print "Content-Type: text/plain\r\nTrace-Tag: test.case=from-cgi, test.kept=1\r\n\r\nok\n";
+CGI
+    $h->start;
+    $h->get('/cgi-bin/tag.cgi?t=cgi');
+    my ($s) = $h->spans(min => 1);
+    my @case = grep { $_->{key} eq 'test.case' } @{ $s->{attributes} };
+    is(scalar @case, 1, "a tag whose key a backend set: one attribute");
+    is($s->{attr}{'test.case'}, 'from-config', 'the tag, set last, wins');
+    is($s->{attr}{'test.kept'}, '1', "the backend's other tags stay");
+    $h->stop;
+    is_deeply([$h->error_log_unexpected], [], 'no unexpected error-log lines');
+}
+
+# --- the namespaces a tag looks for its key in cover the module's keys ---
+{
+    my $src = join '', map { OTTest::slurp($_) } glob "$OTTest::REPO/mod_opentracing*.c";
+    my ($list) = $src =~ /own_namespaces\[\] = \{(.*?)\};/s;
+    my @ns = $list =~ /"([^"]+)"/g;
+    my @keys = $src =~ /KEY\("([^"]+)"\)/g;
+    ok(@ns && @keys, 'the namespaces and the keys are found');
+    my @out = grep { my $k = $_; !grep { index($k, $_) == 0 } @ns } @keys;
+    is_deeply(\@out, [], "every KEY() of the module is in own_namespaces");
+}
+
 # --- configtest ----------------------------------------------------------
 {
     my $h = OTTest->new;
@@ -200,7 +343,14 @@ CONF
                ['TraceSampleRate half', qr/^TraceSampleRate: 'half' is not a number between 0 and 1$/m],
                ['TraceSampleExpr sometimes "true"', qr/^TraceSampleExpr: 'sometimes' is neither always nor never$/m],
                ['TraceSampleExpr never "%{NO_SUCH_VAR"', qr/^TraceSampleExpr: cannot parse expression '%\{NO_SUCH_VAR': /m],
-               ['TraceTag x "%{NO_SUCH_VAR"', qr/^TraceTag x: cannot parse expression '%\{NO_SUCH_VAR': /m]) {
+               ['TraceTag x "%{NO_SUCH_VAR"', qr/^TraceTag x: cannot parse expression '%\{NO_SUCH_VAR': /m],
+               ['TraceTag -float x "1.5"', qr/^TraceTag: unknown flag '-float' \(-int or -bool\)$/m],
+               ['TraceTag -int x', qr/^TraceTag -int: an attribute name and an expression must follow$/m],
+               ['TraceTag x y z', qr/^TraceTag x: a flag \(-int or -bool\) comes first, or only a name and an expression$/m],
+               ['TraceTag -int x "12a"', qr/^TraceTag -int x: '12a' is not a decimal integer$/m],
+               ['TraceTag -bool x "yes"', qr/^TraceTag -bool x: 'yes' is not true, false, on, off, 1 or 0$/m],
+               ['TraceTag -int "" "1"', qr/^TraceTag takes two or three arguments, /m],
+               ['TraceTag -bool x "%{NO_SUCH_VAR"', qr/^TraceTag x: cannot parse expression '%\{NO_SUCH_VAR': /m]) {
         my ($st, $out) = $h->configtest("TraceTracer " . $h->plugin
             . " '{\"path\": \"" . $h->dir . "/x.jsonl\"}'\n$t->[0]");
         isnt($st, 0, "$t->[0]: apache2 -t fails");

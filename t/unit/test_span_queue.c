@@ -98,6 +98,48 @@ static void test_attribute_limits(void **state)
     assert_int_equal(r->dropped_events, 2);
 }
 
+/* Tags: typed values; a tag replaces an attribute with its key when told
+ * the key may be a fixed one, or once a set_* call added any key; else it
+ * is appended without a search (tags' keys are unique among tags). */
+static void test_tags(void **state)
+{
+    apr_pool_t *p = *state;
+    ot_span *s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, 1);
+    ot_span_record *r = ot_span_record_get(s);
+
+    ot_span_add_strn(s, "http.route", 10, "/a", 2);
+    ot_span_tag_strn(s, "http.route", 10, 1, "/tagged", 7);
+    assert_int_equal(r->n_attributes, 1);
+    assert_memory_equal(r->attributes[0].v.s.ptr, "/tagged", 7);
+    ot_span_tag_intn(s, "app.n", 5, 0, -42);
+    ot_span_tag_booln(s, "app.b", 5, 0, 7);
+    assert_int_equal(r->n_attributes, 3);
+    assert_int_equal(r->attributes[1].type, OT_VALUE_INT);
+    assert_int_equal(r->attributes[1].v.i, -42);
+    assert_int_equal(r->attributes[2].type, OT_VALUE_BOOL);
+    assert_int_equal(r->attributes[2].v.b, 1);
+    /* Not told the key may be fixed, and no set_* yet: appended, even
+     * over a fixed key of the same name (the caller vouched). */
+    ot_span_tag_booln(s, "http.route", 10, 0, 0);
+    assert_int_equal(r->n_attributes, 4);
+    /* Once a set_* call added a key, tags look for theirs. */
+    ot_span_set_str(s, "app.backend", "x", -1);
+    assert_int_equal(r->n_attributes, 5);
+    ot_span_tag_strn(s, "app.backend", 11, 0, "tag", 3);
+    assert_int_equal(r->n_attributes, 5);
+    assert_int_equal(r->attributes[4].type, OT_VALUE_STRING);
+    assert_memory_equal(r->attributes[4].v.s.ptr, "tag", 3);
+    ot_span_tag_intn(s, "app.n", 5, 0, 3);
+    assert_int_equal(r->n_attributes, 5);
+    assert_int_equal(r->attributes[1].v.i, 3);
+    /* A tag on a new span starts without searching again. */
+    s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, 1);
+    r = ot_span_record_get(s);
+    ot_span_tag_strn(s, "k", 1, 0, "1", 1);
+    ot_span_tag_strn(s, "k", 1, 0, "2", 1);
+    assert_int_equal(r->n_attributes, 2);
+}
+
 /* n items "<i>:<k>", every other one with "/o", made in p. */
 static ot_str *make_items(apr_pool_t *p, int i, uint32_t n)
 {
@@ -481,6 +523,7 @@ int main(void)
         POOL_TEST(test_root_span),
         POOL_TEST(test_child_span),
         POOL_TEST(test_attribute_limits),
+        POOL_TEST(test_tags),
         POOL_TEST(test_string_arrays),
         POOL_TEST(test_queue_copies_arrays),
         POOL_TEST(test_queue_array_size),

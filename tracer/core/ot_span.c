@@ -6,12 +6,16 @@
 
 #include "ot_ids.h"
 #include "ot_queue.h"       /* OT_QUEUE_COPY_KEY */
+#include "ot_write.h"       /* OT_NOINLINE */
 
 struct ot_span {
     ot_span_record rec;
     ot_attribute attrs[OT_SPAN_MAX_ATTRIBUTES];
     ot_event events[OT_SPAN_MAX_EVENTS];
     ot_link links[OT_SPAN_MAX_LINKS];
+    int set_keys;               /* an ot_span_set_* call added a key of
+                                 * its caller's choosing: a tag must look
+                                 * for it */
 };
 
 static ot_str mkstr(const char *s, long len)
@@ -33,6 +37,7 @@ ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
     ot_span_record *r = &s->rec;
 
     memset(r, 0, sizeof(*r));
+    s->set_keys = 0;
     r->struct_size = (uint32_t)sizeof(*r);
     if (parent) {
         memcpy(r->trace_id, parent->trace_id, 16);
@@ -127,7 +132,8 @@ void ot_span_add_str(ot_span *s, const char *key, const char *val, long len)
 
 /* The attribute with this key (a key marked for the queue to copy
  * matches too), else a new one (NULL: none left). */
-static ot_attribute *attr_by_key(ot_span *s, const char *key, size_t klen)
+static OT_NOINLINE ot_attribute *attr_by_key(ot_span *s, const char *key,
+                                             size_t klen)
 {
     uint32_t i;
 
@@ -141,10 +147,55 @@ static ot_attribute *attr_by_key(ot_span *s, const char *key, size_t klen)
     return next_attr_n(s, key, klen);
 }
 
+/* The attribute a tag replaces, or a new one (see ot_span_tag_strn). */
+static ot_attribute *tag_attr(ot_span *s, const char *key, size_t klen,
+                              int may_be_fixed)
+{
+    if (may_be_fixed || s->set_keys) {
+        return attr_by_key(s, key, klen);
+    }
+    return next_attr_n(s, key, klen);
+}
+
+void ot_span_tag_strn(ot_span *s, const char *key, size_t klen,
+                      int may_be_fixed, const char *val, size_t vlen)
+{
+    ot_attribute *a = tag_attr(s, key, klen, may_be_fixed);
+
+    if (a) {
+        a->type = OT_VALUE_STRING;
+        a->v.s.ptr = val;
+        a->v.s.len = (uint32_t)vlen;
+    }
+}
+
+void ot_span_tag_intn(ot_span *s, const char *key, size_t klen,
+                      int may_be_fixed, int64_t v)
+{
+    ot_attribute *a = tag_attr(s, key, klen, may_be_fixed);
+
+    if (a) {
+        a->type = OT_VALUE_INT;
+        a->v.i = v;
+    }
+}
+
+void ot_span_tag_booln(ot_span *s, const char *key, size_t klen,
+                       int may_be_fixed, int v)
+{
+    ot_attribute *a = tag_attr(s, key, klen, may_be_fixed);
+
+    if (a) {
+        a->type = OT_VALUE_BOOL;
+        a->v.b = v ? 1 : 0;
+    }
+}
+
 void ot_span_set_str(ot_span *s, const char *key, const char *val, long len)
 {
     ot_attribute *a = attr_by_key(s, key, strlen(key));
 
+    s->set_keys = 1;
     if (a) {
         a->type = OT_VALUE_STRING;
         a->v.s = mkstr(val, len);
@@ -173,6 +224,7 @@ void ot_span_set_str_array(ot_span *s, const char *key, const ot_str *items,
 {
     ot_attribute *a = attr_by_key(s, key, strlen(key));
 
+    s->set_keys = 1;
     if (a) {
         set_str_array(a, items, n);
     }
@@ -183,6 +235,7 @@ void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
 {
     ot_attribute *a = attr_by_key(s, key, klen);
 
+    s->set_keys = 1;
     if (!a) {
         return;
     }
@@ -198,6 +251,7 @@ void ot_span_set_intn_copied(ot_span *s, const char *key, size_t klen,
 {
     ot_attribute *a = attr_by_key(s, key, klen);
 
+    s->set_keys = 1;
     if (!a) {
         return;
     }

@@ -51,6 +51,18 @@ void ot_span_add_booln(ot_span *s, const char *key, size_t klen, int v);
 /* Replace the attribute with this key, or append it. */
 void ot_span_set_str(ot_span *s, const char *key, const char *val, long len);
 
+/* A tag's attribute (TraceTag), whose key no other tag has: it replaces
+ * the attribute with this key where there can be one, that is when
+ * may_be_fixed (the key may be one an ot_span_add_* call added) or once
+ * an ot_span_set_* call added any key; else it is appended with no
+ * search. */
+void ot_span_tag_strn(ot_span *s, const char *key, size_t klen,
+                      int may_be_fixed, const char *val, size_t vlen);
+void ot_span_tag_intn(ot_span *s, const char *key, size_t klen,
+                      int may_be_fixed, int64_t v);
+void ot_span_tag_booln(ot_span *s, const char *key, size_t klen,
+                       int may_be_fixed, int v);
+
 /* Replace the attribute with this key, or append it; the key lives only
  * as long as the span: the queue copies it (OT_QUEUE_COPY_KEY). */
 void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
