@@ -129,7 +129,7 @@ static void rec_child_exit(void *h)
 static const ot_tracer_plugin rec_plugin = {
     OT_TRACER_ABI_VERSION, sizeof(ot_tracer_plugin), "test", "0",
     NULL, NULL, NULL, rec_export, NULL, rec_child_exit, rec_destroy,
-    rec_cancel
+    rec_cancel, NULL
 };
 
 /* An exporter of the recorder r, started, in pool p. */

@@ -191,7 +191,6 @@ static void *APR_THREAD_FUNC exporter_main(apr_thread_t *t, void *data)
         /* Woken by a full batch: export full batches and leave the rest
          * for the next round; after the delay: export everything. */
         drain(e, full, 0);
-        ot_stats_set_depth(e->stats, ot_queue_count(e->queue));
         report(e, 0);
     }
     stop_deadline = apr_time_now()

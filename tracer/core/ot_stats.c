@@ -12,7 +12,6 @@ struct ot_stats_slot {
     _Atomic int64_t pid;        /* 0: free */
     _Atomic int64_t started_us;
     _Atomic uint64_t v[OT_STAT_COUNT];
-    _Atomic uint64_t depth;
     _Atomic uint32_t error_seq; /* odd while the error is written */
     int64_t error_us;
     char error[OT_STATS_ERROR_LEN];
@@ -93,7 +92,6 @@ static void fold(ot_stats *st, ot_stats_slot *slot)
     for (i = 0; i < OT_STAT_COUNT; i++) {
         atomic_fetch_add(&st->retired[i], atomic_exchange(&slot->v[i], 0));
     }
-    atomic_store(&slot->depth, 0);
 }
 
 static void set_error(ot_stats_slot *slot, int64_t now_us, const char *msg)
@@ -156,11 +154,6 @@ void ot_stats_add(ot_stats_slot *slot, ot_stat which, uint64_t n)
     atomic_fetch_add_explicit(&slot->v[which], n, memory_order_relaxed);
 }
 
-void ot_stats_set_depth(ot_stats_slot *slot, uint64_t depth)
-{
-    atomic_store_explicit(&slot->depth, depth, memory_order_relaxed);
-}
-
 void ot_stats_note_error(ot_stats_slot *slot, int64_t now_us,
                          const char *msg)
 {
@@ -204,7 +197,9 @@ void ot_stats_read(const ot_stats_slot *slot, ot_counters *out)
     out->failed = atomic_load(&s->v[OT_STAT_FAILED]);
     out->retries = atomic_load(&s->v[OT_STAT_RETRIES]);
     out->batches = atomic_load(&s->v[OT_STAT_BATCHES]);
-    out->queue_depth = atomic_load(&s->depth);
+    /* read one after the other: a span may move in between */
+    out->queue_depth = out->queued > out->exported + out->failed
+        ? out->queued - out->exported - out->failed : 0;
     out->pid = atomic_load(&s->pid);
     out->started_us = atomic_load(&s->started_us);
     read_error(slot, out);

@@ -36,8 +36,8 @@ typedef struct ot_counters {
     uint64_t failed;            /* spans in batches the plugin failed */
     uint64_t retries;           /* export attempts repeated */
     uint64_t batches;           /* export calls that succeeded */
-    uint64_t queue_depth;       /* spans queued at the exporter's last
-                                 * round (totals: the sum) */
+    uint64_t queue_depth;       /* spans in the queue now: queued, not
+                                 * yet exported nor failed */
     int64_t pid;                /* the child's; 0 in totals */
     int64_t started_us;         /* when the child claimed its slot */
     int64_t last_error_us;      /* 0: none yet */
@@ -86,7 +86,6 @@ size_t ot_stats_slot_size(void);
 ot_stats_slot *ot_stats_slot_init(void *mem);
 
 void ot_stats_add(ot_stats_slot *slot, ot_stat which, uint64_t n);
-void ot_stats_set_depth(ot_stats_slot *slot, uint64_t depth);
 /* The last warning or error of this child, cut to OT_STATS_ERROR_LEN - 1
  * bytes.  Any thread; when two write at once, one of them is kept. */
 void ot_stats_note_error(ot_stats_slot *slot, int64_t now_us,
