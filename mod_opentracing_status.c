@@ -296,9 +296,10 @@ static const char *json_str(apr_pool_t *p, const char *s)
     return out;
 }
 
+/* <, >, & and " escaped; UTF-8 stays as it is (the page is UTF-8). */
 static const char *html(apr_pool_t *p, const char *s)
 {
-    return ap_escape_html2(p, s, 1);
+    return ap_escape_html2(p, s, 0);
 }
 
 static const char *duration_text(apr_pool_t *p, int64_t ns)

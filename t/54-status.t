@@ -7,6 +7,7 @@
 use strict;
 use warnings;
 use Test::More;
+use HTTP::Tiny;
 use IO::Socket::INET;
 use JSON::PP;
 use OTTest;
@@ -124,6 +125,31 @@ sub auto {
     note('after a graceful restart and 5 more: ' . encode_json($j->{totals}));
     is($j->{totals}{exported}, $n + 5, 'graceful restart: the totals go on (' . ($n + 5) . ')');
     is($j->{totals}{queued}, $n + 5, 'graceful restart: queued too');
+    $h->stop;
+    is_deeply([$h->error_log_unexpected], [], 'no unexpected error-log lines');
+}
+
+# --- prefork, several children: one request sees them all -----------------
+{
+    my $h = OTTest->new(modules => \@MODS, extra => $STATUS_CONF, mpm => 'prefork',
+                        mpm_conf => "StartServers 3\nMinSpareServers 3\nMaxSpareServers 4\n"
+                                  . "MaxRequestWorkers 10\nServerLimit 10\n");
+    $h->start;
+    OTTest::wait_for(10, sub { @{ status_json($h)->{children} } >= 3 });
+    my $n = 30;
+    # keep-alive off: each request may go to another child
+    is(HTTP::Tiny->new(keep_alive => 0)->get($h->url("/index.html?p=$_"))->{status}, 200,
+       "prefork request $_") for 1 .. $n;
+    my $j;
+    OTTest::wait_for(10, sub { $j = status_json($h); $j->{totals}{exported} >= $n });
+    my @kids = @{ $j->{children} };
+    my $sum = 0;
+    $sum += $_->{exported} for @kids;
+    note("prefork, $n requests: " . join(', ', map { "pid $_->{pid} exported $_->{exported}" } @kids));
+    ok(@kids >= 3, scalar(@kids) . ' children in one answer');
+    is($j->{totals}{exported}, $n, "exported $n in all");
+    is($sum, $n, 'the children add up to the totals');
+    ok((grep { $_->{exported} > 0 } @kids) >= 2, 'more than one child exported');
     $h->stop;
     is_deeply([$h->error_log_unexpected], [], 'no unexpected error-log lines');
 }

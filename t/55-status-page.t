@@ -43,6 +43,7 @@ is($shop->{status}, 200, 'the proxied call answers');
 is($h->get("/index.html?i=$_")->{status}, 200, "request $_") for 1 .. 3;
 my $evil = '/esc/%3Cimg%20src=x%20onerror=alert(1)%3E';
 is($h->get($evil)->{status}, 404, 'a request whose path is markup');
+is($h->get('/esc/caf%C3%A9')->{status}, 404, 'a request whose path is UTF-8');
 
 # The known trace: the one whose server span the backend named.
 my ($trace, $json);
@@ -106,6 +107,7 @@ like($block, qr{title="GET backend[^"]*: payment provider down"|payment provider
 # A request's bytes in a span name are text.
 unlike($dom, qr{<img}i, 'no element made of a span name');
 like($dom, qr{GET /esc/&lt;img src=x onerror=alert\(1\)&gt;}, 'the name is shown as text');
+like($dom, qr{GET /esc/caf\x{c3}\x{a9}<}, 'a UTF-8 name is shown as it is');
 
 # Screenshots: a desktop window and a phone's.
 for my $shot ([desktop => '1100,1500'], [phone => '412,1400']) {
@@ -124,6 +126,6 @@ $h->stop;
 $backend->stop;
 # the markup request is a 404, which httpd notes at LogLevel info
 my @unexpected = $h->error_log_unexpected(
-    qr{AH00128: File does not exist: \S+/htdocs/esc/<img src=x onerror=alert\(1\)>$});
+    qr{AH00128: File does not exist: \S+/htdocs/esc/(?:<img src=x onerror=alert\(1\)>|caf\\xc3\\xa9)$});
 is_deeply(\@unexpected, [], 'no unexpected error-log lines') or diag(explain(\@unexpected));
 done_testing;
