@@ -63,13 +63,19 @@ unsigned ot_stats_n_slots(const ot_stats *st)
     return st->n_slots;
 }
 
-/* Folds are rare (a child starts after a crash, a child exits): writers
- * take turns by spinning; readers only compare the sequence. */
+/* Folds are rare (a child starts after a crash, a child exits) and take
+ * a few instructions: writers take turns by spinning; readers only
+ * compare the sequence.  A process killed inside a fold leaves the
+ * sequence odd: after FOLD_SPINS tries the others go on without it (a sum
+ * may then be off once), rather than wait for ever. */
+#define FOLD_SPINS 10000
+
 static void fold_begin(ot_stats *st)
 {
     uint32_t seq;
+    int tries;
 
-    for (;;) {
+    for (tries = 0; tries < FOLD_SPINS; tries++) {
         seq = atomic_load(&st->fold_seq);
         if (!(seq & 1)
             && atomic_compare_exchange_weak(&st->fold_seq, &seq, seq + 1)) {
@@ -77,11 +83,13 @@ static void fold_begin(ot_stats *st)
         }
         sched_yield();
     }
+    /* the holder is gone: take over its odd sequence */
+    atomic_store(&st->fold_seq, atomic_load(&st->fold_seq) | 1);
 }
 
 static void fold_end(ot_stats *st)
 {
-    atomic_fetch_add(&st->fold_seq, 1);
+    atomic_store(&st->fold_seq, (atomic_load(&st->fold_seq) | 1) + 1);
 }
 
 /* Move slot's counters to the totals: under fold_begin. */
@@ -233,9 +241,11 @@ void ot_stats_totals(const ot_stats *st, ot_counters *out)
     ot_counters c;
     uint32_t before;
     unsigned i;
+    int tries = 0;
 
     do {
-        while ((before = atomic_load(&s->fold_seq)) & 1) {
+        while (((before = atomic_load(&s->fold_seq)) & 1)
+               && tries++ < FOLD_SPINS) {
             sched_yield();
         }
         memset(out, 0, sizeof(*out));
@@ -257,5 +267,5 @@ void ot_stats_totals(const ot_stats *st, ot_counters *out)
                 }
             }
         }
-    } while (atomic_load(&s->fold_seq) != before);
+    } while (atomic_load(&s->fold_seq) != before && tries++ < FOLD_SPINS);
 }
