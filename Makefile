@@ -3,6 +3,7 @@
 #
 #   make            build build/mod_opentracing.so and build/tracer_*.so
 #   make run        install missing packages, build, serve a demo on 127.0.0.1:$(PORT)
+#   make view       the demo's spans as trace trees in the terminal (tools/ot-view)
 #   make test       install missing packages, build with -Werror, run every test
 #   make install    install the module, plugins, headers and Debian conf files
 #   make fuzz       build and briefly run the libFuzzer targets (clang)
@@ -59,7 +60,7 @@ HTTP_LIBS := -lcurl -lz
 PLUGIN_LIBS_otlp := $(HTTP_LIBS)
 PLUGIN_LIBS_zipkin := $(HTTP_LIBS)
 
-.PHONY: all deps run test unit integration install fuzz fuzz-build fuzz-replay \
+.PHONY: all deps run view test unit integration install fuzz fuzz-build fuzz-replay \
         clean cppcheck valgrind asan clang
 all: $(B)/mod_opentracing.so $(PLUGIN_SO)
 
@@ -100,6 +101,11 @@ deps:
 
 run: deps all
 	@sh conf/run-demo.sh $(PORT)
+
+# The spans `make run` wrote, as trace trees (VIEW_ARGS: --slowest 5,
+# --errors, --trace ID...).
+view:
+	@perl tools/ot-view $(VIEW_ARGS) $(B)/demo/spans.jsonl
 
 unit: $(UNIT_BIN) $(UNIT_SO) $(PLUGIN_SO)
 	@sh t/run-unit.sh $(UNIT_BIN)

@@ -105,6 +105,7 @@ static void log_from_core(void *ctx, ot_log_level level, const char *msg)
 
     ap_log_error(APLOG_MARK, (int)level, 0, (server_rec *)ctx, "%s%s",
                  tagged ? "" : OTLOGNO(00008), msg);
+    ot_status_note(level, msg);
 }
 
 /* --------------------------------------------------------------- helpers */
@@ -1317,6 +1318,7 @@ static void ot_child_init(apr_pool_t *pchild, server_rec *s)
         return;
     }
     ot_ids_reseed();
+    ot_status_child_init(pchild, s);
     if (apr_gethostname(host, sizeof(host), pchild) != APR_SUCCESS) {
         apr_cpystrn(host, "localhost", sizeof(host));
     }
@@ -1334,7 +1336,8 @@ static void ot_child_init(apr_pool_t *pchild, server_rec *s)
     }
     if ((rv = ot_exporter_create(&child_exporter, pchild, &t->batch,
                                  t->plugin, t->handle)) != APR_SUCCESS
-        || (rv = ot_exporter_start(child_exporter)) != APR_SUCCESS) {
+        || (ot_status_share(child_exporter),
+            (rv = ot_exporter_start(child_exporter)) != APR_SUCCESS)) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, OTLOGNO(00006)
                      "%s tracer: cannot start the exporter thread, spans "
                      "will not be exported", t->plugin->name);
@@ -1399,6 +1402,7 @@ static void ot_register_hooks(apr_pool_t *p)
     ot_proxy_register_hooks(p);
     ot_backend_register_hooks(p);
     ot_api_register_hooks(p);
+    ot_status_register_hooks(p);
 }
 
 module AP_MODULE_DECLARE_DATA opentracing_module = {

@@ -13,6 +13,7 @@
 #include "http_log.h"
 #include "ap_expr.h"
 
+#include "ot_exporter.h"
 #include "ot_kv.h"
 #include "ot_propagation.h"
 #include "ot_sampler.h"
@@ -200,6 +201,17 @@ void ot_backend_register_hooks(apr_pool_t *p);
 /* Read the span headers (Trace-*) of r's response into its span, and
  * remove them: once its headers are final (TraceBackendHeaders). */
 void ot_backend_read(request_rec *r);
+
+/* mod_opentracing_status.c */
+void ot_status_register_hooks(apr_pool_t *p);
+/* child_init, before the exporter starts: this child's slot for its
+ * counters in the shared memory of the status pages. */
+void ot_status_child_init(apr_pool_t *pchild, server_rec *s);
+/* The exporter counts into that slot and summarizes traces for the
+ * status page. */
+void ot_status_share(ot_exporter *e);
+/* A tracer warning or error in this child: the last error shown. */
+void ot_status_note(ot_log_level level, const char *msg);
 
 /* mod_opentracing_api.c */
 void ot_api_register_hooks(apr_pool_t *p);

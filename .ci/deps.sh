@@ -1,11 +1,11 @@
 #!/bin/sh
 # Install the Debian packages that building, running and testing need, and
-# only those that are missing.  Used by `make deps` (and so by `make run`
+# only those that are missing (chromium: the status page's browser test).  Used by `make deps` (and so by `make run`
 # and `make test`) and by CI.
 set -eu
 PKGS="make gcc clang apache2 apache2-dev libapr1-dev libaprutil1-dev
       libjansson-dev libcmocka-dev libcurl4-openssl-dev zlib1g-dev
-      valgrind cppcheck perl curl openssl pkgconf"
+      valgrind cppcheck perl curl openssl pkgconf chromium"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \

@@ -53,7 +53,7 @@ static void noop_destroy(void *h)
 
 static const ot_tracer_plugin noop_plugin = {
     OT_TRACER_ABI_VERSION, sizeof(ot_tracer_plugin), "noop", "0",
-    NULL, NULL, NULL, noop_export, NULL, NULL, noop_destroy, NULL
+    NULL, NULL, NULL, noop_export, NULL, NULL, noop_destroy, NULL, NULL
 };
 
 static int64_t now_ns(void)

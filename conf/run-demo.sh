@@ -43,6 +43,8 @@ ErrorLog /dev/stderr
 LogLevel warn opentracing:info
 LoadModule mpm_event_module $MODDIR/mod_mpm_event.so
 LoadModule authz_core_module $MODDIR/mod_authz_core.so
+LoadModule authz_host_module $MODDIR/mod_authz_host.so
+LoadModule status_module $MODDIR/mod_status.so
 LoadModule mime_module $MODDIR/mod_mime.so
 LoadModule dir_module $MODDIR/mod_dir.so
 LoadModule alias_module $MODDIR/mod_alias.so
@@ -62,6 +64,16 @@ TraceServiceName mod_opentracing-demo
 <Location /health>
     TraceRequest Off
 </Location>
+<Location /opentracing-status>
+    SetHandler opentracing-status
+    TraceRequest Off
+    Require local
+</Location>
+<Location /server-status>
+    SetHandler server-status
+    TraceRequest Off
+    Require local
+</Location>
 
 LogFormat "%h \"%r\" %>s %b trace_id=%{ot-trace-id}n span_id=%{ot-span-id}n" traced
 CustomLog /dev/stdout traced
@@ -72,6 +84,9 @@ echo "  spans:   $OUT/spans.jsonl (OTLP/JSON, one batch a line, written within a
 echo "  try:     curl -s http://127.0.0.1:$PORT/cgi-bin/context.cgi \\"
 echo "             -H 'traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'"
 echo "           tail -n1 $OUT/spans.jsonl"
+echo "  status:  http://127.0.0.1:$PORT/opentracing-status (?json, ?format=prometheus),"
+echo "           http://127.0.0.1:$PORT/server-status (a Tracing section)"
+echo "  view:    make view   (or tools/ot-view --slowest 5 $OUT/spans.jsonl): trace trees"
 apache2 -f "$SITE/httpd.conf" -DFOREGROUND &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$SITE"; exit 0' INT TERM

@@ -248,6 +248,14 @@ typedef struct ot_tracer_plugin {
     /* Optional, from another thread: abort a running export_spans() (it
      * then returns OT_EXPORT_FAIL) and make later ones fail at once. */
     void (*cancel)(void *handle);
+    /* Optional (added within ABI 2: NULL in older plugins' tables, which
+     * the module reads as absent): where spans go, in one line that the
+     * module shows on its status page (SetHandler opentracing-status) to
+     * whoever may read it: for an HTTP exporter scheme://host:port, for a
+     * file its path.  Never credentials, headers, tokens, a URL's user,
+     * path or query, nor the JSON config.  Write a NUL-terminated line
+     * into buf (len bytes); return 0, or non-zero to show nothing. */
+    int (*describe)(void *handle, char *buf, size_t len);
 } ot_tracer_plugin;
 
 typedef const ot_tracer_plugin *(*ot_tracer_entry_fn)(void);

@@ -11,7 +11,8 @@ package OTReceiver;
 #
 # statuses: the status of the n-th request (counted over all connections);
 # the last one repeats.  headers => [lines]: more header lines in every
-# answer ("Trace-Tag: a=1").  hang => 1: read requests and never answer (a
+# answer ("Trace-Tag: a=1"; @NOW_MS@ in them: the time of the answer, in
+# ms since the epoch).  hang => 1: read requests and never answer (a
 # receiver that accepts but hangs).  Keep-alive is honoured; every request
 # is recorded in a folder before it is answered.
 
@@ -95,7 +96,9 @@ sub serve {
             ? ($self->{body} // '') : "status $status\n";
         my $resp = "HTTP/1.1 $status X\r\nContent-Length: "
             . length($rbody) . "\r\n";
-        $resp .= "$_\r\n" for @{ $self->{headers} };
+        # @NOW_MS@: the time of the answer (a Trace-Span's start)
+        my $now_ms = int(time * 1000);
+        $resp .= s/\@NOW_MS\@/$now_ms/gr . "\r\n" for @{ $self->{headers} };
         $resp .= "Retry-After: $self->{retry_after}\r\n"
             if defined $self->{retry_after} && $status >= 400;
         $resp .= "Content-Type: application/x-protobuf\r\n" if length $rbody;

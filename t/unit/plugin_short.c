@@ -28,14 +28,16 @@ static void short_destroy(void *h)
 {
 }
 
-/* The table, followed by a word that would be taken for cancel if the
- * loader copied sizeof(ot_tracer_plugin) bytes. */
+/* The table, whose cancel and describe (members it is too old to have)
+ * hold words that would be taken for them if the loader copied
+ * sizeof(ot_tracer_plugin) bytes. */
 static const struct {
     ot_tracer_plugin t;
 } padded = {
     { OT_TRACER_ABI_VERSION, offsetof(ot_tracer_plugin, cancel), "short",
       "1", short_create, NULL, NULL, short_export, NULL, NULL,
-      short_destroy, (void (*)(void *))0x1 }
+      short_destroy, (void (*)(void *))0x1,
+      (int (*)(void *, char *, size_t))0x1 }
 };
 
 OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void);

@@ -129,7 +129,7 @@ static void rec_child_exit(void *h)
 static const ot_tracer_plugin rec_plugin = {
     OT_TRACER_ABI_VERSION, sizeof(ot_tracer_plugin), "test", "0",
     NULL, NULL, NULL, rec_export, NULL, rec_child_exit, rec_destroy,
-    rec_cancel
+    rec_cancel, NULL
 };
 
 /* An exporter of the recorder r, started, in pool p. */
@@ -212,6 +212,67 @@ static void test_batches_when_full(void **state)
     assert_int_equal(k.queued, 30);
     assert_int_equal(k.exported, 30);
     assert_int_equal(k.dropped_full, 0);
+    apr_pool_destroy(p);
+}
+
+/* Shared: the counters go to the slot a status page reads, and each
+ * exported server span becomes a trace in the store. */
+static void test_shared_counters_and_traces(void **state)
+{
+    apr_pool_t *p;
+    ot_batch_config c;
+    ot_exporter *e;
+    ot_counters k;
+    recorder r;
+    void *slot_mem, *store_mem;
+    ot_stats_slot *slot;
+    ot_traces *store;
+    ot_trace_summary t[OT_TRACES_RECENT];
+    int i;
+
+    memset(&r, 0, sizeof(r));
+    apr_pool_create(&p, NULL);
+    slot_mem = apr_palloc(p, ot_stats_slot_size());
+    store_mem = apr_palloc(p, ot_traces_size());
+    slot = ot_stats_slot_init(slot_mem);
+    store = ot_traces_init(store_mem);
+    config(&c, 8, 4, 10);
+    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin, &r),
+                     APR_SUCCESS);
+    ot_exporter_share(e, slot, store, 4242);
+    r.hang = apr_time_from_sec(10);
+    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    /* the first export of 4 hangs (they stay queued until it returns):
+     * 4 more fit behind them, 7 are dropped */
+    for (i = 0; i < 15; i++) {
+        submit(e, p, i);
+        if (i == 3) {
+            wait_for(&r.calls, 1, 5000);
+        }
+    }
+    apr_atomic_set32(&r.release, 1);
+    for (i = 0; i < 5000; i++) {
+        ot_stats_read(slot, &k);
+        if (k.exported == 8 && ot_traces_read(store, OT_TRACES_LIST_RECENT,
+                                              0, t, OT_TRACES_RECENT) == 8) {
+            break;
+        }
+        apr_sleep(apr_time_from_msec(1));
+    }
+    ot_stats_read(slot, &k);
+    assert_int_equal(k.queued, 8);
+    assert_int_equal(k.exported, 8);
+    assert_int_equal(k.dropped_full, 7);
+    assert_int_equal(k.batches, 2);
+    ot_exporter_counters(e, &k);
+    assert_int_equal(k.dropped_full, 7);
+    /* 8 traces, newest first */
+    assert_int_equal(ot_traces_read(store, OT_TRACES_LIST_RECENT, 0, t,
+                                    OT_TRACES_RECENT), 8);
+    assert_true(t[0].spans[0].start_ns > t[7].spans[0].start_ns);
+    assert_int_equal(t[0].pid, 4242);
+    assert_string_equal(t[0].spans[0].name, "GET");
+    assert_int_equal(t[0].spans[0].kind, OT_SPAN_KIND_SERVER);
     apr_pool_destroy(p);
 }
 
@@ -489,6 +550,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batches_when_full),
+        cmocka_unit_test(test_shared_counters_and_traces),
         cmocka_unit_test(test_schedule_delay_and_shutdown_flush),
         cmocka_unit_test(test_drops_when_full),
         cmocka_unit_test(test_retry_then_ok),

@@ -232,6 +232,24 @@ static void test_check_url(void **state)
     assert_int_equal(ot_http_check_url("not a url", err, sizeof(err)), -1);
 }
 
+/* What a status page may show of a URL: no user, password, path, query. */
+static void test_url_origin(void **state)
+{
+    char out[128];
+
+    assert_int_equal(ot_http_url_origin("http://user:pw@collector:4318/v1/"
+                                        "traces?token=x", out, sizeof(out)),
+                     0);
+    assert_string_equal(out, "http://collector:4318");
+    assert_int_equal(ot_http_url_origin("https://[::1]/api/v2/spans", out,
+                                        sizeof(out)), 0);
+    assert_string_equal(out, "https://[::1]:443");
+    assert_int_equal(ot_http_url_origin("http://127.0.0.1/x", out,
+                                        sizeof(out)), 0);
+    assert_string_equal(out, "http://127.0.0.1:80");
+    assert_int_equal(ot_http_url_origin("not a url", out, sizeof(out)), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_refused_is_retry),
         cmocka_unit_test(test_timeout_is_retry),
         cmocka_unit_test(test_cancel_before_post),
+        cmocka_unit_test(test_url_origin),
         cmocka_unit_test(test_check_url),
     };
 

@@ -16,11 +16,7 @@
 #include "ot_logger.h"
 #include "ot_queue.h"
 #include "ot_retry.h"
-
-typedef struct counters {
-    volatile apr_uint64_t queued, exported, dropped_full, dropped_too_big,
-        failed, retries, batches;
-} counters;
+#include "ot_stats.h"
 
 struct ot_exporter {
     apr_pool_t *pool;           /* unmanaged: the thread's, destroyed
@@ -37,7 +33,8 @@ struct ot_exporter {
     apr_thread_cond_t *stop_cond;   /* stopping was set */
     int done;
     int running;
-    counters c;
+    ot_stats_slot *stats;       /* its own, or a shared one */
+    ot_traces_builder *traces;  /* NULL: no summaries for a status page */
     ot_logger *log;             /* "<plugin> tracer: ", rate-limited */
     /* exporter thread only */
     uint64_t reported_dropped;
@@ -84,14 +81,14 @@ static int export_batch(ot_exporter *e, size_t n, apr_time_t deadline,
         r = e->plugin->export_spans(e->handle, e->batch, n, timeout_ms,
                                     &hint);
         if (r == OT_EXPORT_OK) {
-            apr_atomic_add64(&e->c.exported, n);
-            apr_atomic_inc64(&e->c.batches);
+            ot_stats_add(e->stats, OT_STAT_EXPORTED, n);
+            ot_stats_add(e->stats, OT_STAT_BATCHES, 1);
             return 0;
         }
         next = apr_time_now() + apr_time_from_msec(
             ot_retry_delay_ms(++attempt, hint, ot_ids_random32()));
         if (r != OT_EXPORT_RETRY || next >= deadline) {
-            apr_atomic_add64(&e->c.failed, n);
+            ot_stats_add(e->stats, OT_STAT_FAILED, n);
             return 0;
         }
         if (at_shutdown) {
@@ -100,7 +97,7 @@ static int export_batch(ot_exporter *e, size_t n, apr_time_t deadline,
         else if (!sleep_until(e, next)) {
             return 1;
         }
-        apr_atomic_inc64(&e->c.retries);
+        ot_stats_add(e->stats, OT_STAT_RETRIES, 1);
     }
 }
 
@@ -108,10 +105,13 @@ static int export_batch(ot_exporter *e, size_t n, apr_time_t deadline,
  * OT_LOGGER_INTERVAL_MS (the logger's limit), and a last one at shutdown. */
 static void report(ot_exporter *e, int force)
 {
-    uint64_t dropped = apr_atomic_read64(&e->c.dropped_full)
-        + apr_atomic_read64(&e->c.dropped_too_big);
-    uint64_t failed = apr_atomic_read64(&e->c.failed);
+    ot_counters c;
+    uint64_t dropped, failed;
     char msg[256];
+
+    ot_stats_read(e->stats, &c);
+    dropped = c.dropped_full + c.dropped_too_big;
+    failed = c.failed;
 
     if ((dropped == e->reported_dropped && failed == e->reported_failed)
         || (!force && !ot_logger_due(e->log))) {
@@ -133,6 +133,18 @@ static void report(ot_exporter *e, int force)
     e->reported_failed = failed;
 }
 
+/* The batch of n spans, done with (exported or failed), for the status
+ * page's recent traces. */
+static void summarize(ot_exporter *e, size_t n)
+{
+    int64_t now_s = (int64_t)apr_time_sec(apr_time_now());
+    size_t i;
+
+    for (i = 0; e->traces && i < n; i++) {
+        ot_traces_add(e->traces, e->batch[i], now_s);
+    }
+}
+
 /* Export what is queued, in batches: only full ones when full_only (the
  * schedule delay has not passed), else everything (with stop_deadline, at
  * shutdown). */
@@ -152,13 +164,14 @@ static void drain(ot_exporter *e, int full_only, apr_time_t stop_deadline)
             deadline = stop_deadline;
         }
         if (stop_deadline && apr_time_now() >= stop_deadline) {
-            apr_atomic_add64(&e->c.failed, ot_queue_count(e->queue));
+            ot_stats_add(e->stats, OT_STAT_FAILED, ot_queue_count(e->queue));
             ot_queue_release(e->queue, ot_queue_count(e->queue));
             return;
         }
         if (export_batch(e, n, deadline, stop_deadline != 0)) {
             return;
         }
+        summarize(e, n);
         ot_queue_release(e->queue, n);
     }
 }
@@ -244,6 +257,7 @@ apr_status_t ot_exporter_create(ot_exporter **ep, apr_pool_t *p,
     }
     e->plugin = plugin;
     e->handle = handle;
+    e->stats = ot_stats_slot_init(apr_palloc(pool, ot_stats_slot_size()));
     {
         char prefix[128];
 
@@ -292,13 +306,13 @@ void ot_exporter_submit(ot_exporter *e, const ot_span_record *rec)
 {
     switch (ot_queue_push(e->queue, rec)) {
     case OT_PUSH_OK:
-        apr_atomic_inc64(&e->c.queued);
+        ot_stats_add(e->stats, OT_STAT_QUEUED, 1);
         break;
     case OT_PUSH_FULL:
-        apr_atomic_inc64(&e->c.dropped_full);
+        ot_stats_add(e->stats, OT_STAT_DROPPED_FULL, 1);
         break;
     case OT_PUSH_TOO_BIG:
-        apr_atomic_inc64(&e->c.dropped_too_big);
+        ot_stats_add(e->stats, OT_STAT_DROPPED_TOO_BIG, 1);
         break;
     }
 }
@@ -347,13 +361,18 @@ static apr_status_t exporter_stop(ot_exporter *e)
     return rv;
 }
 
+void ot_exporter_share(ot_exporter *e, ot_stats_slot *slot,
+                       ot_traces *store, int64_t pid)
+{
+    if (slot) {
+        e->stats = slot;
+    }
+    if (store) {
+        e->traces = ot_traces_builder_create(e->pool, store, pid);
+    }
+}
+
 void ot_exporter_counters(ot_exporter *e, ot_counters *out)
 {
-    out->queued = apr_atomic_read64(&e->c.queued);
-    out->exported = apr_atomic_read64(&e->c.exported);
-    out->dropped_full = apr_atomic_read64(&e->c.dropped_full);
-    out->dropped_too_big = apr_atomic_read64(&e->c.dropped_too_big);
-    out->failed = apr_atomic_read64(&e->c.failed);
-    out->retries = apr_atomic_read64(&e->c.retries);
-    out->batches = apr_atomic_read64(&e->c.batches);
+    ot_stats_read(e->stats, out);
 }

@@ -14,18 +14,9 @@
 #include <apr_pools.h>
 
 #include "ot_settings.h"
+#include "ot_stats.h"
+#include "ot_traces.h"
 #include "ot_tracer.h"
-
-/* Counters of one child process, kept in one place for the status page. */
-typedef struct ot_counters {
-    uint64_t queued;            /* spans accepted into the queue */
-    uint64_t exported;          /* spans the plugin took */
-    uint64_t dropped_full;      /* queue full */
-    uint64_t dropped_too_big;   /* one span larger than the queue allows */
-    uint64_t failed;            /* spans in batches the plugin failed */
-    uint64_t retries;           /* export attempts repeated */
-    uint64_t batches;           /* export calls that succeeded */
-} ot_counters;
 
 typedef struct ot_exporter ot_exporter;
 
@@ -37,13 +28,18 @@ typedef struct ot_exporter ot_exporter;
 apr_status_t ot_exporter_create(ot_exporter **e, apr_pool_t *p,
                                 const ot_batch_config *cfg,
                                 const ot_tracer_plugin *plugin, void *handle);
+/* Before start: count into slot (shared memory: a status page reads it)
+ * instead of the exporter's own counters, and summarize what it exports
+ * into store (NULL: neither).  pid: the process, for the summaries. */
+void ot_exporter_share(ot_exporter *e, ot_stats_slot *slot,
+                       ot_traces *store, int64_t pid);
 apr_status_t ot_exporter_start(ot_exporter *e);
 
 /* Request thread: copy the finished span into the queue, or drop it and
  * count.  Never blocks on I/O. */
 void ot_exporter_submit(ot_exporter *e, const ot_span_record *rec);
 
-/* A snapshot of the counters. */
+/* A snapshot of the counters (ot_stats.h). */
 void ot_exporter_counters(ot_exporter *e, ot_counters *out);
 
 #endif /* OT_EXPORTER_H */

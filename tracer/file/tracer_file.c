@@ -211,6 +211,15 @@ static void file_destroy(void *handle)
     free(ft);
 }
 
+/* The file is no secret: its path, as the status page shows it. */
+static int file_describe(void *handle, char *buf, size_t len)
+{
+    const file_tracer *ft = handle;
+
+    snprintf(buf, len, "%s", ft->full_path);
+    return 0;
+}
+
 static const ot_tracer_plugin file_plugin = {
     OT_TRACER_ABI_VERSION,
     sizeof(ot_tracer_plugin),
@@ -224,6 +233,7 @@ static const ot_tracer_plugin file_plugin = {
     NULL,
     file_destroy,
     NULL,
+    file_describe,
 };
 
 OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void);

@@ -73,6 +73,27 @@ int ot_http_check_url(const char *url, char *err, size_t errlen)
     return rc;
 }
 
+int ot_http_url_origin(const char *url, char *buf, size_t len)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    int rc = -1;
+
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK
+        && curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK
+        && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK
+        && curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT)
+           == CURLUE_OK) {
+        snprintf(buf, len, "%s://%s:%s", scheme, host, port);
+        rc = 0;
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return rc;
+}
+
 static size_t on_body(char *p, size_t size, size_t n, void *data)
 {
     ot_http *h = data;

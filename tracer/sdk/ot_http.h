@@ -33,6 +33,10 @@ void ot_http_global_init(void);
 
 /* 0 when url is an absolute http:// or https:// URL with a host. */
 int ot_http_check_url(const char *url, char *err, size_t errlen);
+/* "scheme://host:port" of url (the default port when it has none): no
+ * user, password, path or query, for status pages.  0, or -1 when url
+ * does not parse. */
+int ot_http_url_origin(const char *url, char *buf, size_t len);
 
 typedef struct ot_http ot_http;
 

@@ -443,6 +443,13 @@ void ot_http_exporter_destroy(void *handle)
     free_all(x);
 }
 
+int ot_http_exporter_describe(void *handle, char *buf, size_t len)
+{
+    const ot_http_exporter *x = handle;
+
+    return ot_http_url_origin(x->url, buf, len);
+}
+
 const char *ot_http_exporter_url(const ot_http_exporter *x)
 {
     return x->url;

@@ -49,6 +49,8 @@ ot_export_result ot_http_exporter_export(void *handle,
 void ot_http_exporter_cancel(void *handle);
 void ot_http_exporter_child_exit(void *handle);
 void ot_http_exporter_destroy(void *handle);
+/* The plugin's describe(): the origin spans go to (scheme://host:port). */
+int ot_http_exporter_describe(void *handle, char *buf, size_t len);
 
 /* The URL spans are POSTed to (for logs and tests). */
 const char *ot_http_exporter_url(const ot_http_exporter *x);
@@ -74,7 +76,8 @@ ot_logger *ot_http_exporter_logger(ot_http_exporter *x);
         OT_TRACER_ABI_VERSION, sizeof(ot_tracer_plugin), (plugin_name),     \
         OT_VERSION, http_plugin_create, NULL, ot_http_exporter_child_init,  \
         ot_http_exporter_export, NULL, ot_http_exporter_child_exit,         \
-        ot_http_exporter_destroy, ot_http_exporter_cancel                   \
+        ot_http_exporter_destroy, ot_http_exporter_cancel,                  \
+        ot_http_exporter_describe                                           \
     };                                                                      \
     OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void);         \
     OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void)          \
