@@ -121,7 +121,7 @@ $(NPM_STAMP):
 	npm install --prefix $(NPM_DIR) --no-audit --no-fund --no-save --silent $(NPM_PACKAGES)
 	echo '$(strip $(NPM_PACKAGES))' > $@
 
-integration: all $(NPM_STAMP)
+integration: all $(UNIT_SO) $(NPM_STAMP)
 	@prove -I t/lib -v t/*.t
 
 # Every test: unit, the unit tests again under ASan/UBSan and valgrind,
