@@ -234,6 +234,13 @@ cppcheck:
 	    --suppress=missingInclude -DOT_VERSION=\"$(VERSION)\" \
 	    $(GLUE_SRC) tracer t/unit t/fuzz
 
+# The long forms of the fault tests (not part of make test): 200 graceful
+# restarts under load with a hung collector, 3,000 timed requests per
+# collector fault.
+soak: all $(UNIT_SO)
+	OT_RESTARTS=200 prove -I t/lib -v t/56-restarts.t
+	OT_FAULT_REQUESTS=3000 prove -I t/lib -v t/55-collector-faults.t
+
 # The overhead benchmark (not part of make test): six httpd configurations
 # under wrk, callgrind instructions per request, micro-benchmarks of the
 # core.  Writes build/bench/results.md and results.json.  See bench/run
