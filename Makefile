@@ -60,7 +60,7 @@ HTTP_LIBS := -lcurl -lz
 PLUGIN_LIBS_otlp := $(HTTP_LIBS)
 PLUGIN_LIBS_zipkin := $(HTTP_LIBS)
 
-.PHONY: all deps run view test unit integration install fuzz fuzz-build fuzz-replay \
+.PHONY: all deps run view test unit integration integration-mpm integration-asan soak install fuzz fuzz-build fuzz-replay \
         clean cppcheck valgrind asan clang
 all: $(B)/mod_opentracing.so $(PLUGIN_SO)
 
@@ -127,11 +127,27 @@ $(NPM_STAMP):
 	npm install --prefix $(NPM_DIR) --no-audit --no-fund --no-save --silent $(NPM_PACKAGES)
 	echo '$(strip $(NPM_PACKAGES))' > $@
 
-integration: all $(NPM_STAMP)
+integration: all $(UNIT_SO) $(NPM_STAMP)
 	@prove -I t/lib -v t/*.t
+
+# The whole integration suite under each MPM (OT_MPM is the MPM of every
+# test that does not choose one); MPMS=prefork runs one.
+MPMS ?= prefork worker event
+integration-mpm: all $(UNIT_SO) $(NPM_STAMP)
+	@for m in $(MPMS); do \
+	    echo "== integration suite under mpm_$$m"; \
+	    OT_MPM=$$m prove -I t/lib t/*.t || exit 1; \
+	done
 
 # Every test: unit, the unit tests again under ASan/UBSan and valgrind,
 # cppcheck, a short fuzz run of every parser, the integration suite.
+# SANITIZE=1: the module, plugins and unit tests built with ASan+UBSan,
+# the unit tests and the integration suite run against that build.
+ifeq ($(SANITIZE),1)
+test: deps
+	$(MAKE) asan
+	$(MAKE) integration-asan
+else
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
@@ -141,6 +157,7 @@ test: deps
 	$(MAKE) cppcheck
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(MAKE) integration
+endif
 
 # The same -Werror build with clang, in a tree of its own.
 clang:
@@ -150,7 +167,19 @@ clang:
 asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/t/unit/lsan.supp:print_suppressions=0 \
 	$(MAKE) B=$(B)/asan CC=$(CC) OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" unit
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" all unit
+
+# The integration suite against the ASan build (apache2 with the runtimes
+# preloaded: t/tools/asan-apache2); fails on any ASan or UBSan report.
+# t/30 (valgrind) skips itself.  ASAN_TESTS picks tests.
+ASAN_REPORTS := $(CURDIR)/$(B)/asan/reports
+ASAN_TESTS ?= t/*.t
+integration-asan: $(NPM_STAMP)
+	@rm -rf $(ASAN_REPORTS) && mkdir -p $(ASAN_REPORTS) && chmod 1777 $(ASAN_REPORTS)
+	OT_BUILD_DIR=$(B)/asan APACHE2=$(CURDIR)/t/tools/asan-apache2 \
+	    OT_ASAN_REPORTS=$(ASAN_REPORTS) prove -I t/lib $(ASAN_TESTS)
+	@if [ -n "$$(ls -A $(ASAN_REPORTS))" ]; then \
+	    cat $(ASAN_REPORTS)/*; echo "ASan/UBSan reports in $(ASAN_REPORTS)"; exit 1; fi
 
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
             --errors-for-leak-kinds=definite --show-leak-kinds=definite
@@ -218,6 +247,13 @@ cppcheck:
 	    --inline-suppr --std=c11 $(TREE_INC) --suppress=missingIncludeSystem \
 	    --suppress=missingInclude -DOT_VERSION=\"$(VERSION)\" \
 	    $(GLUE_SRC) tracer t/unit t/fuzz
+
+# The long forms of the fault tests (not part of make test): 200 graceful
+# restarts under load with a hung collector, 3,000 timed requests per
+# collector fault.
+soak: all $(UNIT_SO)
+	OT_RESTARTS=200 prove -I t/lib -v t/56-restarts.t
+	OT_FAULT_REQUESTS=3000 prove -I t/lib -v t/55-collector-faults.t
 
 # The overhead benchmark (not part of make test): six httpd configurations
 # under wrk, callgrind instructions per request, micro-benchmarks of the

@@ -69,6 +69,12 @@ my @bad = (
     ['TraceTracer inside <Location>',
      "<Location /x>\n    TraceTracer $so $good\n</Location>",
      qr/^TraceTracer not allowed in <Location> context$/],
+    ['TraceTracer inside <Directory>',
+     "<Directory /tmp>\n    TraceTracer $so $good\n</Directory>",
+     qr/^TraceTracer not allowed in <Directory> context$/],
+    ['TracePropagation inside <Directory>',
+     "TraceTracer $so $good\n<Directory /tmp>\n    TracePropagation b3\n</Directory>",
+     qr/^TracePropagation not allowed in <Directory> context$/],
     ['TraceTracer twice',
      "TraceTracer $so $good\nTraceTracer $so $good",
      qr/^TraceTracer may be given only once$/],
@@ -196,6 +202,30 @@ ok(!-e "$d/rel-spans.jsonl", 'nor a relative one');
         qr/\] OT00002: mod_opentracing [\d.]+ loaded, no TraceTracer configured: requests are not traced$/)],
         [], 'no tracer: no unexpected error-log lines');
     is(scalar(grep /OT00002/, $r->error_log_lines), 1, 'no tracer: said so once');
+}
+
+# --- .htaccess (AllowOverride All): no directive of the module is allowed
+# there; the tracer and its exporter settings are server configuration.
+{
+    my @dirs = ("TraceTracer $so $good", 'TraceServiceName x', 'TracePropagation b3',
+                'TraceSampleRate 1', 'TraceTag a b', 'TraceRequest Off',
+                'TraceOperationName x', 'TraceBackendHeaders Off');
+    my %files = map { ("htdocs/ht$_/.htaccess" => "$dirs[$_]\n",
+                       "htdocs/ht$_/x.txt" => "x\n") } 0 .. $#dirs;
+    my $r = OTTest->new(files => \%files,
+        extra => "<Directory \@DIR\@/htdocs>\n    AllowOverride All\n</Directory>\n");
+    $r->start;
+    for my $i (0 .. $#dirs) {
+        my ($name) = split ' ', $dirs[$i];
+        is($r->get("/ht$i/x.txt")->{status}, 500, "$name in .htaccess: refused (500)");
+    }
+    $r->stop;
+    my @refused = grep { /AH00526|not allowed here/ } $r->error_log_lines;
+    for my $i (0 .. $#dirs) {
+        my ($name) = split ' ', $dirs[$i];
+        ok(scalar(grep { /ht$i\/\.htaccess: $name not allowed here/ } @refused),
+           "$name in .htaccess: 'not allowed here' logged");
+    }
 }
 
 is_deeply([$h->error_log_unexpected], [], 'no unexpected error-log lines');

@@ -10,6 +10,7 @@ use OTTest;
 use OTReceiver;
 
 plan skip_all => 'valgrind is needed' unless -x '/usr/bin/valgrind';
+plan skip_all => 'an ASan build does not run under valgrind' if $ENV{OT_ASAN_REPORTS};
 
 # Start httpd -X under memcheck, run $requests, wait ($settle, or 1 s for
 # the exporter's batches to go out), SIGTERM, wait for the exit.

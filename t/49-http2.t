@@ -17,7 +17,10 @@ plan skip_all => 'curl with HTTP/2 is needed'
 my $rx = OTReceiver->new(body => "h2 backend\n")->start;
 my $rxp = $rx->port;
 my $tls = OTTest::free_port();
-my $h = OTTest->new(modules => [qw(authz_core mime dir alias rewrite proxy proxy_http
+# mod_http2 serves HTTP/2 only with a threaded MPM: under OT_MPM=prefork
+# this test runs the event MPM.
+my $h = OTTest->new(mpm => (($ENV{OT_MPM} // '') eq 'prefork' ? 'event' : undef),
+                    modules => [qw(authz_core mime dir alias rewrite proxy proxy_http
                                    socache_shmcb ssl http2)]);
 my $d = $h->dir;
 $h->make_cert;

@@ -13,8 +13,13 @@ package OTReceiver;
 # the last one repeats.  headers => [lines]: more header lines in every
 # answer ("Trace-Tag: a=1"; @NOW_MS@ in them: the time of the answer, in
 # ms since the epoch).  hang => 1: read requests and never answer (a
-# receiver that accepts but hangs).  Keep-alive is honoured; every request
-# is recorded in a folder before it is answered.
+# receiver that accepts but hangs).  delay => seconds: wait that long
+# before every answer (a slow receiver).  port => n: listen on that port
+# (a receiver that comes back where another was).  $rx->behave(hang => 0,
+# delay => 0, statuses => [200]) changes how the running receiver answers
+# from its next request on (a collector that fails and comes back; a hung
+# request stays hung).  Keep-alive is honoured; every request is recorded
+# in a folder before it is answered.
 
 use strict;
 use warnings;
@@ -22,6 +27,7 @@ use parent -norequire, 'OTServer';
 use OTServer;
 use IO::Socket::INET;
 use IO::Uncompress::Gunzip qw(gunzip $GunzipError);
+use JSON::PP ();
 use File::Temp qw(tempdir);
 use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
@@ -34,12 +40,38 @@ sub new {
         body        => $a{body},        # response body of 2xx answers
         headers     => $a{headers} || [],
         hang        => $a{hang} || 0,
+        delay       => $a{delay} || 0,
+        want_port   => $a{port} || 0,
         dir         => tempdir('ot-receiver-XXXXXX', TMPDIR => 1,
                                CLEANUP => 1),
     }, $class;
     return $self->listen('receiver');
 }
 sub url  { "http://127.0.0.1:$_[0]{port}" }
+
+# Change hang, delay or statuses of the running receiver (its serving
+# processes read them, from a file, before each answer).
+sub behave {
+    my ($self, %a) = @_;
+    my %b = map { $_ => $self->{$_} } qw(hang delay statuses);
+    %b = (%b, %{ $self->behaviour }, %a);
+    my $f = "$self->{dir}/behaviour";
+    open my $fh, '>', "$f.tmp" or die "$f.tmp: $!";
+    print $fh JSON::PP::encode_json(\%b);
+    close $fh;
+    rename "$f.tmp", $f or die "$f: $!";
+    return $self;
+}
+
+# What behave() set last ({} when nothing).
+sub behaviour {
+    my ($self) = @_;
+    open my $fh, '<', "$self->{dir}/behaviour" or return {};
+    local $/;
+    my $b = eval { JSON::PP::decode_json(<$fh>) } || {};
+    close $fh;
+    return $b;
+}
 
 
 
@@ -86,11 +118,13 @@ sub serve {
             close $b;
         }
         rename "$base.tmp", "$base.head";
-        if ($self->{hang}) {
+        my %b = (%$self, %{ $self->behaviour });
+        if ($b{hang}) {
             sleep 3600;
             return;
         }
-        my @st = @{ $self->{statuses} };
+        sleep $b{delay} if $b{delay};
+        my @st = @{ $b{statuses} };
         my $status = $n < @st ? $st[$n] : $st[-1];
         my $rbody = $status >= 200 && $status < 300
             ? ($self->{body} // '') : "status $status\n";
@@ -104,7 +138,32 @@ sub serve {
         $resp .= "Content-Type: application/x-protobuf\r\n" if length $rbody;
         print $c "$resp\r\n$rbody";
         $c->flush;
+        open my $sf, '>', "$base.status" or die $!;
+        print $sf $status;
+        close $sf;
     }
+}
+
+# The span ids in the OTLP/JSON bodies ("protocol": "http/json") of the
+# requests answered with a 2xx so far (delivered), each once, with the
+# url.query of its span: {id => query}.
+sub span_queries {
+    my ($self) = @_;
+    my %q;
+    for my $r ($self->requests) {
+        next unless ($r->{status} // 0) =~ /^2/;
+        my $msg = eval { JSON::PP::decode_json($r->{body}) } or next;
+        for my $rs (@{ $msg->{resourceSpans} || [] }) {
+            for my $ss (@{ $rs->{scopeSpans} || [] }) {
+                for my $sp (@{ $ss->{spans} || [] }) {
+                    my ($a) = grep { $_->{key} eq 'url.query' }
+                        @{ $sp->{attributes} || [] };
+                    $q{ $sp->{spanId} } = $a ? $a->{value}{stringValue} : '';
+                }
+            }
+        }
+    }
+    return \%q;
 }
 
 # Every request received so far, in order.
@@ -121,6 +180,11 @@ sub requests {
         my ($method, $path) = split / /, $first;
         my %h = map { /^([^:]+): (.*)$/ ? (lc $1, $2) : () } @lines;
         my %rec = (method => $method, path => $path, headers => \%h);
+        # the status answered (none yet, or never: a hung receiver)
+        if (open my $sf, '<', "$base.status") {
+            $rec{status} = <$sf>;
+            close $sf;
+        }
         for my $k (qw(body raw)) {
             open my $b, '<', "$base.$k" or next;
             binmode $b;

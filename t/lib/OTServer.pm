@@ -24,13 +24,19 @@ sub create {
     return $self->listen($what);
 }
 
-# Listen on 127.0.0.1, on a port the system picks ($what names the server
-# in the error); returns $self.
+# Listen on 127.0.0.1, on $self->{want_port} or a port the system picks
+# ($what names the server in the error); returns $self.
 sub listen {
     my ($self, $what) = @_;
-    $self->{sock} = IO::Socket::INET->new(
-        LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 64,
-        ReuseAddr => 1, Proto => 'tcp') or die "$what: listen: $!";
+    # A port another server just left may be held a moment longer by its
+    # killed processes: try for a few seconds.
+    my $end = time + ($self->{want_port} ? 5 : 0);
+    do {
+        $self->{sock} = IO::Socket::INET->new(
+            LocalAddr => '127.0.0.1', LocalPort => $self->{want_port} || 0,
+            Listen => 64, ReuseAddr => 1, Proto => 'tcp');
+    } until $self->{sock} || time > $end || !sleep 0.1;
+    $self->{sock} or die "$what: listen: $!";
     $self->{port} = $self->{sock}->sockport;
     return $self;
 }

@@ -12,9 +12,12 @@ package OTTest;
 #   $h->stop;
 #
 # new() arguments, all optional:
-#   mpm         event (default), worker or prefork
+#   mpm         event (default: OT_MPM in the environment, else event),
+#               worker or prefork
 #   extra       configuration appended to httpd.conf
-#   plugin      file (default), otlp or zipkin: build/tracer_<plugin>.so
+#   plugin      file (default), otlp or zipkin: build/tracer_<plugin>.so;
+#               a path (with a /) is taken as is (a test plugin:
+#               @BUILD@/unit/plugin_fault.so)
 #   tracer      the JSON of TraceTracer (default: the file tracer writing
 #               <dir>/spans.jsonl every 100 ms); undef: no TraceTracer line
 #   spans_path  where spans() reads (default <dir>/spans.jsonl)
@@ -36,9 +39,12 @@ package OTTest;
 #   cleanup     0: leave the ServerRoot to the caller (default 1, unless
 #               OT_KEEP)
 # In extra, tracer and spans_path, @DIR@ is the temporary ServerRoot,
-# @REPO@ the checkout, @MODDIR@ apxs's LIBEXECDIR and @PORT@ the port.
+# @REPO@ the checkout, @MODDIR@ apxs's LIBEXECDIR, @PORT@ the port and
+# @BUILD@ the build folder (OT_BUILD_DIR or build/).
 # Only Perl core modules are used: Apache::Test refuses to run as root.
 # OT_KEEP=1 in the environment keeps the temporary directories;
+# OT_MPM=prefork|worker|event is the MPM of a test that does not choose
+# one (make integration-mpm);
 # OT_BUILD_DIR=<dir> tests <dir>/mod_opentracing.so and tracer_file.so
 # instead of the checkout's build/.
 
@@ -102,7 +108,7 @@ our @ALLOWED = (
 
 sub new {
     my ($class, %a) = @_;
-    my $mpm = $a{mpm} || 'event';
+    my $mpm = $a{mpm} || $ENV{OT_MPM} || 'event';
     croak "unknown mpm $mpm" unless $mpm =~ /^(?:event|worker|prefork)$/;
     my $dir = tempdir('mod_ot_test.XXXXXX', DIR => $a{tmpdir} // '/tmp',
                       CLEANUP => 0);
@@ -163,7 +169,11 @@ sub spans_path { $_[0]{spans_path} }
 sub url        { "http://127.0.0.1:$_[0]{port}$_[1]" }
 # OT_BUILD_DIR: test the module and plugin of another build.
 our $BUILD = $ENV{OT_BUILD_DIR} ? abs_path($ENV{OT_BUILD_DIR}) : "$REPO/build";
-sub plugin     { ($_[0]{build} // $BUILD) . "/tracer_$_[0]{plugin}.so" }
+sub plugin {
+    my ($self) = @_;
+    return $self->subst($self->{plugin}) if $self->{plugin} =~ m{/};
+    return ($self->{build} // $BUILD) . "/tracer_$self->{plugin}.so";
+}
 sub module     { ($_[0]{build} // $BUILD) . '/mod_opentracing.so' }
 
 sub subst {
@@ -174,6 +184,7 @@ sub subst {
     $s =~ s/\@REPO\@/$REPO/g;
     $s =~ s/\@MODDIR\@/$moddir/g;
     $s =~ s/\@PORT\@/$self->{port}/g;
+    $s =~ s/\@BUILD\@/$self->{build} \/\/ $BUILD/ge;
     return $s;
 }
 

@@ -522,6 +522,75 @@ static void test_report_rate_limited(void **state)
                         "this process");
 }
 
+/* A collector that stays down while requests keep coming: the queue never
+ * empties, so the exporter never leaves its drain loop; the drop report
+ * must still go out then, not only once the queue is empty. */
+static void test_report_while_queue_stays_full(void **state)
+{
+    apr_pool_t *p;
+    ot_batch_config c;
+    ot_exporter *e;
+    recorder r;
+    int i;
+
+    memset(&r, 0, sizeof(r));
+    r.permanent_fail = 1;
+    r.hang = apr_time_from_msec(20);    /* each failed export takes 20 ms */
+    apr_pool_create(&p, NULL);
+    config(&c, 64, 1, 10);
+    capture_reset();
+    e = start(p, &c, &r);
+    for (i = 0; i < 64; i++) {
+        submit(e, p, i);
+    }
+    wait_for(&logged.n, 1, 30000);
+    assert_int_equal(apr_atomic_read32(&logged.n), 1);
+    /* reported after a few of the 64 batches, with most still queued */
+    assert_true(apr_atomic_read32(&r.calls) < 32);
+    assert_non_null(strstr(logged.line[0], "OT01001: test tracer: 0 spans "
+                           "dropped (queue full or too large) and "));
+    apr_pool_destroy(p);
+}
+
+static const ot_tracer_plugin rec_plugin_no_cancel = {
+    OT_TRACER_ABI_VERSION, sizeof(ot_tracer_plugin), "test", "0",
+    NULL, NULL, NULL, rec_export, NULL, rec_child_exit, rec_destroy, NULL,
+    NULL
+};
+
+/* A slow plugin without cancel (it keeps to the timeout it is given), a
+ * full queue at the stop: the stop takes shutdown_timeout_ms and the
+ * export then running, not one slow export per queued batch. */
+static void test_stop_bounded_without_cancel(void **state)
+{
+    apr_pool_t *p;
+    ot_batch_config c;
+    ot_exporter *e;
+    recorder r;
+    apr_time_t t0;
+    int i;
+
+    memset(&r, 0, sizeof(r));
+    r.hang = apr_time_from_msec(50);    /* each export takes 50 ms */
+    apr_pool_create(&p, NULL);
+    config(&c, 64, 1, 10);
+    c.shutdown_timeout_ms = 200;
+    assert_int_equal(ot_exporter_create(&e, p, &c, &rec_plugin_no_cancel,
+                                        &r), APR_SUCCESS);
+    assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+    for (i = 0; i < 64; i++) {
+        submit(e, p, i);
+    }
+    wait_for(&r.calls, 1, 30000);
+    capture_reset();
+    t0 = apr_time_now();
+    apr_pool_destroy(p);
+    /* 64 exports of 50 ms would take 3.2 s */
+    assert_true(apr_time_now() - t0 < apr_time_from_msec(1500));
+    assert_true(apr_atomic_read32(&r.spans) < 40);
+    assert_int_equal(apr_atomic_read32(&r.child_exits), 1);
+}
+
 /* A plugin slow to honour cancel (as libcurl's progress callback was, up
  * to a second): the stop still waits for the export to return and joins
  * the thread before the plugin's child_exit and the pools go. */
@@ -560,6 +629,8 @@ int main(void)
         cmocka_unit_test(test_shutdown_with_hung_export),
         cmocka_unit_test(test_shutdown_joins_slow_cancel),
         cmocka_unit_test(test_report_rate_limited),
+        cmocka_unit_test(test_report_while_queue_stays_full),
+        cmocka_unit_test(test_stop_bounded_without_cancel),
     };
     apr_pool_t *p;
 

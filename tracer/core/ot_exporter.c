@@ -158,6 +158,12 @@ static void drain(ot_exporter *e, int full_only, apr_time_t stop_deadline)
         if (full_only && n < e->cfg.max_export_batch_size) {
             return;
         }
+        /* Asked to stop: what is left goes to the shutdown drain, whose
+         * deadline bounds every export (a plugin without cancel would
+         * otherwise be given export_timeout_ms per batch). */
+        if (!stop_deadline && stopping(e)) {
+            return;
+        }
         deadline = apr_time_now()
             + apr_time_from_msec(e->cfg.export_timeout_ms);
         if (stop_deadline && deadline > stop_deadline) {
@@ -173,6 +179,11 @@ static void drain(ot_exporter *e, int full_only, apr_time_t stop_deadline)
         }
         summarize(e, n);
         ot_queue_release(e->queue, n);
+        /* While the collector is down and requests keep coming, the queue
+         * never empties and this loop never ends: report from inside it. */
+        if (!stop_deadline) {
+            report(e, 0);
+        }
     }
 }
 
