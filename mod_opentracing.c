@@ -309,8 +309,8 @@ static void name_span(ot_span *s, request_rec *r)
  * modules read.  Deferred until the request is known to be traced
  * (header_parser, or log_transaction for requests that end before), so
  * that a request under TraceRequest Off costs next to nothing; the span
- * still starts at r->request_time. */
-static void start_span(ot_request *rq, request_rec *r)
+ * still starts at r->request_time.  Through start_span(). */
+static void begin_span(ot_request *rq, request_rec *r)
 {
     ot_server_conf *sc = ot_server_conf_get(r->server);
     const ot_propagator *const *fmts;
@@ -323,9 +323,6 @@ static void start_span(ot_request *rq, request_rec *r)
     char *buf;
     int link = 0;
 
-    if (rq->started) {
-        return;
-    }
     rq->started = 1;
     ot_carrier_table(&noting.headers, r->headers_in);
     noting.r = r;
@@ -406,6 +403,15 @@ static void start_span(ot_request *rq, request_rec *r)
     rq->trace_id = buf + OT_TRACEPARENT_LEN + 1;
     rq->span_id = buf + OT_TRACEPARENT_LEN + 1 + 33;
     rq->ctx.traceparent = rq->traceparent;
+}
+
+/* begin_span() unless it ran: the check inline, as every hook and API
+ * call after the start makes it. */
+static inline void start_span(ot_request *rq, request_rec *r)
+{
+    if (!rq->started) {
+        begin_span(rq, r);
+    }
 }
 
 /* The state of r's span when r is traced (TraceRequest settled, the span
@@ -1136,15 +1142,17 @@ const ot_span_context *ot_traced_context(request_rec *r, void ***call)
 const ot_span_context *ot_api_context(request_rec *r, request_rec **initial,
                                      ot_span **server, void ***api)
 {
-    ot_request *rq = get_request(r);
+    request_rec *first = initial_request(r);
+    ot_request *rq = ap_get_module_config(first->request_config,
+                                          &opentracing_module);
 
     /* As opentracing_request_context(): not before TraceRequest is
      * settled. */
     if (!rq || !rq->decided || !rq->enabled) {
         return NULL;
     }
-    *initial = initial_request(r);
-    start_span(rq, *initial);
+    *initial = first;
+    start_span(rq, first);
     *server = rq->span;
     *api = &rq->api;
     return &rq->ctx;

@@ -130,6 +130,8 @@ static void test_value_cut(void **state)
     ot_span *s = server_span(p);
     ot_api_request *q = ot_api_request_make(p, &server_ctx, 10, NULL);
     const ot_span_record *rec = ot_span_record_get(s);
+    apr_table_t *t = apr_table_make(p, 1);
+    const ot_attribute *a;
 
     /* 9 bytes, then a 2-byte character that would straddle the cut */
     ot_api_set_str(q, s, 1, "a", "123456789\xc3\xa9xyz");
@@ -138,6 +140,16 @@ static void test_value_cut(void **state)
     assert_str_attr(rec, "b", "12345678\xc3\xa9");
     ot_api_set_str(q, s, 1, "c", "short");
     assert_str_attr(rec, "c", "short");
+
+    /* an event's values are cut the same way, their keys are not */
+    apr_table_setn(t, "event.key.longer.than.ten", "123456789\xc3\xa9xyz");
+    ot_api_add_event(q, s, "cut", t, 1000);
+    assert_int_equal(rec->n_events, 1);
+    a = &rec->events[0].attributes[0];
+    assert_int_equal(a->key.len & ~OT_QUEUE_COPY_KEY, 25);
+    assert_memory_equal(a->key.ptr, "event.key.longer.than.ten", 25);
+    assert_int_equal(a->v.s.len, 9);
+    assert_memory_equal(a->v.s.ptr, "123456789", 9);
 }
 
 static void test_events(void **state)

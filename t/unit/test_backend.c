@@ -68,6 +68,36 @@ typedef struct tag_case {
     unsigned malformed;
 } tag_case;
 
+/* The attributes the module sets itself, by their prefixes; a key is
+ * given by its length, so one that only begins a prefix is not
+ * reserved. */
+static void test_reserved_keys(void **state)
+{
+    static const char *const reserved[] = {
+        "http.route", "url.path", "server.address", "client.address",
+        "network.protocol.version", "user_agent.original", "error.type",
+        "otel.status_code", "http.", "user_agent.", NULL
+    };
+    static const char *const free_keys[] = {
+        "http", "https.x", "url", "urls.x", "user.id", "user_agent",
+        "servers.x", "clients", "network", "errors.x", "otel", "other.x",
+        "example.items", "Http.route", "u", "x", NULL
+    };
+    const char *const *k;
+
+    (void)state;
+    for (k = reserved; *k; k++) {
+        assert_true(ot_backend_reserved_key(*k, strlen(*k)));
+    }
+    for (k = free_keys; *k; k++) {
+        assert_false(ot_backend_reserved_key(*k, strlen(*k)));
+    }
+    /* the length counts, not a NUL */
+    assert_false(ot_backend_reserved_key("http.route", 4));
+    assert_true(ot_backend_reserved_key("url.path", 4));
+    assert_false(ot_backend_reserved_key("", 0));
+}
+
 static void test_tags(void **state)
 {
     static const tag_case cases[] = {
@@ -444,6 +474,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_field_names),
+        cmocka_unit_test(test_reserved_keys),
         POOL_TEST(test_tags),
         POOL_TEST(test_tag_limits),
         POOL_TEST(test_operation_and_error),

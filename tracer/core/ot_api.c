@@ -30,32 +30,70 @@ struct ot_api_request {
     const char *message;            /* its message, or NULL */
 };
 
+/* The length of s (not NULL) cut to max bytes (0: no cut) at a UTF-8
+ * boundary; strnlen: a value far beyond the cut is not read to its
+ * end. */
+static size_t cut_len(const char *s, size_t max)
+{
+    return ot_utf8_cut(s, max ? strnlen(s, max + 1) : strlen(s), max);
+}
+
+/* n bytes of s into to, and a NUL: past it. */
+static char *put(char *to, const char *s, size_t n)
+{
+    memcpy(to, s, n);
+    to[n] = '\0';
+    return to + n + 1;
+}
+
 /* s (not NULL) copied into q's pool, cut to max bytes (0: no cut) at a
  * UTF-8 boundary; *len its length. */
 static char *copy(ot_api_request *q, const char *s, size_t max, size_t *len)
 {
-    /* strnlen: a value far beyond the cut is not read to its end */
-    size_t n = ot_utf8_cut(s, max ? strnlen(s, max + 1) : strlen(s), max);
+    size_t n = cut_len(s, max);
     char *c = apr_palloc(q->pool, n + 1);
 
-    memcpy(c, s, n);
-    c[n] = '\0';
+    put(c, s, n);
     *len = n;
     return c;
 }
 
-/* The copied key, or NULL when it is refused (counted as dropped). */
-static const char *copy_key(ot_api_request *q, ot_span *s, int is_server,
-                            const char *key, size_t *klen)
+/* A key's length, or 0 when it is refused (empty, too long). */
+static size_t key_len(const char *key)
 {
     size_t n = strnlen(key, OT_API_MAX_KEY + 1);
 
-    if (n == 0 || n > OT_API_MAX_KEY
-        || (is_server && ot_backend_reserved_key(key, n))) {
+    return n > OT_API_MAX_KEY ? 0 : n;
+}
+
+/* The attribute key (klen bytes) = value (cut to q's max_value), both
+ * copied into one allocation of q's pool. */
+static void copy_pair(ot_api_request *q, const char *key, size_t klen,
+                      const char *value, ot_attribute *a)
+{
+    size_t vlen = cut_len(value, q->max_value);
+    char *k = apr_palloc(q->pool, klen + vlen + 2);
+    char *v = put(k, key, klen);
+
+    put(v, value, vlen);
+    a->key.ptr = k;
+    a->key.len = (uint32_t)klen;
+    a->type = OT_VALUE_STRING;
+    a->v.s.ptr = v;
+    a->v.s.len = (uint32_t)vlen;
+}
+
+/* The length of key, or 0 when it is refused on s (counted as
+ * dropped). */
+static size_t accepted_key(ot_span *s, int is_server, const char *key)
+{
+    size_t n = key_len(key);
+
+    if (n == 0 || (is_server && ot_backend_reserved_key(key, n))) {
         ot_span_record_get(s)->dropped_attributes++;
-        return NULL;
+        return 0;
     }
-    return copy(q, key, 0, klen);
+    return n;
 }
 
 ot_api_request *ot_api_request_make(apr_pool_t *p,
@@ -84,26 +122,28 @@ void *ot_api_data(const ot_api_request *q)
 void ot_api_set_str(ot_api_request *q, ot_span *s, int is_server,
                     const char *key, const char *value)
 {
-    const char *k, *v;
-    size_t klen, vlen;
+    ot_attribute a;
+    size_t klen;
 
     if (q->finished || !key || !value
-        || !(k = copy_key(q, s, is_server, key, &klen))) {
+        || !(klen = accepted_key(s, is_server, key))) {
         return;
     }
-    v = copy(q, value, q->max_value, &vlen);
-    ot_span_set_strn_copied(s, k, klen, v, vlen);
+    copy_pair(q, key, klen, value, &a);
+    ot_span_set_strn_copied(s, a.key.ptr, a.key.len, a.v.s.ptr, a.v.s.len);
 }
 
 void ot_api_set_int(ot_api_request *q, ot_span *s, int is_server,
                     const char *key, int64_t value)
 {
-    const char *k;
     size_t klen;
+    char *k;
 
-    if (q->finished || !key || !(k = copy_key(q, s, is_server, key, &klen))) {
+    if (q->finished || !key || !(klen = accepted_key(s, is_server, key))) {
         return;
     }
+    k = apr_palloc(q->pool, klen + 1);
+    put(k, key, klen);
     ot_span_set_intn_copied(s, k, klen, value);
 }
 
@@ -129,18 +169,12 @@ void ot_api_add_event(ot_api_request *q, ot_span *s, const char *name,
                        * (size_t)(arr->nelts < OT_API_MAX_EVENT_ATTRS
                                   ? arr->nelts : OT_API_MAX_EVENT_ATTRS));
         for (i = 0; i < arr->nelts && n < OT_API_MAX_EVENT_ATTRS; i++) {
-            size_t kl = e[i].key ? strnlen(e[i].key, OT_API_MAX_KEY + 1) : 0;
-
             /* a table's unset entries keep a NULL key */
-            if (kl == 0 || kl > OT_API_MAX_KEY || !e[i].val) {
-                continue;
+            size_t kl = e[i].key ? key_len(e[i].key) : 0;
+
+            if (kl && e[i].val) {
+                copy_pair(q, e[i].key, kl, e[i].val, &a[n++]);
             }
-            a[n].key.ptr = copy(q, e[i].key, 0, &len);
-            a[n].key.len = (uint32_t)len;
-            a[n].type = OT_VALUE_STRING;
-            a[n].v.s.ptr = copy(q, e[i].val, q->max_value, &len);
-            a[n].v.s.len = (uint32_t)len;
-            n++;
         }
     }
     ot_span_add_event_copied(s, nm, now_ns, a, n);
@@ -170,6 +204,7 @@ ot_api_span *ot_api_span_start(ot_api_request *q, const char *name,
                                int kind, int64_t now_ns)
 {
     ot_api_span *c;
+    ot_span_record *rec;
     size_t len;
 
     if (q->finished || !name) {
@@ -187,7 +222,10 @@ ot_api_span *ot_api_span_start(ot_api_request *q, const char *name,
     c->span = c->record = ot_span_start(q->pool, q->server_ctx, 0,
                                         q->server_ctx->flags,
                                         (ot_span_kind)kind, now_ns);
-    ot_span_set_name(c->span, copy(q, name, OT_API_MAX_NAME, &len));
+    /* the name's length is known: no strlen in ot_span_set_name() */
+    rec = ot_span_record_get(c->span);
+    rec->name.ptr = copy(q, name, OT_API_MAX_NAME, &len);
+    rec->name.len = (uint32_t)len;
     return c;
 }
 
