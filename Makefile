@@ -131,12 +131,14 @@ integration: all $(UNIT_SO) $(NPM_STAMP)
 	@prove -I t/lib -v t/*.t
 
 # The whole integration suite under each MPM (OT_MPM is the MPM of every
-# test that does not choose one); MPMS=prefork runs one.
+# test that does not choose one); MPMS=prefork runs one, MPM_TESTS picks
+# tests.
 MPMS ?= prefork worker event
+MPM_TESTS ?= t/*.t
 integration-mpm: all $(UNIT_SO) $(NPM_STAMP)
 	@for m in $(MPMS); do \
 	    echo "== integration suite under mpm_$$m"; \
-	    OT_MPM=$$m prove -I t/lib t/*.t || exit 1; \
+	    OT_MPM=$$m prove -I t/lib $(MPM_TESTS) || exit 1; \
 	done
 
 # Every test: unit, the unit tests again under ASan/UBSan and valgrind,
