@@ -603,24 +603,28 @@ static void note_program_filter(const char *name)
     }
 }
 
-/* The configuration as read (ap_conftree: <VirtualHost> sections as
- * children, <IfModule>, <IfDefine> and Include already resolved): the
- * filters ExtFilterDefine defines, and whether a FastCGI authorizer is
- * defined. */
-static void find_programs(apr_pool_t *ptemp, const ap_directive_t *d)
+void ot_config_each(const ap_directive_t *d,
+                    void (*visit)(const ap_directive_t *d, void *data),
+                    void *data)
+{
+    for (; d; d = d->next) {
+        visit(d, data);
+        ot_config_each(d->first_child, visit, data);
+    }
+}
+
+/* The filters ExtFilterDefine defines, and whether a FastCGI authorizer
+ * is defined. */
+static void find_programs(const ap_directive_t *d, void *ptemp)
 {
     const char *args;
 
-    for (; d; d = d->next) {
-        if (ap_cstr_casecmp(d->directive, "ExtFilterDefine") == 0) {
-            args = d->args;
-            note_program_filter(ap_getword_white(ptemp, &args));
-        }
-        else if (ap_cstr_casecmp(d->directive,
-                                 "AuthnzFcgiDefineProvider") == 0) {
-            authorizers = 1;
-        }
-        find_programs(ptemp, d->first_child);
+    if (ap_cstr_casecmp(d->directive, "ExtFilterDefine") == 0) {
+        args = d->args;
+        note_program_filter(ap_getword_white(ptemp, &args));
+    }
+    else if (ap_cstr_casecmp(d->directive, "AuthnzFcgiDefineProvider") == 0) {
+        authorizers = 1;
     }
 }
 
@@ -1225,7 +1229,7 @@ static int ot_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     program_in_funcs = apr_array_make(pconf, 1, sizeof(ap_filter_func));
     authorizers = 0;
     note_program_filter("includes");
-    find_programs(ptemp, ap_conftree);
+    ot_config_each(ap_conftree, find_programs, ptemp);
     if (!sc->tracer) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, OTLOGNO(00002)
                      "mod_opentracing " OT_VERSION " loaded, no TraceTracer "

@@ -129,6 +129,13 @@ void *ot_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
 void *ot_create_dir_conf(apr_pool_t *p, char *dir);
 void *ot_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 
+/* mod_opentracing.c: the configuration as read (ap_conftree:
+ * <VirtualHost> sections as children, <IfModule>, <IfDefine> and Include
+ * resolved), every directive given to visit. */
+void ot_config_each(const ap_directive_t *d,
+                    void (*visit)(const ap_directive_t *d, void *data),
+                    void *data);
+
 /* mod_opentracing.c: the request's span, for the proxy glue. */
 /* Whether r's call to a backend has a CLIENT span (fixups found so),
  * whose response filter reads the backend's span headers

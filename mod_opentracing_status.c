@@ -26,6 +26,7 @@
 
 #include "mod_opentracing_private.h"
 
+#include "apr_lib.h"
 #include "apr_optional_hooks.h"
 #include "apr_shm.h"
 #include "apr_strings.h"
@@ -55,9 +56,24 @@ static size_t stats_room(unsigned n)
     return (ot_stats_size(n) + 63) & ~(size_t)63;
 }
 
+/* Whether the configuration serves the status page (SetHandler or
+ * AddHandler opentracing-status). */
+static void find_status_handler(const ap_directive_t *d, void *found)
+{
+    const char *args = d->args;
+
+    if ((ap_cstr_casecmp(d->directive, "SetHandler") == 0
+         || ap_cstr_casecmp(d->directive, "AddHandler") == 0)
+        && ap_cstr_casecmpn(args, "opentracing-status", 18) == 0
+        && (!args[18] || apr_isspace(args[18]))) {
+        *(int *)found = 1;
+    }
+}
+
 static int status_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_t *ptemp, server_rec *s)
 {
+    int page = 0;
     apr_pool_t *keep = s->process->pool;
     apr_shm_t *shm = NULL;
     apr_status_t rv;
@@ -100,7 +116,13 @@ static int status_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     base = apr_shm_baseaddr_get(shm);
     stats = ot_stats_attach(base);
-    traces = (ot_traces *)(void *)(base + stats_room((unsigned)limit));
+    /* The recent traces are summed up for the page only: their cost (on
+     * the exporter thread, per span) is not paid where no page shows
+     * them. */
+    ot_config_each(ap_conftree, find_status_handler, &page);
+    if (page) {
+        traces = (ot_traces *)(void *)(base + stats_room((unsigned)limit));
+    }
     return OK;
 }
 
@@ -233,7 +255,7 @@ static void make_view(request_rec *r, view *v)
             *(ot_counters *)apr_array_push(v->children) = c;
         }
     }
-    for (l = 0; l < N_LISTS; l++) {
+    for (l = 0; traces && l < N_LISTS; l++) {
         v->lists[l] = apr_palloc(r->pool,
                                  list_max[l] * sizeof(ot_trace_summary));
         v->n[l] = ot_traces_read(traces, (ot_traces_list)l,

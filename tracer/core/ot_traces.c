@@ -34,6 +34,7 @@ struct ot_traces_builder {
     unsigned next;                  /* where the next span goes */
     ot_span_summary spans[OT_TRACES_LOOKBACK];
     uint8_t waiting[OT_TRACES_LOOKBACK];
+    unsigned n_waiting;             /* of waiting[]'s, set */
 };
 
 size_t ot_traces_size(void)
@@ -174,6 +175,7 @@ void ot_traces_add(ot_traces_builder *b, const ot_span_record *rec,
     if (rec->kind != OT_SPAN_KIND_SERVER) {
         k = b->next++ % OT_TRACES_LOOKBACK;
         ot_span_summarize(rec, &b->spans[k]);
+        b->n_waiting += !b->waiting[k];
         b->waiting[k] = 1;
         return;
     }
@@ -182,13 +184,15 @@ void ot_traces_add(ot_traces_builder *b, const ot_span_record *rec,
     ot_span_summarize(rec, &t.spans[0]);
     t.n_spans = 1;
     /* oldest first: the order in which they ended */
-    for (i = 0; i < OT_TRACES_LOOKBACK; i++) {
+    /* (most server spans have no child waiting: no walk then) */
+    for (i = 0; b->n_waiting && i < OT_TRACES_LOOKBACK; i++) {
         k = (b->next + i) % OT_TRACES_LOOKBACK;
         if (!b->waiting[k]
             || memcmp(b->spans[k].trace_id, rec->trace_id, 16) != 0) {
             continue;
         }
         b->waiting[k] = 0;
+        b->n_waiting--;
         if (t.n_spans < OT_TRACE_MAX_SPANS) {
             t.spans[t.n_spans++] = b->spans[k];
         }
