@@ -989,9 +989,8 @@ static int tag_number(request_rec *r, const ot_tag *t, int64_t *n)
 
 /* Set t, an -int or -bool tag, on s from the string v (not empty). */
 static void set_typed_tag(ot_span *s, request_rec *r, const ot_tag *t,
-                          const char *v)
+                          const char *v, size_t len)
 {
-    size_t len = strlen(v);
     int64_t n;
     int b;
 
@@ -1014,16 +1013,16 @@ static void set_typed_tag(ot_span *s, request_rec *r, const ot_tag *t,
     }
 }
 
-/* Set t on s from the string v (not empty); strings, the common case,
- * straight on. */
+/* Set t on s from the string v (len bytes, not empty); strings, the
+ * common case, straight on. */
 static void set_string_tag(ot_span *s, request_rec *r, const ot_tag *t,
-                           const char *v)
+                           const char *v, size_t len)
 {
     if (t->type == OT_VALUE_STRING) {
-        ot_span_tag_strn(s, t->key, t->klen, t->may_be_fixed, v, strlen(v));
+        ot_span_tag_strn(s, t->key, t->klen, t->may_be_fixed, v, len);
     }
     else {
-        set_typed_tag(s, r, t, v);
+        set_typed_tag(s, r, t, v, len);
     }
 }
 
@@ -1039,7 +1038,7 @@ static void set_number_tag(ot_span *s, request_rec *r, const ot_tag *t,
     }
     else if (t->type == OT_VALUE_STRING || n > 1) {
         v = apr_ltoa(r->pool, (long)n);
-        set_string_tag(s, r, t, v);
+        set_string_tag(s, r, t, v, strlen(v));
     }
     else {
         ot_span_tag_booln(s, t->key, t->klen, t->may_be_fixed, (int)n);
@@ -1065,12 +1064,15 @@ static void set_constant_tag(ot_span *s, const ot_tag *t)
     }
 }
 
-/* The tags of the request's section, evaluated on its final request. */
+/* The tags of the request's section, evaluated on its final request.
+ * Tags that look up the same name share its pointer (cmd_tag): the last
+ * lookup's value and length serve the next tag with that pointer. */
 static void record_tags(ot_span *s, request_rec *initial, request_rec *last)
 {
     ot_dir_conf *dc = ot_dir_conf_get(initial);
     const ot_tag *t, *end;
-    const char *v, *err;
+    const char *v = NULL, *looked_up = NULL, *err;
+    size_t len = 0;
     int64_t n;
 
     if (!dc->tags) {
@@ -1089,9 +1091,14 @@ static void record_tags(ot_span *s, request_rec *initial, request_rec *last)
             continue;
         }
         if (t->form != OT_TAGEXPR_GENERAL) {
-            v = tag_string(last, t);
+            if (t->arg != looked_up) {
+                looked_up = t->arg;
+                v = tag_string(last, t);
+                len = v ? strlen(v) : 0;
+            }
         }
         else {
+            looked_up = NULL;
             err = NULL;
             v = ap_expr_str_exec(last, t->expr, &err);
             if (err) {
@@ -1099,9 +1106,10 @@ static void record_tags(ot_span *s, request_rec *initial, request_rec *last)
                               OTLOGNO(00007) "TraceTag %s: %s", t->key, err);
                 continue;
             }
+            len = v ? strlen(v) : 0;
         }
-        if (v && *v) {
-            set_string_tag(s, last, t, v);
+        if (len) {
+            set_string_tag(s, last, t, v, len);
         }
     }
 }

@@ -489,6 +489,29 @@ static const char *tag_constant(cmd_parms *cmd, ot_tag *t, const char *flag)
     return NULL;
 }
 
+/* The name t looks up, shared with an earlier tag of tags that looks up
+ * the same (same form, same name: case-insensitive but for getenv()), so
+ * that record_tags() sees by the pointer that the lookup is made. */
+static const char *shared_arg(const apr_array_header_t *tags,
+                              const ot_tag *t)
+{
+    int i;
+
+    if (t->form == OT_TAGEXPR_CONSTANT || t->form == OT_TAGEXPR_GENERAL) {
+        return t->arg;
+    }
+    for (i = 0; i < tags->nelts; i++) {
+        const ot_tag *o = &APR_ARRAY_IDX(tags, i, ot_tag);
+        if (o != t && o->form == t->form && o->arg_len == t->arg_len
+            && (t->form == OT_TAGEXPR_ENV ? strcmp(o->arg, t->arg)
+                                          : strcasecmp(o->arg, t->arg))
+                   == 0) {
+            return o->arg;
+        }
+    }
+    return t->arg;
+}
+
 /* TraceTag [-int|-bool] key expr.  A later TraceTag for the same key in
  * the same section replaces the earlier one (keys are unique among tags,
  * which ot_span_tag_* relies on). */
@@ -547,6 +570,7 @@ static const char *cmd_tag(cmd_parms *cmd, void *dconf, const char *a1,
     }
     t->form = ot_tagexpr_form_of(expr, &arg, &t->arg_len);
     t->arg = apr_pstrmemdup(cmd->pool, arg, t->arg_len);
+    t->arg = shared_arg(dc->tags, t);
     return tag_constant(cmd, t, flag);
 }
 

@@ -252,10 +252,12 @@ CONF
     my $h = OTTest->new(loglevel => 'info opentracing:debug', extra => <<'CONF');
 TraceTag -int app.status "%{REQUEST_STATUS}"
 TraceTag -int app.len "%{HTTP:X-Len}"
+TraceTag app.len.text "%{req:x-len}"
 TraceTag -int app.port "%{SERVER_PORT}"
 TraceTag -int app.const "-17"
 TraceTag -bool app.flag "%{HTTP:X-Flag}"
 TraceTag -bool app.yes "On"
+TraceTag app.flag.text "%{HTTP:X-Flag}"
 TraceTag app.dup "first"
 TraceTag app.dup "second"
 TraceTag user_agent.original "%{HTTP:X-UA}"
@@ -285,6 +287,11 @@ CONF
     is($typed->($s, 'app.const'), '1 intValue=-17', '-int constant');
     is($typed->($s, 'app.flag'), '1 boolValue=0', '-bool from a header (off)');
     is($typed->($s, 'app.yes'), '1 boolValue=1', '-bool constant (On)');
+    # tags reading one header: one lookup, each tag its own type
+    is($typed->($s, 'app.len.text'), '1 stringValue=42',
+       'a second tag of the same header (another spelling)');
+    is($typed->($s, 'app.flag.text'), '1 stringValue=off',
+       'a second tag of the same header, not next to the first');
     is($typed->($s, 'app.dup'), '1 stringValue=second',
        'the later TraceTag for a key replaces the earlier');
     is($typed->($s, 'user_agent.original'), '1 stringValue=tagged-ua',
@@ -292,12 +299,16 @@ CONF
     my $b = $by->{'t=bad'}[0];
     is($typed->($b, 'app.len'), '0 ', '-int: not a number, not set');
     is($typed->($b, 'app.flag'), '0 ', '-bool: not a boolean, not set');
+    is($typed->($b, 'app.len.text'), '1 stringValue=4x2',
+       'the string tag of a header an -int tag could not use');
     like($typed->($b, 'user_agent.original'), qr/^1 stringValue=/,
          "an empty tag leaves the module's attribute");
     my $u = $by->{'t=sub'}[0];
     is($typed->($u, 'http.route'), '1 stringValue=/tagged/route',
        'a <Location> tag replaces http.route');
     is($typed->($u, 'app.len'), '1 intValue=-7', 'and a server tag of its key');
+    is($typed->($u, 'app.len.text'), '1 stringValue=42',
+       'the server tag that read the same header as the replaced one');
     $h->stop;
     my @log = $h->error_log_lines;
     ok((grep { /OT00050: TraceTag -int app\.len: '4x2' is not a decimal integer: not set/ } @log),
