@@ -444,26 +444,6 @@ static const char *cmd_operation_name(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-/* The namespaces of the attributes the module adds itself (the KEY()
- * calls of mod_opentracing*.c; t/16 checks the list): a tag whose key is
- * in one may replace such an attribute, and looks for it. */
-static const char *const own_namespaces[] = {
-    "http.", "url.", "server.", "client.", "network.", "user_agent.",
-    "error.", "mod_opentracing.", NULL
-};
-
-static int in_own_namespace(const char *key)
-{
-    const char *const *ns;
-
-    for (ns = own_namespaces; *ns; ns++) {
-        if (strncmp(key, *ns, strlen(*ns)) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* A constant of a typed tag, once. */
 static const char *tag_constant(cmd_parms *cmd, ot_tag *t, const char *flag)
 {
@@ -556,7 +536,7 @@ static const char *cmd_tag(cmd_parms *cmd, void *dconf, const char *a1,
     memset(t, 0, sizeof(*t));
     t->key = key;
     t->klen = strlen(key);
-    t->may_be_fixed = in_own_namespace(key);
+    t->may_be_fixed = ot_span_module_key(key, strlen(key));
     t->type = strcmp(flag, "-int") == 0    ? OT_VALUE_INT
               : strcmp(flag, "-bool") == 0 ? OT_VALUE_BOOL
                                            : OT_VALUE_STRING;

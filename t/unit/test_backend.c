@@ -17,6 +17,7 @@
 #include "apr_strings.h"
 
 #include "ot_backend.h"
+#include "ot_span.h"
 #include "pool_fixture.h"
 
 /* The attributes as "k=v|k=v", for comparing. */
@@ -76,10 +77,12 @@ static void test_reserved_keys(void **state)
     static const char *const reserved[] = {
         "http.route", "url.path", "server.address", "client.address",
         "network.protocol.version", "user_agent.original", "error.type",
-        "otel.status_code", "http.", "user_agent.", NULL
+        "otel.status_code", "http.", "user_agent.",
+        "mod_opentracing.client_aborted", NULL
     };
     static const char *const free_keys[] = {
         "http", "https.x", "url", "urls.x", "user.id", "user_agent",
+        "mod_opentracing", "mod.x",
         "servers.x", "clients", "network", "errors.x", "otel", "other.x",
         "example.items", "Http.route", "u", "x", NULL
     };
@@ -87,15 +90,15 @@ static void test_reserved_keys(void **state)
 
     (void)state;
     for (k = reserved; *k; k++) {
-        assert_true(ot_backend_reserved_key(*k, strlen(*k)));
+        assert_true(ot_span_module_key(*k, strlen(*k)));
     }
     for (k = free_keys; *k; k++) {
-        assert_false(ot_backend_reserved_key(*k, strlen(*k)));
+        assert_false(ot_span_module_key(*k, strlen(*k)));
     }
     /* the length counts, not a NUL */
-    assert_false(ot_backend_reserved_key("http.route", 4));
-    assert_true(ot_backend_reserved_key("url.path", 4));
-    assert_false(ot_backend_reserved_key("", 0));
+    assert_false(ot_span_module_key("http.route", 4));
+    assert_true(ot_span_module_key("url.path", 4));
+    assert_false(ot_span_module_key("", 0));
 }
 
 static void test_tags(void **state)

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "ot_backend.h"     /* ot_backend_reserved_key */
+#include "ot_span.h"        /* ot_span_module_key */
 #include "ot_utf8.h"        /* ot_utf8_cut (sdk) */
 
 #define KEY(k) k, sizeof(k) - 1
@@ -89,7 +89,7 @@ static size_t accepted_key(ot_span *s, int is_server, const char *key)
 {
     size_t n = key_len(key);
 
-    if (n == 0 || (is_server && ot_backend_reserved_key(key, n))) {
+    if (n == 0 || (is_server && ot_span_module_key(key, n))) {
         ot_span_record_get(s)->dropped_attributes++;
         return 0;
     }

@@ -55,7 +55,7 @@ ot_api_request *ot_api_request_make(apr_pool_t *p,
 void *ot_api_data(const ot_api_request *q);
 
 /* key=value on s, replacing an earlier value of key.  On the server span
- * (is_server), the keys the module sets itself (ot_backend_reserved_key)
+ * (is_server), the keys the module sets itself (ot_span_module_key)
  * are refused and counted as dropped, as over-long keys are. */
 void ot_api_set_str(ot_api_request *q, ot_span *s, int is_server,
                     const char *key, const char *value);

@@ -7,6 +7,7 @@
 
 #include "ot_env.h"         /* ot_url_decode (sdk) */
 #include "ot_fields.h"      /* ot_ows_trim, ot_hex_decode, classes */
+#include "ot_span.h"        /* ot_span_module_key */
 
 /* A member's parameters: at most this many ";"-separated parts (the name,
  * the attributes, start, dur, id, kind, error). */
@@ -54,36 +55,6 @@ static int is_ctl(unsigned char c)
     return (c < 0x20 && c != '\t') || c == 0x7f;
 }
 
-/* Whether the n bytes at k begin with the literal prefix p. */
-#define HAS_PREFIX(k, n, p) \
-    ((n) >= sizeof(p) - 1 && memcmp((k), (p), sizeof(p) - 1) == 0)
-
-int ot_backend_reserved_key(const char *k, size_t n)
-{
-    /* One look at the first byte picks the one prefix to compare: this
-     * runs for every attribute another module sets on the server span. */
-    if (n == 0) {
-        return 0;
-    }
-    switch (k[0]) {
-    case 'c':
-        return HAS_PREFIX(k, n, "client.");
-    case 'e':
-        return HAS_PREFIX(k, n, "error.");
-    case 'h':
-        return HAS_PREFIX(k, n, "http.");
-    case 'n':
-        return HAS_PREFIX(k, n, "network.");
-    case 'o':
-        return HAS_PREFIX(k, n, "otel.");
-    case 's':
-        return HAS_PREFIX(k, n, "server.");
-    case 'u':
-        return HAS_PREFIX(k, n, "url.") || HAS_PREFIX(k, n, "user_agent.");
-    default:
-        return 0;
-    }
-}
 
 /* A name or value: baggage-octets, percent-decoded.  A name (1 to
  * OT_BACKEND_MAX_NAME bytes) may not decode to a control character, a
@@ -289,7 +260,7 @@ static void tag_member(ot_backend *b, const char *s, size_t n)
     ot_str val;
     uint32_t i;
 
-    if (split_param(s, n, &k, &kl, &v, &vl) || ot_backend_reserved_key(k, kl)
+    if (split_param(s, n, &k, &kl, &v, &vl) || ot_span_module_key(k, kl)
         || decode(b, v, vl, 0, &val)) {
         b->malformed++;
         return;

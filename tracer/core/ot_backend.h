@@ -94,13 +94,6 @@ typedef struct ot_backend {
  * OT_BACKEND_NONE. */
 ot_backend_field ot_backend_field_of(const char *name);
 
-/* Whether key (n bytes) is one of the attributes the module sets itself
- * on a server span (the semantic conventions' HTTP server span, and
- * error.type): a backend's tag, or another module's attribute
- * (mod_opentracing.h), must not contradict them, nor appear twice under
- * one key. */
-int ot_backend_reserved_key(const char *key, size_t n);
-
 /* An empty result whose decoded strings come from p. */
 void ot_backend_init(ot_backend *b, apr_pool_t *p);
 

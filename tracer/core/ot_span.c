@@ -323,6 +323,40 @@ void ot_span_add_link(ot_span *s, const ot_span_context *ctx)
     l->n_attributes = 0;
 }
 
+/* Whether the n bytes at k begin with the literal prefix p. */
+#define HAS_PREFIX(k, n, p) \
+    ((n) >= sizeof(p) - 1 && memcmp((k), (p), sizeof(p) - 1) == 0)
+
+int ot_span_module_key(const char *k, size_t n)
+{
+    /* One look at the first byte picks the one prefix to compare: this
+     * runs for every attribute another module or a backend sets on the
+     * server span. */
+    if (n == 0) {
+        return 0;
+    }
+    switch (k[0]) {
+    case 'c':
+        return HAS_PREFIX(k, n, "client.");
+    case 'e':
+        return HAS_PREFIX(k, n, "error.");
+    case 'h':
+        return HAS_PREFIX(k, n, "http.");
+    case 'm':
+        return HAS_PREFIX(k, n, "mod_opentracing.");
+    case 'n':
+        return HAS_PREFIX(k, n, "network.");
+    case 'o':
+        return HAS_PREFIX(k, n, "otel.");
+    case 's':
+        return HAS_PREFIX(k, n, "server.");
+    case 'u':
+        return HAS_PREFIX(k, n, "url.") || HAS_PREFIX(k, n, "user_agent.");
+    default:
+        return 0;
+    }
+}
+
 void ot_span_end(ot_span *s, int64_t end_ns)
 {
     s->rec.end_ns = end_ns < s->rec.start_ns ? s->rec.start_ns : end_ns;

@@ -88,6 +88,14 @@ void ot_span_add_event_copied(ot_span *s, ot_str name, int64_t time_ns,
                               ot_attribute *attrs, uint32_t n);
 void ot_span_add_link(ot_span *s, const ot_span_context *ctx);
 
+/* Whether key (n bytes) lies in a namespace of the attributes the module
+ * sets itself (the semantic conventions' http., url., server., client.,
+ * network., user_agent., error., otel., and mod_opentracing.): a
+ * backend's tag, or another module's attribute (mod_opentracing.h), must
+ * not contradict them, nor appear twice under one key; a TraceTag there
+ * replaces the module's own. */
+int ot_span_module_key(const char *key, size_t n);
+
 void ot_span_end(ot_span *s, int64_t end_ns);
 
 #endif /* OT_SPAN_H */
