@@ -21,6 +21,7 @@
  */
 
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -538,10 +539,14 @@ static void json_page(request_rec *r, const view *v)
     ap_rputs("}\n", r);
 }
 
+/* A metric's HELP and TYPE lines (none for a second series: type NULL). */
 static void prom_metric(request_rec *r, const char *name, const char *type,
                         const char *help)
 {
-    ap_rprintf(r, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    if (type) {
+        ap_rprintf(r, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+                   type);
+    }
 }
 
 /* A label value: \, " and newline escaped, as the text format asks. */
@@ -562,9 +567,40 @@ static const char *prom_label(apr_pool_t *p, const char *s)
     return out;
 }
 
+/* The counters as metrics: name, type, help, labels, the field. */
+static const struct counter_metric {
+    const char *name, *type, *help, *labels;
+    size_t offset;
+} counter_metrics[] = {
+    { "opentracing_spans_queued_total", "counter",
+      "Spans accepted into the export queues.", NULL,
+      offsetof(ot_counters, queued) },
+    { "opentracing_spans_exported_total", "counter",
+      "Spans the tracer plugin took.", NULL,
+      offsetof(ot_counters, exported) },
+    { "opentracing_spans_dropped_total", "counter",
+      "Spans dropped before export, by reason.", "{reason=\"queue_full\"}",
+      offsetof(ot_counters, dropped_full) },
+    { "opentracing_spans_dropped_total", NULL, NULL, "{reason=\"too_big\"}",
+      offsetof(ot_counters, dropped_too_big) },
+    { "opentracing_spans_failed_total", "counter",
+      "Spans in batches whose export failed.", NULL,
+      offsetof(ot_counters, failed) },
+    { "opentracing_export_retries_total", "counter",
+      "Export attempts repeated after a transient failure.", NULL,
+      offsetof(ot_counters, retries) },
+    { "opentracing_export_batches_total", "counter", "Batches exported.",
+      NULL, offsetof(ot_counters, batches) },
+    { "opentracing_queue_spans", "gauge",
+      "Spans waiting in the export queues.", NULL,
+      offsetof(ot_counters, queue_depth) },
+    { NULL, NULL, NULL, NULL, 0 }
+};
+
 static void prometheus_page(request_rec *r, const view *v)
 {
     const ot_counters *c = &v->totals;
+    const struct counter_metric *m;
 
     ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
     prom_metric(r, "opentracing_up", "gauge", "1 when a tracer is "
@@ -578,36 +614,13 @@ static void prometheus_page(request_rec *r, const view *v)
                "abi=\"%u\"} 1\n", prom_label(r->pool, v->t->plugin->name),
                prom_label(r->pool, v->t->plugin->version),
                v->t->plugin->abi_version);
-    prom_metric(r, "opentracing_spans_queued_total", "counter",
-                "Spans accepted into the export queues.");
-    ap_rprintf(r, "opentracing_spans_queued_total %" APR_UINT64_T_FMT "\n",
-               c->queued);
-    prom_metric(r, "opentracing_spans_exported_total", "counter",
-                "Spans the tracer plugin took.");
-    ap_rprintf(r, "opentracing_spans_exported_total %" APR_UINT64_T_FMT
-               "\n", c->exported);
-    prom_metric(r, "opentracing_spans_dropped_total", "counter",
-                "Spans dropped before export, by reason.");
-    ap_rprintf(r, "opentracing_spans_dropped_total{reason=\"queue_full\"} %"
-               APR_UINT64_T_FMT "\nopentracing_spans_dropped_total{reason="
-               "\"too_big\"} %" APR_UINT64_T_FMT "\n", c->dropped_full,
-               c->dropped_too_big);
-    prom_metric(r, "opentracing_spans_failed_total", "counter",
-                "Spans in batches whose export failed.");
-    ap_rprintf(r, "opentracing_spans_failed_total %" APR_UINT64_T_FMT "\n",
-               c->failed);
-    prom_metric(r, "opentracing_export_retries_total", "counter",
-                "Export attempts repeated after a transient failure.");
-    ap_rprintf(r, "opentracing_export_retries_total %" APR_UINT64_T_FMT
-               "\n", c->retries);
-    prom_metric(r, "opentracing_export_batches_total", "counter",
-                "Batches exported.");
-    ap_rprintf(r, "opentracing_export_batches_total %" APR_UINT64_T_FMT
-               "\n", c->batches);
-    prom_metric(r, "opentracing_queue_spans", "gauge",
-                "Spans waiting in the export queues.");
-    ap_rprintf(r, "opentracing_queue_spans %" APR_UINT64_T_FMT "\n",
-               c->queue_depth);
+    for (m = counter_metrics; m->name; m++) {
+        prom_metric(r, m->name, m->type, m->help);
+        ap_rprintf(r, "%s%s %" APR_UINT64_T_FMT "\n", m->name,
+                   m->labels ? m->labels : "",
+                   *(const uint64_t *)(const void *)((const char *)c
+                                                     + m->offset));
+    }
     prom_metric(r, "opentracing_children", "gauge",
                 "Child processes whose exporter reports.");
     ap_rprintf(r, "opentracing_children %d\n", v->children->nelts);

@@ -230,35 +230,41 @@ void ot_span_set_str_array(ot_span *s, const char *key, const ot_str *items,
     }
 }
 
-void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
-                             const char *val, size_t vlen)
+/* The attribute with this key, or a new one, its key marked for the queue
+ * to copy (NULL: none left). */
+static ot_attribute *copied_attr(ot_span *s, const char *key, size_t klen)
 {
     ot_attribute *a = attr_by_key(s, key, klen);
 
     s->set_keys = 1;
-    if (!a) {
-        return;
+    if (a) {
+        a->key.ptr = key;
+        a->key.len = (uint32_t)klen | OT_QUEUE_COPY_KEY;
     }
-    a->key.ptr = key;
-    a->key.len = (uint32_t)klen | OT_QUEUE_COPY_KEY;
-    a->type = OT_VALUE_STRING;
-    a->v.s.ptr = val;
-    a->v.s.len = (uint32_t)vlen;
+    return a;
+}
+
+void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
+                             const char *val, size_t vlen)
+{
+    ot_attribute *a = copied_attr(s, key, klen);
+
+    if (a) {
+        a->type = OT_VALUE_STRING;
+        a->v.s.ptr = val;
+        a->v.s.len = (uint32_t)vlen;
+    }
 }
 
 void ot_span_set_intn_copied(ot_span *s, const char *key, size_t klen,
                              int64_t v)
 {
-    ot_attribute *a = attr_by_key(s, key, klen);
+    ot_attribute *a = copied_attr(s, key, klen);
 
-    s->set_keys = 1;
-    if (!a) {
-        return;
+    if (a) {
+        a->type = OT_VALUE_INT;
+        a->v.i = v;
     }
-    a->key.ptr = key;
-    a->key.len = (uint32_t)klen | OT_QUEUE_COPY_KEY;
-    a->type = OT_VALUE_INT;
-    a->v.i = v;
 }
 
 void ot_span_add_booln(ot_span *s, const char *key, size_t klen, int v)
