@@ -82,6 +82,27 @@ typedef struct ot_request {
 /* This child's exporter, set in child_init. */
 static ot_exporter *child_exporter;
 
+/* Whether traced requests get the notes (TraceNotes, else whether the
+ * configuration names one), set in post_config. */
+static int write_notes;
+
+int ot_notes_wanted(void)
+{
+    return write_notes;
+}
+
+/* Whether a <Location>, <Directory>, <If>... says TraceRequest On, set in
+ * post_config: else a server whose own TraceRequest is Off traces
+ * nothing, and its requests need no state at all. */
+static int traced_in_sections;
+
+/* Whether r, whose configuration is its server's or later, may be
+ * traced. */
+static int may_trace(request_rec *r)
+{
+    return traced_in_sections || ot_dir_conf_get(r)->trace_request != 0;
+}
+
 /* TracePropagation's default, and the CGI environment's formats: the
  * OpenTelemetry environment carrier is TRACEPARENT, TRACESTATE, BAGGAGE
  * whatever the headers' formats are. */
@@ -196,7 +217,7 @@ static void set_notes(ot_request *rq, request_rec *r)
 {
     apr_table_t *notes = r->notes;
 
-    if (rq->noted[0] == notes || rq->noted[1] == notes) {
+    if (!write_notes || rq->noted[0] == notes || rq->noted[1] == notes) {
         return;
     }
     rq->noted[1] = rq->noted[0];
@@ -325,11 +346,16 @@ static void begin_span(ot_request *rq, request_rec *r)
 
     rq->started = 1;
     ot_carrier_table(&noting.headers, r->headers_in);
-    noting.r = r;
-    c.data = &noting;
-    c.get = noting_get;
+    if (write_notes) {
+        noting.r = r;
+        c.data = &noting;
+        c.get = noting_get;
+        c.each = noting_each;
+    }
+    else {
+        c = noting.headers;
+    }
     c.set = NULL;               /* extract only reads */
-    c.each = noting_each;
     got = ot_propagation_extract(r->pool, fmts, n, &c, &in, &bad);
     if (bad.invalid || bad.baggage_truncated) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, OTLOGNO(00009)
@@ -438,7 +464,7 @@ static int ot_post_read_request(request_rec *r)
 {
     ot_server_conf *sc = ot_server_conf_get(r->server);
 
-    if (!sc->tracer || r->main || r->prev) {
+    if (!sc->tracer || r->main || r->prev || !may_trace(r)) {
         return DECLINED;
     }
     ap_set_module_config(r->request_config, &opentracing_module,
@@ -613,9 +639,32 @@ void ot_config_each(const ap_directive_t *d,
     }
 }
 
-/* The filters ExtFilterDefine defines, and whether a FastCGI authorizer
- * is defined. */
-static void find_programs(const ap_directive_t *d, void *ptemp)
+/* Whether the arguments of a directive name one of the notes (a
+ * LogFormat's %{ot-trace-id}n, an expression's note('ot-sampled')...);
+ * note names are not case-sensitive. */
+static int names_a_note(const char *args)
+{
+    static const char *const names[] = {
+        "trace-id", "span-id", "traceparent", "sampled", "incoming-",
+        "client-traceparent"
+    };
+    const char *at;
+    size_t i;
+
+    for (at = args; (at = ap_strcasestr(at, "ot-")); at += 3) {
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+            if (ap_cstr_casecmpn(at + 3, names[i], strlen(names[i])) == 0) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* What the configuration uses that costs a request something when it is
+ * looked for: the filters ExtFilterDefine defines, whether a FastCGI
+ * authorizer is defined, whether anything reads the notes. */
+static void survey(const ap_directive_t *d, void *ptemp)
 {
     const char *args;
 
@@ -625,6 +674,19 @@ static void find_programs(const ap_directive_t *d, void *ptemp)
     }
     else if (ap_cstr_casecmp(d->directive, "AuthnzFcgiDefineProvider") == 0) {
         authorizers = 1;
+    }
+    else if (ap_cstr_casecmp(d->directive, "TraceRequest") == 0
+             && d->args && ap_cstr_casecmp(d->args, "on") == 0) {
+        const ap_directive_t *p;
+
+        for (p = d->parent; p; p = p->parent) {
+            if (ap_cstr_casecmp(p->directive, "<VirtualHost") != 0) {
+                traced_in_sections = 1;
+            }
+        }
+    }
+    if (!write_notes && d->args && names_a_note(d->args)) {
+        write_notes = 1;
     }
 }
 
@@ -1178,7 +1240,8 @@ static void adopt_rejected(request_rec *r)
     ot_request *rq;
 
     if (!r->main && !r->prev && ot_server_conf_get(r->server)->tracer
-        && !ap_get_module_config(r->request_config, &opentracing_module)) {
+        && !ap_get_module_config(r->request_config, &opentracing_module)
+        && may_trace(r)) {
         rq = apr_pcalloc(r->pool, sizeof(*rq));
         rq->rejected = 1;
         ap_set_module_config(r->request_config, &opentracing_module, rq);
@@ -1236,8 +1299,13 @@ static int ot_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     program_out_funcs = apr_array_make(pconf, 2, sizeof(ap_filter_func));
     program_in_funcs = apr_array_make(pconf, 1, sizeof(ap_filter_func));
     authorizers = 0;
+    traced_in_sections = 0;
+    write_notes = sc->notes == 1;
     note_program_filter("includes");
-    ot_config_each(ap_conftree, find_programs, ptemp);
+    ot_config_each(ap_conftree, survey, ptemp);
+    if (sc->notes == 0) {
+        write_notes = 0;
+    }
     if (!sc->tracer) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, OTLOGNO(00002)
                      "mod_opentracing " OT_VERSION " loaded, no TraceTracer "

@@ -23,7 +23,10 @@
 
 void *ot_create_server_conf(apr_pool_t *p, server_rec *s)
 {
-    return apr_pcalloc(p, sizeof(ot_server_conf));
+    ot_server_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->notes = OT_UNSET;
+    return c;
 }
 
 void *ot_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
@@ -98,10 +101,30 @@ static apr_array_header_t *added(apr_pool_t *p, apr_array_header_t *base,
     return apr_array_append(p, base, add);
 }
 
+/* Whether no directive of ours set anything in c: most sections merged
+ * per request (<Directory />, other modules' <Location>s) are. */
+static int dir_conf_empty(const ot_dir_conf *c)
+{
+    return c->trace_request == OT_UNSET && !c->operation_name && !c->route
+           && c->trust_incoming == OT_UNSET && c->response_header == OT_UNSET
+           && c->proxy_spans == OT_UNSET && c->sample_rate == OT_UNSET
+           && !c->sample_rules && c->backend_headers == OT_UNSET && !c->tags
+           && !c->capture[0] && !c->capture[1] && !c->redact_query;
+}
+
 void *ot_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     ot_dir_conf *base = basev, *add = addv;
-    ot_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+    ot_dir_conf *c;
+
+    /* The records are never changed after start-up: share, not copy. */
+    if (dir_conf_empty(add)) {
+        return base;
+    }
+    if (dir_conf_empty(base)) {
+        return add;
+    }
+    c = apr_pcalloc(p, sizeof(*c));
 
     c->operation_name = add->operation_name ? add->operation_name
                                             : base->operation_name;
@@ -353,6 +376,17 @@ static const char *cmd_semantic_conventions(cmd_parms *cmd, void *dummy,
         return apr_psprintf(cmd->pool, "TraceSemanticConventions: '%s' is "
                             "not one of current, old, both", arg);
     }
+    return NULL;
+}
+
+static const char *cmd_notes(cmd_parms *cmd, void *dummy, int on)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    if (err) {
+        return err;
+    }
+    ot_server_conf_get(cmd->server)->notes = on;
     return NULL;
 }
 
@@ -654,6 +688,11 @@ const command_rec ot_cmds[] = {
                   "the attribute names of HTTP spans: current (the stable "
                   "semantic conventions, the default), old (those of "
                   "v1.20.0: http.method, http.target...) or both"),
+    AP_INIT_FLAG("TraceNotes", cmd_notes, NULL, RSRC_CONF,
+                 "set the notes ot-trace-id, ot-span-id, ot-traceparent, "
+                 "ot-sampled, ot-incoming-* and ot-client-traceparent on "
+                 "every traced request (default: when the configuration "
+                 "names one of them)"),
     AP_INIT_TAKE1("TraceSampleRate", cmd_sample_rate, NULL,
                   RSRC_CONF | ACCESS_CONF,
                   "the share of new traces (no decision from a parent) to "

@@ -60,6 +60,9 @@ typedef struct ot_server_conf {
     int names;                      /* TraceSemanticConventions:
                                      * OT_NAMES_* bits; 0: unset
                                      * (current) */
+    int notes;                      /* TraceNotes (main server): On,
+                                     * Off; OT_UNSET: when the
+                                     * configuration reads them */
     ot_resource *resource;          /* built in each child */
 } ot_server_conf;
 
@@ -162,6 +165,8 @@ void ot_inject(request_rec *r, const ot_span_context *ctx, int with_env);
 
 /* The names for r's spans. */
 int ot_names(request_rec *r);
+/* Whether traced requests get the notes (TraceNotes). */
+int ot_notes_wanted(void);
 /* An attribute under its current name cur and its v1.20.0 name old, as
  * names says: ot_attr_str(s, names, NAMES("url.scheme", "http.scheme"),
  * v, len). */

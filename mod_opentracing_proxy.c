@@ -290,7 +290,9 @@ static int ot_proxy_scheme_handler(request_rec *r, proxy_worker *worker,
     ot_w3c_traceparent_format(ctx.trace_id, ctx.span_id, ctx.flags, tp);
     ctx.traceparent = tp;
     ot_inject(r, &ctx, with_env);
-    apr_table_setn(r->notes, "ot-client-traceparent", tp);
+    if (ot_notes_wanted()) {
+        apr_table_setn(r->notes, "ot-client-traceparent", tp);
+    }
     if (!call->filter) {
         call->filter = ap_add_output_filter_handle(response_filter, call, r,
                                                    r->connection);

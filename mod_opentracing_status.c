@@ -897,15 +897,12 @@ static void html_page(request_rec *r, const view *v)
 }
 
 /* ?json (or ?format=json), ?format=prometheus; else HTML. */
-static int status_handler(request_rec *r)
+static int status_page(request_rec *r)
 {
     view v;
     int format = 0;
     char *args, *arg, *last;
 
-    if (!r->handler || strcmp(r->handler, "opentracing-status") != 0) {
-        return DECLINED;
-    }
     r->allowed |= (AP_METHOD_BIT << M_GET);
     if (r->method_number != M_GET) {
         return HTTP_METHOD_NOT_ALLOWED;
@@ -932,6 +929,17 @@ static int status_handler(request_rec *r)
         html_page(r, &v);
     }
     return OK;
+}
+
+/* Every request asks: the page's large frame is set up only for its
+ * own, and most handlers differ at their first letter. */
+static int status_handler(request_rec *r)
+{
+    if (!r->handler || r->handler[0] != 'o'
+        || strcmp(r->handler, "opentracing-status") != 0) {
+        return DECLINED;
+    }
+    return status_page(r);
 }
 
 void ot_status_register_hooks(apr_pool_t *p)

@@ -86,6 +86,58 @@ for my $i (1 .. 6) {
 is($tp{'l=7'}, '-', 'l=7 (Off): %{ot-traceparent}n is -');
 is($tp{'l=9'}, "00-0af7651916cd43dd8448eb211c80319c-$l9->{span}-00", 'l=9 (unsampled): %{ot-traceparent}n, flags 00');
 
+# TraceNotes: by default the notes are set when the configuration names
+# one (this server's LogFormats do); a Lua handler reads r.notes, and a
+# Lua file is not configuration: it sees them only under TraceNotes On.
+# TraceNotes Off leaves them out even where a LogFormat asks.
+my $LUA = <<'EOL';
+function handle(r)
+    r.content_type = "text/plain"
+    r:puts((r.notes["ot-trace-id"] or "none") .. " " ..
+           (r.notes["ot-incoming-traceparent"] or "none"))
+    return apache2.OK
+end
+EOL
+my $TP = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+my %lua;
+for my $mode ('', 'On', 'Off') {
+    my $n = OTTest->new(access_log => 0,
+        modules => [qw(authz_core mime dir alias lua)],
+        files => { 'htdocs/notes.lua' => $LUA },
+        extra => ($mode ? "TraceNotes $mode\n" : '') . <<'EOC');
+<Files "notes.lua">
+    SetHandler lua-script
+</Files>
+EOC
+    $n->start;
+    $lua{$mode || 'default'} = $n->get('/notes.lua', { traceparent => $TP })->{content};
+    $n->stop;
+}
+is($lua{default}, 'none none', 'TraceNotes unset, no note named in the configuration: no notes');
+is($lua{On}, '0af7651916cd43dd8448eb211c80319c ' . $TP,
+   'TraceNotes On: a Lua handler reads ot-trace-id and ot-incoming-traceparent');
+is($lua{Off}, 'none none', 'TraceNotes Off: no notes');
+{
+    my $n = OTTest->new(extra => "TraceNotes Off\n");
+    $n->start;
+    $n->get('/static.txt?off=1', { traceparent => $TP });
+    my ($line) = $n->access_log_lines(min => 1);
+    $n->stop;
+    like($line // '', qr/\A- - 200 \/static.txt\?off=1 -\z/,
+         'TraceNotes Off: a LogFormat naming the notes logs "-"');
+}
+{
+    my $n = OTTest->new(access_log => 0,
+        modules => [qw(authz_core mime dir alias headers)], extra => <<'EOC');
+Header always set X-Trace "expr=%{note:OT-Trace-Id}"
+EOC
+    $n->start;
+    my $res = $n->get('/static.txt', { traceparent => $TP });
+    $n->stop;
+    is($res->{headers}{'x-trace'}, '0af7651916cd43dd8448eb211c80319c',
+       'TraceNotes unset: an expression naming a note (any case) turns them on');
+}
+
 my $d = $h->dir;
 is_deeply([$h->error_log_unexpected(
     qr/\] AH00128: File does not exist: \Q$d\E\/htdocs\/missing$/,

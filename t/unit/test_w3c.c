@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ot_fields.h"
 #include "ot_w3c.h"
 
 #define TID_SPEC "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -465,6 +466,49 @@ static void check_ts(size_t i, const char *in, size_t len, const char *want)
     assert_string_equal(out, want);
 }
 
+/* ot_hex_decode (a word at a time, then byte by byte) against a plain
+ * model: every byte value at every position of inputs of 1 to 12 bytes,
+ * around valid lowercase digits, and the bytes decoded when all are. */
+static int model_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static void test_hex_decode_model(void **state)
+{
+    static const char digits[] = "0123456789abcdef";
+    char in[24];
+    uint8_t out[12], want[12];
+    size_t n, pos, i;
+    unsigned c;
+    int bad;
+
+    (void)state;
+    for (n = 1; n <= 12; n++) {
+        for (pos = 0; pos < 2 * n; pos++) {
+            for (c = 0; c < 256; c++) {
+                for (i = 0; i < 2 * n; i++) {
+                    in[i] = digits[(i * 7 + n) % 16];
+                }
+                in[pos] = (char)c;
+                bad = 0;
+                for (i = 0; i < n; i++) {
+                    int hi = model_digit((unsigned char)in[2 * i]);
+                    int lo = model_digit((unsigned char)in[2 * i + 1]);
+
+                    bad |= hi < 0 || lo < 0;
+                    want[i] = (uint8_t)((hi << 4) | (lo & 0xf));
+                }
+                assert_int_equal(ot_hex_decode(in, out, n) != 0, bad);
+                if (!bad) {
+                    assert_memory_equal(out, want, n);
+                }
+            }
+        }
+    }
+}
+
 static void test_tracestate_table(void **state)
 {
     size_t i;
@@ -695,6 +739,7 @@ int main(void)
         cmocka_unit_test(test_traceparent_versions),
         cmocka_unit_test(test_traceparent_format),
         cmocka_unit_test(test_traceparent_round_trip),
+        cmocka_unit_test(test_hex_decode_model),
         cmocka_unit_test(test_tracestate_table),
         cmocka_unit_test(test_tracestate_member_limit),
         cmocka_unit_test(test_tracestate_lengths),

@@ -70,7 +70,12 @@ static void seed(rng_state *st, apr_uint32_t epoch)
 static uint64_t next64(void)
 {
     rng_state *st = &rng;
+#if defined(__GNUC__)
+    /* inline: APR's is a call into the library for a plain load */
+    apr_uint32_t epoch = __atomic_load_n(&seed_epoch, __ATOMIC_RELAXED);
+#else
     apr_uint32_t epoch = apr_atomic_read32(&seed_epoch);
+#endif
     uint64_t result, t;
 
     if (st->epoch != epoch) {
