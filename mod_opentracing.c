@@ -747,20 +747,31 @@ static const char *protocol_version(int proto_num)
 }
 
 /* OpenTelemetry's known HTTP methods; anything else is "_OTHER". */
+/* Whether m is one of the methods the HTTP semantic conventions know
+ * (case-sensitive): by its first letter, then one compare. */
 static int known_method(const char *m)
 {
-    static const char *const known[] = {
-        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS",
-        "TRACE", "PATCH", "QUERY", NULL
-    };
-    int i;
-
-    for (i = 0; known[i]; i++) {
-        if (strcmp(m, known[i]) == 0) {
-            return 1;
-        }
+    switch (m[0]) {
+    case 'G':
+        return strcmp(m, "GET") == 0;
+    case 'H':
+        return strcmp(m, "HEAD") == 0;
+    case 'P':
+        return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0
+               || strcmp(m, "PATCH") == 0;
+    case 'D':
+        return strcmp(m, "DELETE") == 0;
+    case 'C':
+        return strcmp(m, "CONNECT") == 0;
+    case 'O':
+        return strcmp(m, "OPTIONS") == 0;
+    case 'T':
+        return strcmp(m, "TRACE") == 0;
+    case 'Q':
+        return strcmp(m, "QUERY") == 0;
+    default:
+        return 0;
     }
-    return 0;
 }
 
 int ot_names(request_rec *r)
