@@ -133,7 +133,7 @@ static void log_from_core(void *ctx, ot_log_level level, const char *msg)
 
 /* The request the client sent: subrequests (r->main) and internal
  * redirects (r->prev) lead back to it. */
-static request_rec *initial_request(request_rec *r)
+static inline request_rec *initial_request(request_rec *r)
 {
     while (r->main || r->prev) {
         r = r->main ? r->main : r->prev;
@@ -142,7 +142,7 @@ static request_rec *initial_request(request_rec *r)
 }
 
 /* The span's state lives with the initial request. */
-static ot_request *get_request(request_rec *r)
+static inline ot_request *get_request(request_rec *r)
 {
     return ap_get_module_config(initial_request(r)->request_config,
                                 &opentracing_module);
@@ -440,15 +440,11 @@ static inline void start_span(ot_request *rq, request_rec *r)
     }
 }
 
-/* The state of r's span when r is traced (TraceRequest settled, the span
- * started), else NULL; *initial: the request the client sent. */
-static ot_request *traced_request(request_rec *r, request_rec **initial)
+/* rq, the state of r's span, when r is traced (TraceRequest settled, the
+ * span started), else NULL; *initial: the request the client sent. */
+static ot_request *settled_request(ot_request *rq, request_rec *r,
+                                   request_rec **initial)
 {
-    ot_request *rq = get_request(r);
-
-    if (!rq) {
-        return NULL;
-    }
     *initial = initial_request(r);
     settle(rq, *initial);
     if (!rq->enabled) {
@@ -456,6 +452,17 @@ static ot_request *traced_request(request_rec *r, request_rec **initial)
     }
     start_span(rq, *initial);
     return rq;
+}
+
+/* The state of r's span when r is traced, else NULL (see
+ * settled_request()).  Inline: every hook asks, and the requests of a
+ * server that traces nothing have no state at all. */
+static inline ot_request *traced_request(request_rec *r,
+                                         request_rec **initial)
+{
+    ot_request *rq = get_request(r);
+
+    return rq ? settled_request(rq, r, initial) : NULL;
 }
 
 /* The request the client sent gets the state of its span; internal
