@@ -498,7 +498,7 @@ static void test_hex_decode_model(void **state)
                     int lo = model_digit((unsigned char)in[2 * i + 1]);
 
                     bad |= hi < 0 || lo < 0;
-                    want[i] = (uint8_t)((hi << 4) | (lo & 0xf));
+                    want[i] = (uint8_t)(((unsigned)hi << 4) | ((unsigned)lo & 0xf));
                 }
                 assert_int_equal(ot_hex_decode(in, out, n) != 0, bad);
                 if (!bad) {
