@@ -80,10 +80,11 @@ static uint32_t cut_len(const ot_str *s, size_t max)
 static size_t values_size(const ot_attribute *a, const ot_attribute *end,
                           size_t maxv, size_t sz);
 
-/* values_size() from a string array at a on: its items (after strings: a
- * pad to realign) and their bytes, each cut as a string value is.  Out of
- * line and reached by a tail call, so that the loop of values_size() over
- * the attributes of spans without arrays costs what it did. */
+/* values_size() from a string array at a on: what
+ * ot_queue_str_array_bytes() counts, each item cut as a string value is.
+ * Out of line and reached by a tail call, so that the loop of
+ * values_size() over the attributes of spans without arrays costs what it
+ * did. */
 static OT_NOINLINE size_t values_size_from_array(const ot_attribute *a,
                                                  const ot_attribute *end,
                                                  size_t maxv, size_t sz)
@@ -123,14 +124,13 @@ static size_t attrs_size(const ot_attribute *a, uint32_t n, size_t maxv)
     return values_size(a, a + n, maxv, ALIGN8(n * sizeof(ot_attribute)));
 }
 
-size_t ot_queue_record_size(const ot_span_record *rec, size_t maxv)
+/* The events and links of rec with their strings and attributes. */
+static OT_NOINLINE size_t events_links_size(const ot_span_record *rec,
+                                            size_t maxv)
 {
-    size_t sz = HDR_SIZE + ALIGN8(sizeof(ot_span_record));
+    size_t sz = ALIGN8(rec->n_events * sizeof(ot_event));
     uint32_t i;
 
-    sz += rec->trace_state.len + rec->name.len + rec->status_message.len;
-    sz += attrs_size(rec->attributes, rec->n_attributes, maxv);
-    sz += ALIGN8(rec->n_events * sizeof(ot_event));
     for (i = 0; i < rec->n_events; i++) {
         sz += rec->events[i].name.len;
         sz += attrs_size(rec->events[i].attributes,
@@ -142,9 +142,29 @@ size_t ot_queue_record_size(const ot_span_record *rec, size_t maxv)
         sz += attrs_size(rec->links[i].attributes,
                          rec->links[i].n_attributes, maxv);
     }
+    return sz;
+}
+
+/* The bytes of a record but its attributes' strings. */
+static size_t size_but_values(const ot_span_record *rec, size_t maxv)
+{
+    size_t sz = HDR_SIZE + ALIGN8(sizeof(ot_span_record));
+
+    sz += rec->trace_state.len + rec->name.len + rec->status_message.len;
+    sz += ALIGN8(rec->n_attributes * sizeof(ot_attribute));
+    if (rec->n_events || rec->n_links) {
+        sz += events_links_size(rec, maxv);
+    }
     /* Arrays after strings need realignment: one pad per array. */
     sz += 8 * (2 + 2 * (size_t)(rec->n_events + rec->n_links));
-    return ALIGN8(sz);
+    return sz;
+}
+
+size_t ot_queue_record_size(const ot_span_record *rec, size_t maxv)
+{
+    return ALIGN8(values_size(rec->attributes,
+                              rec->attributes + rec->n_attributes, maxv,
+                              size_but_values(rec, maxv)));
 }
 
 typedef struct writer {
@@ -239,7 +259,8 @@ static const ot_attribute *copy_attrs(writer *w, const ot_attribute *src,
     return dst;
 }
 
-static void copy_record(char *at, const ot_span_record *src, size_t maxv)
+/* rec copied at at; returns the bytes it took. */
+static size_t copy_record(char *at, const ot_span_record *src, size_t maxv)
 {
     writer w;
     ot_span_record *dst;
@@ -279,6 +300,7 @@ static void copy_record(char *at, const ot_span_record *src, size_t maxv)
         }
         dst->links = ln;
     }
+    return (size_t)(w.p - at);
 }
 
 /* Where an entry of size need can go, or (size_t)-1.  Lock held. */
@@ -312,23 +334,41 @@ static size_t reserve(ot_queue *q, size_t need)
     return (size_t)-1;
 }
 
-ot_push_result ot_queue_push(ot_queue *q, const ot_span_record *rec)
+ot_push_result ot_queue_push(ot_queue *q, ot_span *s)
 {
-    size_t need = ot_queue_record_size(rec, q->max_value_len);
-    size_t pos;
+    const ot_span_record *rec = ot_span_record_get(s);
+    size_t maxv = q->max_value_len;
+    size_t need = ALIGN8(size_but_values(rec, maxv) + ot_span_attr_bytes(s));
+    size_t pos, used;
     int notify;
 
-    if (need > q->cap / 4) {
+    /* need is a bound (values before their cut): where it decides, the
+     * record's exact size decides instead */
+    if (need > q->cap / 4
+        && (need = ot_queue_record_size(rec, maxv)) > q->cap / 4) {
         return OT_PUSH_TOO_BIG;
     }
     apr_thread_mutex_lock(q->lock);
-    if (q->count >= q->max_spans
-        || (pos = reserve(q, need)) == (size_t)-1) {
+    pos = (size_t)-1;
+    if (q->count < q->max_spans
+        && (pos = reserve(q, need)) == (size_t)-1) {
+        /* the record may take less than the bound (values cut or
+         * replaced): whether that fits */
+        size_t exact = ot_queue_record_size(rec, maxv);
+
+        if (exact < need) {
+            need = exact;
+            pos = reserve(q, need);
+        }
+    }
+    if (pos == (size_t)-1) {
         apr_thread_mutex_unlock(q->lock);
         return OT_PUSH_FULL;
     }
-    ((entry_hdr *)(q->buf + pos))->size = need;
-    copy_record(q->buf + pos + HDR_SIZE, rec, q->max_value_len);
+    used = HDR_SIZE + ALIGN8(copy_record(q->buf + pos + HDR_SIZE, rec, maxv));
+    ((entry_hdr *)(q->buf + pos))->size = used;
+    /* what the bound reserved beyond the copy is free again */
+    q->tail -= need - used;
     q->count++;
     notify = q->waiting && q->count == q->notify_at;
     apr_thread_mutex_unlock(q->lock);
