@@ -9,7 +9,7 @@
 #include <apr_thread_mutex.h>
 
 #include "ot_utf8.h"        /* ot_utf8_cut (sdk) */
-#include "ot_write.h"       /* OT_NOINLINE */
+#include "ot_write.h"       /* OT_NOINLINE, ot_copy_clean */
 
 /* Each entry: its size, then the record, then the arrays it points to,
  * then the bytes of its strings. */
@@ -183,15 +183,17 @@ static void *take(writer *w, size_t n, size_t align)
     return r;
 }
 
-static ot_str copy_str(writer *w, const ot_str *s, uint32_t len)
+static OT_INLINE ot_str copy_str(writer *w, const ot_str *s, uint32_t len)
 {
     ot_str r;
 
     r.ptr = take(w, len, 1);
     r.len = len;
-    if (len) {
-        memcpy((char *)r.ptr, s->ptr, len);
-    }
+    /* Inline, in a few moves for the short strings most values are,
+     * where a call to memcpy costs more than the copy; its copy is what
+     * is wanted here, whether the bytes are ASCII is not. */
+    (void)ot_copy_clean((char *)r.ptr, (const unsigned char *)s->ptr, len,
+                        0);
     return r;
 }
 
@@ -202,8 +204,8 @@ static void copy_values(writer *w, ot_attribute *dst,
 /* copy_values() from a string array at src on: its items and their bytes,
  * each cut as a string value is.  Out of line and reached by a tail call,
  * as values_size_from_array().  What is done for every attribute besides
- * its value (a marked key's copy) is done in the loops, before they hand
- * an array over. */
+ * its value (its copy, a marked key's copy) is done in the loop, before
+ * it hands an array over. */
 static OT_NOINLINE void copy_values_from_array(writer *w, ot_attribute *dst,
                                                const ot_attribute *src,
                                                const ot_attribute *end,
@@ -224,13 +226,14 @@ static OT_NOINLINE void copy_values_from_array(writer *w, ot_attribute *dst,
     copy_values(w, dst + 1, src + 1, end, maxv);
 }
 
-/* The values of the attributes from src to end into their copies at dst
- * (keys outlive the queue: not copied, but those marked). */
+/* The attributes from src to end copied to dst, with their values (keys
+ * outlive the queue: not copied, but those marked). */
 static void copy_values(writer *w, ot_attribute *dst,
                         const ot_attribute *src, const ot_attribute *end,
                         size_t maxv)
 {
     for (; src < end; src++, dst++) {
+        *dst = *src;
         if (src->key.len & OT_QUEUE_COPY_KEY) {
             dst->key = copy_str(w, &src->key,
                                 src->key.len & ~OT_QUEUE_COPY_KEY);
@@ -254,7 +257,6 @@ static const ot_attribute *copy_attrs(writer *w, const ot_attribute *src,
         return NULL;
     }
     dst = take(w, n * sizeof(*dst), 8);
-    memcpy(dst, src, n * sizeof(*dst));
     copy_values(w, dst, src, src + n, maxv);
     return dst;
 }
