@@ -1200,7 +1200,7 @@ void ot_submit(request_rec *r, ot_span *s)
 
     if (child_exporter) {
         rec->resource = ot_server_conf_get(r->server)->resource;
-        ot_exporter_submit(child_exporter, rec);
+        ot_exporter_submit(child_exporter, s);
     }
 }
 

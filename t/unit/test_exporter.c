@@ -150,7 +150,7 @@ static void submit(ot_exporter *e, apr_pool_t *p, int i)
 
     ot_span_set_name(s, "GET");
     ot_span_add_str(s, "url.path", "/x", -1);
-    ot_exporter_submit(e, ot_span_record_get(s));
+    ot_exporter_submit(e, s);
 }
 
 /* Wait until *v reaches want.  ms only bounds how long a broken exporter

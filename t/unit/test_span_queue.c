@@ -239,7 +239,7 @@ static void test_queue_copies_arrays(void **state)
         ot_span_add_event(s, "ev", i);
         ot_span_end(s, i + 10);
         sizes[i] = ot_queue_record_size(ot_span_record_get(s), 6);
-        assert_int_equal(ot_queue_push(q, ot_span_record_get(s)), OT_PUSH_OK);
+        assert_int_equal(ot_queue_push(q, s), OT_PUSH_OK);
     }
     apr_pool_destroy(req);
     assert_int_equal(ot_queue_peek(q, out, 3), 2);
@@ -296,11 +296,11 @@ static void test_queue_array_size(void **state)
     assert_true(ot_queue_record_size(r, 0) >= 100 * 1000);
     assert_int_equal(ot_queue_create(&q, p, 8, 65536, 5, 4), APR_SUCCESS);
     assert_int_equal(ot_queue_create(&q0, p, 8, 65536, 0, 4), APR_SUCCESS);
-    assert_int_equal(ot_queue_push(q, r), OT_PUSH_OK);
-    assert_int_equal(ot_queue_push(q0, r), OT_PUSH_TOO_BIG);
+    assert_int_equal(ot_queue_push(q, s), OT_PUSH_OK);
+    assert_int_equal(ot_queue_push(q0, s), OT_PUSH_TOO_BIG);
 }
 
-static ot_span_record *make_record(apr_pool_t *p, int i, size_t value_len)
+static ot_span *make_record(apr_pool_t *p, int i, size_t value_len)
 {
     ot_span *s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, i);
     char *v = apr_palloc(p, value_len + 1);
@@ -318,7 +318,7 @@ static ot_span_record *make_record(apr_pool_t *p, int i, size_t value_len)
     link.trace_state = "k=v";
     ot_span_add_link(s, &link);
     ot_span_set_status(s, OT_STATUS_ERROR, "boom");
-    return ot_span_record_get(s);
+    return s;
 }
 
 static void check_copy(const ot_span_record *c, int i, size_t value_len)
@@ -405,7 +405,7 @@ static void test_queue_copies_marked_keys(void **state)
     assert_int_equal(ot_span_record_get(s)->n_attributes, 2);
 
     assert_int_equal(ot_queue_create(&q, p, 8, 65536, 0, 4), APR_SUCCESS);
-    assert_int_equal(ot_queue_push(q, ot_span_record_get(s)), OT_PUSH_OK);
+    assert_int_equal(ot_queue_push(q, s), OT_PUSH_OK);
     memset(key, 'X', 8);
     memset(ekey, 'X', 3);
     assert_int_equal(ot_queue_peek(q, out, 1), 1);
@@ -446,7 +446,6 @@ static void test_queue_too_big_and_truncation(void **state)
     const ot_span_record *out[1];
     ot_queue *q;
     ot_span *s;
-    ot_span_record *r;
     /* "é" is 2 bytes: a cut at 5 bytes must back off to 4. */
     const char *utf8 = "\xc3\xa9\xc3\xa9\xc3\xa9";
 
@@ -454,20 +453,19 @@ static void test_queue_too_big_and_truncation(void **state)
     /* a value over the limit is cut, at a character boundary */
     s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, 1);
     ot_span_add_str(s, "k", utf8, -1);
-    assert_int_equal(ot_queue_push(q, ot_span_record_get(s)), OT_PUSH_OK);
+    assert_int_equal(ot_queue_push(q, s), OT_PUSH_OK);
     assert_int_equal(ot_queue_peek(q, out, 1), 1);
     assert_int_equal(out[0]->attributes[0].v.s.len, 4);
     ot_queue_release(q, 1);
     /* a name larger than a quarter of the buffer cannot be cut: dropped */
     s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, 1);
-    r = ot_span_record_get(s);
     {
         char *big = apr_palloc(p, 20000);
         memset(big, 'n', 19999);
         big[19999] = 0;
         ot_span_set_name(s, big);
     }
-    assert_int_equal(ot_queue_push(q, r), OT_PUSH_TOO_BIG);
+    assert_int_equal(ot_queue_push(q, s), OT_PUSH_TOO_BIG);
     assert_int_equal(ot_queue_count(q), 0);
 }
 
@@ -517,6 +515,39 @@ static void test_queue_wraps(void **state)
     assert_true(pushed > 1000);
 }
 
+/* A push sizes a record from what the span counted as it was recorded:
+ * values before their cut, replaced ones too.  The entry takes only what
+ * the copy took, and where that bound does not fit, the exact size
+ * decides: as many cut records fit as their exact size allows. */
+static void test_queue_sizes_from_counts(void **state)
+{
+    apr_pool_t *p = *state;
+    char *big = apr_palloc(p, 400);
+    size_t exact, pushed = 0;
+    ot_queue *q;
+    ot_span *s;
+
+    memset(big, 'b', 400);
+    assert_int_equal(ot_queue_create(&q, p, 100, 4096, 8, 100),
+                     APR_SUCCESS);
+    for (;;) {
+        s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, 1);
+        ot_span_add_strn(s, "k", 1, big, 400);
+        ot_span_set_str(s, "k", big, 200);      /* replaces */
+        /* both values counted: a bound of what the copy takes */
+        assert_int_equal(ot_span_attr_bytes(s), 600);
+        exact = ot_queue_record_size(ot_span_record_get(s), 8);
+        if (ot_queue_push(q, s) != OT_PUSH_OK) {
+            break;
+        }
+        pushed++;
+    }
+    /* the bound (over 600 bytes a record) would let no more than 6 in */
+    assert_true(pushed >= 4096 / exact);
+    assert_true(pushed > 6);
+    assert_int_equal(ot_queue_count(q), pushed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -532,6 +563,7 @@ int main(void)
         POOL_TEST(test_queue_full_by_count),
         POOL_TEST(test_queue_too_big_and_truncation),
         POOL_TEST(test_queue_wraps),
+        POOL_TEST(test_queue_sizes_from_counts),
     };
 
     apr_initialize();

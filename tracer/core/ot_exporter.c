@@ -313,9 +313,9 @@ apr_status_t ot_exporter_start(ot_exporter *e)
     return APR_SUCCESS;
 }
 
-void ot_exporter_submit(ot_exporter *e, const ot_span_record *rec)
+void ot_exporter_submit(ot_exporter *e, ot_span *s)
 {
-    switch (ot_queue_push(e->queue, rec)) {
+    switch (ot_queue_push(e->queue, s)) {
     case OT_PUSH_OK:
         ot_stats_add(e->stats, OT_STAT_QUEUED, 1);
         break;

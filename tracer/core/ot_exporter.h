@@ -14,6 +14,7 @@
 #include <apr_pools.h>
 
 #include "ot_settings.h"
+#include "ot_span.h"
 #include "ot_stats.h"
 #include "ot_traces.h"
 #include "ot_tracer.h"
@@ -37,7 +38,7 @@ apr_status_t ot_exporter_start(ot_exporter *e);
 
 /* Request thread: copy the finished span into the queue, or drop it and
  * count.  Never blocks on I/O. */
-void ot_exporter_submit(ot_exporter *e, const ot_span_record *rec);
+void ot_exporter_submit(ot_exporter *e, ot_span *s);
 
 /* A snapshot of the counters (ot_stats.h). */
 void ot_exporter_counters(ot_exporter *e, ot_counters *out);

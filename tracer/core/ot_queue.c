@@ -9,7 +9,7 @@
 #include <apr_thread_mutex.h>
 
 #include "ot_utf8.h"        /* ot_utf8_cut (sdk) */
-#include "ot_write.h"       /* OT_NOINLINE */
+#include "ot_write.h"       /* OT_NOINLINE, ot_copy_clean */
 
 /* Each entry: its size, then the record, then the arrays it points to,
  * then the bytes of its strings. */
@@ -80,10 +80,11 @@ static uint32_t cut_len(const ot_str *s, size_t max)
 static size_t values_size(const ot_attribute *a, const ot_attribute *end,
                           size_t maxv, size_t sz);
 
-/* values_size() from a string array at a on: its items (after strings: a
- * pad to realign) and their bytes, each cut as a string value is.  Out of
- * line and reached by a tail call, so that the loop of values_size() over
- * the attributes of spans without arrays costs what it did. */
+/* values_size() from a string array at a on: what
+ * ot_queue_str_array_bytes() counts, each item cut as a string value is.
+ * Out of line and reached by a tail call, so that the loop of
+ * values_size() over the attributes of spans without arrays costs what it
+ * did. */
 static OT_NOINLINE size_t values_size_from_array(const ot_attribute *a,
                                                  const ot_attribute *end,
                                                  size_t maxv, size_t sz)
@@ -123,14 +124,13 @@ static size_t attrs_size(const ot_attribute *a, uint32_t n, size_t maxv)
     return values_size(a, a + n, maxv, ALIGN8(n * sizeof(ot_attribute)));
 }
 
-size_t ot_queue_record_size(const ot_span_record *rec, size_t maxv)
+/* The events and links of rec with their strings and attributes. */
+static OT_NOINLINE size_t events_links_size(const ot_span_record *rec,
+                                            size_t maxv)
 {
-    size_t sz = HDR_SIZE + ALIGN8(sizeof(ot_span_record));
+    size_t sz = ALIGN8(rec->n_events * sizeof(ot_event));
     uint32_t i;
 
-    sz += rec->trace_state.len + rec->name.len + rec->status_message.len;
-    sz += attrs_size(rec->attributes, rec->n_attributes, maxv);
-    sz += ALIGN8(rec->n_events * sizeof(ot_event));
     for (i = 0; i < rec->n_events; i++) {
         sz += rec->events[i].name.len;
         sz += attrs_size(rec->events[i].attributes,
@@ -142,9 +142,29 @@ size_t ot_queue_record_size(const ot_span_record *rec, size_t maxv)
         sz += attrs_size(rec->links[i].attributes,
                          rec->links[i].n_attributes, maxv);
     }
+    return sz;
+}
+
+/* The bytes of a record but its attributes' strings. */
+static size_t size_but_values(const ot_span_record *rec, size_t maxv)
+{
+    size_t sz = HDR_SIZE + ALIGN8(sizeof(ot_span_record));
+
+    sz += rec->trace_state.len + rec->name.len + rec->status_message.len;
+    sz += ALIGN8(rec->n_attributes * sizeof(ot_attribute));
+    if (rec->n_events || rec->n_links) {
+        sz += events_links_size(rec, maxv);
+    }
     /* Arrays after strings need realignment: one pad per array. */
     sz += 8 * (2 + 2 * (size_t)(rec->n_events + rec->n_links));
-    return ALIGN8(sz);
+    return sz;
+}
+
+size_t ot_queue_record_size(const ot_span_record *rec, size_t maxv)
+{
+    return ALIGN8(values_size(rec->attributes,
+                              rec->attributes + rec->n_attributes, maxv,
+                              size_but_values(rec, maxv)));
 }
 
 typedef struct writer {
@@ -163,15 +183,17 @@ static void *take(writer *w, size_t n, size_t align)
     return r;
 }
 
-static ot_str copy_str(writer *w, const ot_str *s, uint32_t len)
+static OT_INLINE ot_str copy_str(writer *w, const ot_str *s, uint32_t len)
 {
     ot_str r;
 
     r.ptr = take(w, len, 1);
     r.len = len;
-    if (len) {
-        memcpy((char *)r.ptr, s->ptr, len);
-    }
+    /* Inline, in a few moves for the short strings most values are,
+     * where a call to memcpy costs more than the copy; its copy is what
+     * is wanted here, whether the bytes are ASCII is not. */
+    (void)ot_copy_clean((char *)r.ptr, (const unsigned char *)s->ptr, len,
+                        0);
     return r;
 }
 
@@ -182,8 +204,8 @@ static void copy_values(writer *w, ot_attribute *dst,
 /* copy_values() from a string array at src on: its items and their bytes,
  * each cut as a string value is.  Out of line and reached by a tail call,
  * as values_size_from_array().  What is done for every attribute besides
- * its value (a marked key's copy) is done in the loops, before they hand
- * an array over. */
+ * its value (its copy, a marked key's copy) is done in the loop, before
+ * it hands an array over. */
 static OT_NOINLINE void copy_values_from_array(writer *w, ot_attribute *dst,
                                                const ot_attribute *src,
                                                const ot_attribute *end,
@@ -204,13 +226,14 @@ static OT_NOINLINE void copy_values_from_array(writer *w, ot_attribute *dst,
     copy_values(w, dst + 1, src + 1, end, maxv);
 }
 
-/* The values of the attributes from src to end into their copies at dst
- * (keys outlive the queue: not copied, but those marked). */
+/* The attributes from src to end copied to dst, with their values (keys
+ * outlive the queue: not copied, but those marked). */
 static void copy_values(writer *w, ot_attribute *dst,
                         const ot_attribute *src, const ot_attribute *end,
                         size_t maxv)
 {
     for (; src < end; src++, dst++) {
+        *dst = *src;
         if (src->key.len & OT_QUEUE_COPY_KEY) {
             dst->key = copy_str(w, &src->key,
                                 src->key.len & ~OT_QUEUE_COPY_KEY);
@@ -234,12 +257,12 @@ static const ot_attribute *copy_attrs(writer *w, const ot_attribute *src,
         return NULL;
     }
     dst = take(w, n * sizeof(*dst), 8);
-    memcpy(dst, src, n * sizeof(*dst));
     copy_values(w, dst, src, src + n, maxv);
     return dst;
 }
 
-static void copy_record(char *at, const ot_span_record *src, size_t maxv)
+/* rec copied at at; returns the bytes it took. */
+static size_t copy_record(char *at, const ot_span_record *src, size_t maxv)
 {
     writer w;
     ot_span_record *dst;
@@ -279,6 +302,7 @@ static void copy_record(char *at, const ot_span_record *src, size_t maxv)
         }
         dst->links = ln;
     }
+    return (size_t)(w.p - at);
 }
 
 /* Where an entry of size need can go, or (size_t)-1.  Lock held. */
@@ -312,23 +336,41 @@ static size_t reserve(ot_queue *q, size_t need)
     return (size_t)-1;
 }
 
-ot_push_result ot_queue_push(ot_queue *q, const ot_span_record *rec)
+ot_push_result ot_queue_push(ot_queue *q, ot_span *s)
 {
-    size_t need = ot_queue_record_size(rec, q->max_value_len);
-    size_t pos;
+    const ot_span_record *rec = ot_span_record_get(s);
+    size_t maxv = q->max_value_len;
+    size_t need = ALIGN8(size_but_values(rec, maxv) + ot_span_attr_bytes(s));
+    size_t pos, used;
     int notify;
 
-    if (need > q->cap / 4) {
+    /* need is a bound (values before their cut): where it decides, the
+     * record's exact size decides instead */
+    if (need > q->cap / 4
+        && (need = ot_queue_record_size(rec, maxv)) > q->cap / 4) {
         return OT_PUSH_TOO_BIG;
     }
     apr_thread_mutex_lock(q->lock);
-    if (q->count >= q->max_spans
-        || (pos = reserve(q, need)) == (size_t)-1) {
+    pos = (size_t)-1;
+    if (q->count < q->max_spans
+        && (pos = reserve(q, need)) == (size_t)-1) {
+        /* the record may take less than the bound (values cut or
+         * replaced): whether that fits */
+        size_t exact = ot_queue_record_size(rec, maxv);
+
+        if (exact < need) {
+            need = exact;
+            pos = reserve(q, need);
+        }
+    }
+    if (pos == (size_t)-1) {
         apr_thread_mutex_unlock(q->lock);
         return OT_PUSH_FULL;
     }
-    ((entry_hdr *)(q->buf + pos))->size = need;
-    copy_record(q->buf + pos + HDR_SIZE, rec, q->max_value_len);
+    used = HDR_SIZE + ALIGN8(copy_record(q->buf + pos + HDR_SIZE, rec, maxv));
+    ((entry_hdr *)(q->buf + pos))->size = used;
+    /* what the bound reserved beyond the copy is free again */
+    q->tail -= need - used;
     q->count++;
     notify = q->waiting && q->count == q->notify_at;
     apr_thread_mutex_unlock(q->lock);

@@ -27,9 +27,28 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 
+#include "ot_span.h"
 #include "ot_tracer.h"
 
 #define OT_QUEUE_COPY_KEY 0x80000000u
+
+/* Bytes a string array's items take in a record beyond its attribute,
+ * items not cut: their array, a pad to realign it after strings, their
+ * bytes (none without items). */
+static inline size_t ot_queue_str_array_bytes(const ot_str_array *sa)
+{
+    size_t sz;
+    uint32_t k;
+
+    if (!sa->items) {
+        return 0;
+    }
+    sz = 8 + ((sa->n * sizeof(ot_str) + 7u) & ~(size_t)7u);
+    for (k = 0; k < sa->n; k++) {
+        sz += sa->items[k].len;
+    }
+    return sz;
+}
 
 typedef struct ot_queue ot_queue;
 
@@ -48,7 +67,9 @@ apr_status_t ot_queue_create(ot_queue **q, apr_pool_t *p, size_t max_spans,
                              size_t max_bytes, size_t max_value_len,
                              size_t notify_at);
 
-ot_push_result ot_queue_push(ot_queue *q, const ot_span_record *rec);
+/* Copy s's record in (ot_span_attr_bytes() sizes it without a walk over
+ * its attributes). */
+ot_push_result ot_queue_push(ot_queue *q, ot_span *s);
 
 /* Consumer side.  wait() returns when the count reaches notify_at (then
  * 1), when woken by ot_queue_wake() or after timeout (then 0). */

@@ -16,6 +16,7 @@ struct ot_span {
     int set_keys;               /* an ot_span_set_* call added a key of
                                  * its caller's choosing: a tag must look
                                  * for it */
+    size_t attr_bytes;          /* see ot_span_attr_bytes() */
 };
 
 static ot_str mkstr(const char *s, long len)
@@ -38,6 +39,7 @@ ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
 
     memset(r, 0, sizeof(*r));
     s->set_keys = 0;
+    s->attr_bytes = 0;
     r->struct_size = (uint32_t)sizeof(*r);
     if (parent) {
         memcpy(r->trace_id, parent->trace_id, 16);
@@ -68,6 +70,11 @@ ot_span_record *ot_span_record_get(ot_span *s)
     return &s->rec;
 }
 
+size_t ot_span_attr_bytes(const ot_span *s)
+{
+    return s->attr_bytes;
+}
+
 void ot_span_set_name(ot_span *s, const char *name)
 {
     s->rec.name = mkstr(name, -1);
@@ -93,6 +100,16 @@ static ot_attribute *next_attr_n(ot_span *s, const char *key, size_t klen)
     return a;
 }
 
+/* A string value: its bytes counted for the queue's copy. */
+static void set_str_value(ot_span *s, ot_attribute *a, const char *val,
+                          size_t vlen)
+{
+    a->type = OT_VALUE_STRING;
+    a->v.s.ptr = val;
+    a->v.s.len = (uint32_t)vlen;
+    s->attr_bytes += vlen;
+}
+
 static ot_attribute *next_attr(ot_span *s, const char *key)
 {
     return next_attr_n(s, key, strlen(key));
@@ -104,9 +121,7 @@ void ot_span_add_strn(ot_span *s, const char *key, size_t klen,
     ot_attribute *a = next_attr_n(s, key, klen);
 
     if (a) {
-        a->type = OT_VALUE_STRING;
-        a->v.s.ptr = val;
-        a->v.s.len = (uint32_t)vlen;
+        set_str_value(s, a, val, vlen);
     }
 }
 
@@ -125,8 +140,9 @@ void ot_span_add_str(ot_span *s, const char *key, const char *val, long len)
     ot_attribute *a = next_attr(s, key);
 
     if (a) {
-        a->type = OT_VALUE_STRING;
-        a->v.s = mkstr(val, len);
+        ot_str v = mkstr(val, len);
+
+        set_str_value(s, a, v.ptr, v.len);
     }
 }
 
@@ -163,9 +179,7 @@ void ot_span_tag_strn(ot_span *s, const char *key, size_t klen,
     ot_attribute *a = tag_attr(s, key, klen, may_be_fixed);
 
     if (a) {
-        a->type = OT_VALUE_STRING;
-        a->v.s.ptr = val;
-        a->v.s.len = (uint32_t)vlen;
+        set_str_value(s, a, val, vlen);
     }
 }
 
@@ -197,16 +211,19 @@ void ot_span_set_str(ot_span *s, const char *key, const char *val, long len)
 
     s->set_keys = 1;
     if (a) {
-        a->type = OT_VALUE_STRING;
-        a->v.s = mkstr(val, len);
+        ot_str v = mkstr(val, len);
+
+        set_str_value(s, a, v.ptr, v.len);
     }
 }
 
-static void set_str_array(ot_attribute *a, const ot_str *items, uint32_t n)
+static void set_str_array(ot_span *s, ot_attribute *a, const ot_str *items,
+                          uint32_t n)
 {
     a->type = OT_VALUE_STRING_ARRAY;
     a->v.sa.items = n ? items : NULL;
     a->v.sa.n = items ? n : 0;
+    s->attr_bytes += ot_queue_str_array_bytes(&a->v.sa);
 }
 
 void ot_span_add_str_array(ot_span *s, const char *key, const ot_str *items,
@@ -215,7 +232,7 @@ void ot_span_add_str_array(ot_span *s, const char *key, const ot_str *items,
     ot_attribute *a = next_attr(s, key);
 
     if (a) {
-        set_str_array(a, items, n);
+        set_str_array(s, a, items, n);
     }
 }
 
@@ -226,7 +243,7 @@ void ot_span_set_str_array(ot_span *s, const char *key, const ot_str *items,
 
     s->set_keys = 1;
     if (a) {
-        set_str_array(a, items, n);
+        set_str_array(s, a, items, n);
     }
 }
 
@@ -240,6 +257,7 @@ static ot_attribute *copied_attr(ot_span *s, const char *key, size_t klen)
     if (a) {
         a->key.ptr = key;
         a->key.len = (uint32_t)klen | OT_QUEUE_COPY_KEY;
+        s->attr_bytes += klen;
     }
     return a;
 }
@@ -250,9 +268,7 @@ void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
     ot_attribute *a = copied_attr(s, key, klen);
 
     if (a) {
-        a->type = OT_VALUE_STRING;
-        a->v.s.ptr = val;
-        a->v.s.len = (uint32_t)vlen;
+        set_str_value(s, a, val, vlen);
     }
 }
 

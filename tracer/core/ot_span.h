@@ -34,8 +34,15 @@ ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
                        int parent_is_remote, uint8_t root_flags,
                        ot_span_kind kind, int64_t start_ns);
 
-/* The record, for direct reads and writes of its plain fields. */
+/* The record, for direct reads and writes of its plain fields (its
+ * attributes, events and links only through the functions below). */
 ot_span_record *ot_span_record_get(ot_span *s);
+
+/* What the attributes' strings take in the queue's copy of the record at
+ * most (ot_queue_str_array_bytes() for a string array, a value's length
+ * before any cut, a marked key's length): summed as they are added, so
+ * that a push need not walk them.  Replaced values stay counted: a bound. */
+size_t ot_span_attr_bytes(const ot_span *s);
 
 void ot_span_set_name(ot_span *s, const char *name);
 void ot_span_set_status(ot_span *s, ot_status_code code, const char *msg);

@@ -323,6 +323,55 @@ static OT_NOINLINE uint8_t *put_attr_repaired(uint8_t *p, uint8_t tag,
 }
 
 /*
+ * The KeyValue field most attributes are, with the tag tag at o: a key of
+ * klen, 1 to OT_KEY_SHORT, bytes and an integer, or a string of at most
+ * OT_VALUE_SHORT bytes that is not cut (lim): every length takes one byte
+ * (4 + 48 + 4 + 64 < 0x80) and is known before the content, so each is
+ * written at once.  NULL for any other (put_attrs() writes it); *ok tells
+ * whether the key and the string were ASCII (else the caller writes it
+ * again, repaired).  Room for ATTR_ROOM.
+ */
+static OT_INLINE uint8_t *put_short_attr(uint8_t *o, uint8_t tag,
+                                         const ot_attribute *a, size_t klen,
+                                         size_t lim, int *ok)
+{
+    const unsigned char *s = NULL;
+    size_t len = 0;
+    uint8_t *v = o + 4 + klen, *e;
+
+    if (a->type == OT_VALUE_STRING) {
+        s = (const unsigned char *)a->v.s.ptr;
+        len = s ? a->v.s.len : 0;
+        if (len > OT_VALUE_SHORT || len > lim) {
+            return NULL;
+        }
+    }
+    else if (a->type != OT_VALUE_INT) {
+        return NULL;
+    }
+    o[0] = tag;
+    o[2] = TAG_KV_KEY;
+    o[3] = (uint8_t)klen;
+    *ok = ot_copy_clean((char *)o + 4, (const unsigned char *)a->key.ptr,
+                        klen, 0);
+    v[0] = TAG_KV_VALUE;
+    if (a->type == OT_VALUE_STRING) {
+        v[1] = (uint8_t)(len + 2);
+        v[2] = TAG_ANY_STRING;
+        v[3] = (uint8_t)len;
+        *ok &= ot_copy_clean((char *)v + 4, s, len, 0);
+        e = v + 4 + len;
+    }
+    else {
+        v[2] = TAG_ANY_INT;
+        e = put_varint(v + 3, (uint64_t)a->v.i);
+        v[1] = (uint8_t)(e - (v + 2));
+    }
+    o[1] = (uint8_t)(e - (o + 2));
+    return e;
+}
+
+/*
  * n KeyValue fields with the tag tag, or NULL when end comes first.  Each
  * is written after room for a one-byte length, as if its key and string
  * value were ASCII; and again, repaired, when they are not (or the key is
@@ -343,9 +392,14 @@ static uint8_t *put_attrs(uint8_t *o, uint8_t *end, uint8_t tag,
     for (; a < stop; a++) {
         const unsigned char *k = (const unsigned char *)a->key.ptr;
         size_t klen = k ? a->key.len : 0, lim = 0;
-        uint8_t *p = o;
+        uint8_t *p = o, *q;
         int ok = 1;
 
+        if (klen - 1 < OT_KEY_SHORT
+            && (q = put_short_attr(o, tag, a, klen, x->lim, &ok))) {
+            o = ok ? q : put_attr_repaired(o, tag, a, x->max);
+            continue;
+        }
         if (klen > OT_KEY_SHORT) {
             if (room_left(o, end) < STR_ROOM(klen)
                                     + ot_attr_value_room(a, x->lim, ESC)

@@ -68,7 +68,7 @@ static inline char *w_u32_digits(char *o, uint32_t v)
     return o + 8 - z / 8;
 }
 
-/* ot_w_u64() of v >= 10^4. */
+/* ot_w_u64() of v >= 10^6. */
 char *ot_w_u64_long(char *o, uint64_t v)
 {
     uint64_t hi, top;

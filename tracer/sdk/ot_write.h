@@ -204,6 +204,21 @@ static OT_INLINE char *ot_w_u64(char *o, uint64_t v)
         memcpy(o + 2, ot_digit_pairs + 2 * r, 2);
         return o + 4;
     }
+    if (v < 1000000) {
+        /* ports, sizes: one or two digits, then four */
+        uint32_t q = (uint32_t)v / 10000, r = (uint32_t)v % 10000;
+
+        if (q < 10) {
+            *o++ = (char)('0' + q);
+        }
+        else {
+            memcpy(o, ot_digit_pairs + 2 * q, 2);
+            o += 2;
+        }
+        memcpy(o, ot_digit_pairs + 2 * (r / 100), 2);
+        memcpy(o + 2, ot_digit_pairs + 2 * (r % 100), 2);
+        return o + 4;
+    }
     return ot_w_u64_long(o, v);
 }
 
