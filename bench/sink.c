@@ -217,18 +217,17 @@ static long long count_spans(const unsigned char *p, const unsigned char *end,
             return -1;
         }
         switch (key & 7) {
-        case 0:
+        case 0:                 /* a varint: read, nothing to skip */
+        case 2:                 /* a length, then that many bytes */
             if (varint(&p, end, &len)) {
                 return -1;
             }
-            continue;
+            if ((key & 7) == 0) {
+                continue;
+            }
+            break;
         case 1:
             len = 8;
-            break;
-        case 2:
-            if (varint(&p, end, &len)) {
-                return -1;
-            }
             break;
         case 5:
             len = 4;
