@@ -50,7 +50,7 @@ my $RSS_KIB_PER_MILLION = 1024;
 # the collector allocate what later ones reuse (thread stacks, each
 # worker thread's malloc arena and pools as the workers take turns,
 # libcurl's error paths): steps of 100-500 KiB until it has served about
-# 100,000 requests, then it stays within 12.0-12.4 MiB.  Its growth is
+# 100,000 requests, then it stays within 11.9-12.4 MiB.  Its growth is
 # measured once it has been through two collector cycles and served
 # WARM_REQUESTS, over at least 20 s more.
 my $WARM_S = 2 * $CYCLE_S + 1;
