@@ -3,7 +3,7 @@
 # only those that are missing (chromium: the status page's browser test).  Used by `make deps` (and so by `make run`
 # and `make test`) and by CI.
 set -eu
-PKGS="make gcc clang apache2 apache2-dev libapr1-dev libaprutil1-dev
+PKGS="make gcc clang apache2 apache2-utils apache2-dev libapr1-dev libaprutil1-dev
       libjansson-dev libcmocka-dev libcurl4-openssl-dev zlib1g-dev
       valgrind cppcheck perl curl openssl pkgconf chromium"
 missing=""

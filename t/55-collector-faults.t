@@ -14,6 +14,7 @@ use strict;
 use warnings;
 use Test::More;
 use Time::HiRes qw(sleep time);
+use JSON::PP ();
 use OTTest;
 use OTReceiver;
 use OTProc qw(children_of);
@@ -49,9 +50,22 @@ my %port = map { $_ => $rx{$_}->port } keys %rx;
 $port{refused} = OTTest::free_port();     # nothing listens there
 my @modes = qw(healthy control refused hung 503 slow);
 
+# The module's own counters (the status page, not traced).
+my $status_conf = <<'CONF';
+<Location /opentracing-status>
+    SetHandler opentracing-status
+    TraceRequest Off
+</Location>
+CONF
+sub queue_depth {
+    my ($h) = @_;
+    my $r = $h->get('/opentracing-status?json');
+    return $r->{status} == 200 ? JSON::PP::decode_json($r->{content})->{totals}{queue_depth} : -1;
+}
+
 my %h;
 for my $m (@modes) {
-    $h{$m} = OTTest->new(plugin => 'otlp',
+    $h{$m} = OTTest->new(plugin => 'otlp', extra => $status_conf,
                          tracer => sprintf($json, "http://127.0.0.1:$port{$m}"));
     $h{$m}->start;
 }
@@ -161,6 +175,13 @@ for my $m (qw(refused hung 503 slow)) {
     diag(sprintf "%s: export resumed %.1f s after the collector came back",
                  $m, time - $t_back);
 }
+# Every child has a queue and an exporter of its own (prefork has several
+# children): one child resuming says nothing of the others, whose full
+# queues would drop the next spans.  Wait until every queue emptied.
+for my $m (qw(refused hung 503 slow)) {
+    ok(OTTest::wait_for(20, sub { queue_depth($h{$m}) == 0 }),
+       "$m: every child's queue emptied");
+}
 for my $i (1 .. 10) {
     $h{$_}->get("/index.html?m=$_&after=$i") for @modes;
 }
@@ -175,12 +196,12 @@ for my $m (qw(refused hung 503 slow)) {
 
 # Stop (flush), then account for every span: received (each span id
 # once) + dropped + failed (the totals of each child's last drop line)
-# = requests served (access log lines).
+# = requests served (access log lines of /index.html).
 my $t0 = time;
 OTTest->stop_all(values %h);
 diag(sprintf 'stop of the six servers: %.2f s', time - $t0);
 for my $m (@modes) {
-    my $served = () = $h{$m}->access_log_lines;
+    my $served = grep { m{ /index\.html} } $h{$m}->access_log_lines;
     my %ids = %{ ($back{$m} // $rx{$m})->span_queries };
     my ($dropped, $failed) = (0, 0);
     for my $lines (values %{ lines_per_pid($h{$m}, qr/OT01001:/) }) {

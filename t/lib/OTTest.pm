@@ -733,6 +733,13 @@ sub error_log_lines {
     return split /\n/, (slurp($self->error_log) // '');
 }
 
+# Error-log lines that say a child crashed (AH00052 "exit signal
+# Segmentation fault") or had to be killed (AH00045, AH00046).
+sub crash_lines {
+    my ($self) = @_;
+    return grep { /AH00052|Segmentation|exit signal|AH00045|AH00046/ } $self->error_log_lines;
+}
+
 # Error-log lines not on the allowlist of normal start/restart/stop lines
 # (@ALLOWED) nor matching one of the extra patterns given.
 sub error_log_unexpected {
