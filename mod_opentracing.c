@@ -82,8 +82,9 @@ typedef struct ot_request {
 /* This child's exporter, set in child_init. */
 static ot_exporter *child_exporter;
 
-/* Whether traced requests get the notes (TraceNotes, else whether the
- * configuration names one), set in post_config. */
+/* Whether a directive names one of the notes, and whether traced
+ * requests get them (TraceNotes, else that), set in post_config. */
+static int notes_named;
 static int write_notes;
 
 int ot_notes_wanted(void)
@@ -346,14 +347,13 @@ static void begin_span(ot_request *rq, request_rec *r)
 
     rq->started = 1;
     ot_carrier_table(&noting.headers, r->headers_in);
+    c = noting.headers;
     if (write_notes) {
+        /* the same headers, noting what extract reads */
         noting.r = r;
         c.data = &noting;
         c.get = noting_get;
         c.each = noting_each;
-    }
-    else {
-        c = noting.headers;
     }
     c.set = NULL;               /* extract only reads */
     got = ot_propagation_extract(r->pool, fmts, n, &c, &in, &bad);
@@ -684,17 +684,16 @@ static void survey(const ap_directive_t *d, void *ptemp)
     }
     else if (ap_cstr_casecmp(d->directive, "TraceRequest") == 0
              && d->args && ap_cstr_casecmp(d->args, "on") == 0) {
-        const ap_directive_t *p;
+        /* in a section other than <VirtualHost> (whose own setting is
+         * its server's, which post_read_request reads) */
+        const ap_directive_t *p = d->parent;
 
-        for (p = d->parent; p; p = p->parent) {
-            if (ap_cstr_casecmp(p->directive, "<VirtualHost") != 0) {
-                traced_in_sections = 1;
-            }
+        while (p && ap_cstr_casecmp(p->directive, "<VirtualHost") == 0) {
+            p = p->parent;
         }
+        traced_in_sections |= p != NULL;
     }
-    if (!write_notes && d->args && names_a_note(d->args)) {
-        write_notes = 1;
-    }
+    notes_named |= d->args && names_a_note(d->args);
 }
 
 static int starts_programs(request_rec *r)
@@ -753,9 +752,8 @@ static const char *protocol_version(int proto_num)
     }
 }
 
-/* OpenTelemetry's known HTTP methods; anything else is "_OTHER". */
-/* Whether m is one of the methods the HTTP semantic conventions know
- * (case-sensitive): by its first letter, then one compare. */
+/* Whether m is one of OpenTelemetry's known HTTP methods (case-sensitive;
+ * anything else is "_OTHER"): by its first letter, then one compare. */
 static int known_method(const char *m)
 {
     switch (m[0]) {
@@ -1318,12 +1316,10 @@ static int ot_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     program_in_funcs = apr_array_make(pconf, 1, sizeof(ap_filter_func));
     authorizers = 0;
     traced_in_sections = 0;
-    write_notes = sc->notes == 1;
+    notes_named = 0;
     note_program_filter("includes");
     ot_config_each(ap_conftree, survey, ptemp);
-    if (sc->notes == 0) {
-        write_notes = 0;
-    }
+    write_notes = sc->notes != OT_UNSET ? sc->notes : notes_named;
     if (!sc->tracer) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, OTLOGNO(00002)
                      "mod_opentracing " OT_VERSION " loaded, no TraceTracer "
