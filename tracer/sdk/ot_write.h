@@ -180,41 +180,35 @@ extern const char ot_digit_pairs[200];     /* "00" to "99" */
 
 char *ot_w_u64_long(char *o, uint64_t v);
 
+/* d < 100 in decimal at o, one or two digits; returns the end. */
+static OT_INLINE char *ot_w_lead(char *o, uint32_t d)
+{
+    if (d < 10) {
+        *o = (char)('0' + d);
+        return o + 1;
+    }
+    memcpy(o, ot_digit_pairs + 2 * d, 2);
+    return o + 2;
+}
+
 /* v in decimal at o (room for OT_W_NUM_MAX, bytes past the number may be
- * overwritten); returns the end. */
+ * overwritten); returns the end.  Below 10^6 (ports, sizes, status
+ * codes) inline, from pairs of digits. */
 static OT_INLINE char *ot_w_u64(char *o, uint64_t v)
 {
+    uint32_t r;
+
     if (v < 100) {
-        if (v < 10) {
-            *o = (char)('0' + v);
-            return o + 1;
-        }
-        memcpy(o, ot_digit_pairs + 2 * v, 2);
-        return o + 2;
+        return ot_w_lead(o, (uint32_t)v);
     }
     if (v < 10000) {
-        uint32_t q = (uint32_t)v / 100, r = (uint32_t)v % 100;
-
-        if (q < 10) {
-            *o = (char)('0' + q);
-            memcpy(o + 1, ot_digit_pairs + 2 * r, 2);
-            return o + 3;
-        }
-        memcpy(o, ot_digit_pairs + 2 * q, 2);
-        memcpy(o + 2, ot_digit_pairs + 2 * r, 2);
-        return o + 4;
+        o = ot_w_lead(o, (uint32_t)v / 100);
+        memcpy(o, ot_digit_pairs + 2 * ((uint32_t)v % 100), 2);
+        return o + 2;
     }
     if (v < 1000000) {
-        /* ports, sizes: one or two digits, then four */
-        uint32_t q = (uint32_t)v / 10000, r = (uint32_t)v % 10000;
-
-        if (q < 10) {
-            *o++ = (char)('0' + q);
-        }
-        else {
-            memcpy(o, ot_digit_pairs + 2 * q, 2);
-            o += 2;
-        }
+        o = ot_w_lead(o, (uint32_t)v / 10000);
+        r = (uint32_t)v % 10000;
         memcpy(o, ot_digit_pairs + 2 * (r / 100), 2);
         memcpy(o + 2, ot_digit_pairs + 2 * (r % 100), 2);
         return o + 4;
