@@ -17,6 +17,7 @@
 #include "apr_tables.h"
 
 #include "ot_api.h"
+#include "ot_intern.h"
 #include "ot_queue.h"       /* OT_QUEUE_COPY_KEY */
 #include "pool_fixture.h"
 
@@ -86,9 +87,11 @@ static void test_copies(void **state)
     apr_pool_destroy(caller);
     assert_str_attr(rec, "app.key", "value");
     assert_int_equal(attr(rec, "app.n")->v.i, -5);
-    /* keys are marked for the queue to copy */
-    assert_true(attr(rec, "app.key")->key.len & OT_QUEUE_COPY_KEY);
-    assert_true(attr(rec, "app.n")->key.len & OT_QUEUE_COPY_KEY);
+    /* keys are the process's lasting copies, not marked for the queue */
+    assert_ptr_equal(attr(rec, "app.key")->key.ptr, ot_intern("app.key", 7));
+    assert_ptr_equal(attr(rec, "app.n")->key.ptr, ot_intern("app.n", 5));
+    assert_false(attr(rec, "app.key")->key.len & OT_QUEUE_COPY_KEY);
+    assert_false(attr(rec, "app.n")->key.len & OT_QUEUE_COPY_KEY);
     /* a later value replaces */
     ot_api_set_str(q, s, 1, "app.key", "second");
     ot_api_set_int(q, s, 1, "app.n", 6);
@@ -174,9 +177,8 @@ static void test_events(void **state)
     assert_int_equal(e->name.len, OT_API_MAX_NAME);
     assert_int_equal(e->time_ns, 5000);
     assert_int_equal(e->n_attributes, OT_API_MAX_EVENT_ATTRS);
-    assert_int_equal(e->attributes[0].key.len & ~OT_QUEUE_COPY_KEY, 3);
-    assert_true(e->attributes[0].key.len & OT_QUEUE_COPY_KEY);
-    assert_memory_equal(e->attributes[0].key.ptr, "e00", 3);
+    assert_int_equal(e->attributes[0].key.len, 3);
+    assert_ptr_equal(e->attributes[0].key.ptr, ot_intern("e00", 3));
     assert_int_equal(rec->events[1].n_attributes, 0);
 }
 
@@ -320,6 +322,42 @@ static void test_finish_untouched(void **state)
     assert_memory_equal(srec->name.ptr, "GET", 3);
 }
 
+/* When the process's table of keys has no room, a key is copied into the
+ * pool and marked for the queue to copy: the caller's buffer may die.
+ * Last: it fills the table. */
+static void test_keys_beyond_the_table(void **state)
+{
+    apr_pool_t *p = *state, *caller;
+    ot_span *s = server_span(p);
+    ot_api_request *q = ot_api_request_make(p, &server_ctx, 0, NULL);
+    const ot_span_record *rec = ot_span_record_get(s);
+    const ot_attribute *a;
+    char *k;
+    int i;
+
+    for (i = 0; i < 4 * OT_INTERN_SLOTS; i++) {
+        k = apr_psprintf(p, "fill.%d", i);
+        ot_intern(k, strlen(k));
+    }
+    apr_pool_create(&caller, p);
+    k = apr_pstrdup(caller, "late.key.no.room");
+    assert_null(ot_intern(k, strlen(k)));
+    ot_api_set_str(q, s, 1, k, "v");
+    ot_api_set_int(q, s, 1, "late.int.no.room", 7);
+    memset(k, 'X', strlen(k));
+    apr_pool_destroy(caller);
+    a = attr(rec, "late.key.no.room");
+    assert_non_null(a);
+    assert_true(a->key.len & OT_QUEUE_COPY_KEY);
+    assert_int_equal(a->key.len & ~OT_QUEUE_COPY_KEY, 16);
+    a = attr(rec, "late.int.no.room");
+    assert_true(a->key.len & OT_QUEUE_COPY_KEY);
+    assert_int_equal(a->v.i, 7);
+    /* kept keys stay as they were */
+    ot_api_set_str(q, s, 1, "app.key", "again");
+    assert_ptr_equal(attr(rec, "app.key")->key.ptr, ot_intern("app.key", 7));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +368,7 @@ int main(void)
         POOL_TEST(test_child_spans),
         POOL_TEST(test_limit_and_finish),
         POOL_TEST(test_finish_untouched),
+        POOL_TEST(test_keys_beyond_the_table),
     };
 
     apr_initialize();

@@ -1319,6 +1319,7 @@ static void test_keys_remembered(void **state)
     enum { NS = 6, NA = 40 };
     ot_attribute at[NS][NA];
     ot_span_record s[NS];
+    ot_event ev[NS];
     const ot_span_record *spans[NS];
     ot_json_options opt = { 0 };
     char *want = malloc(1 << 16);
@@ -1342,6 +1343,17 @@ static void test_keys_remembered(void **state)
         span_init(&s[i]);
         s[i].attributes = at[i];
         s[i].n_attributes = i == 4 ? 3 : NA;
+        /* kinds take turns (each kind has its memos), one beyond the
+         * known kinds; events with the keys of span 0 or their own */
+        s[i].kind = i == 4 ? 9 : i % 2 ? OT_SPAN_KIND_INTERNAL
+                                       : OT_SPAN_KIND_SERVER;
+        memset(&ev[i], 0, sizeof(ev[i]));
+        ev[i].name.ptr = "e";
+        ev[i].name.len = 1;
+        ev[i].attributes = i % 2 ? at[0] : at[i];
+        ev[i].n_attributes = 4 + (uint32_t)i;
+        s[i].events = &ev[i];
+        s[i].n_events = 1;
         spans[i] = &s[i];
     }
     /* the expected batch: each span encoded alone */

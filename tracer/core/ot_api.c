@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "ot_intern.h"
+#include "ot_queue.h"       /* OT_QUEUE_COPY_KEY */
 #include "ot_span.h"        /* ot_span_module_key */
 #include "ot_utf8.h"        /* ot_utf8_cut (sdk) */
 
@@ -66,20 +68,33 @@ static size_t key_len(const char *key)
     return n > OT_API_MAX_KEY ? 0 : n;
 }
 
-/* The attribute key (klen bytes) = value (cut to q's max_value), both
- * copied into one allocation of q's pool. */
-static void copy_pair(ot_api_request *q, const char *key, size_t klen,
+/* key (klen bytes) as a span keeps it: its lasting copy (ot_intern.h),
+ * else a copy in q's pool, marked for the queue to copy. */
+static ot_str span_key(ot_api_request *q, const char *key, size_t klen)
+{
+    ot_str k;
+    char *c;
+
+    k.ptr = ot_intern(key, klen);
+    k.len = (uint32_t)klen;
+    if (!k.ptr) {
+        c = apr_palloc(q->pool, klen + 1);
+        put(c, key, klen);
+        k.ptr = c;
+        k.len |= OT_QUEUE_COPY_KEY;
+    }
+    return k;
+}
+
+/* The attribute key (klen bytes) = value (cut to q's max_value). */
+static void make_pair(ot_api_request *q, const char *key, size_t klen,
                       const char *value, ot_attribute *a)
 {
-    size_t vlen = cut_len(value, q->max_value);
-    char *k = apr_palloc(q->pool, klen + vlen + 2);
-    char *v = put(k, key, klen);
+    size_t vlen;
 
-    put(v, value, vlen);
-    a->key.ptr = k;
-    a->key.len = (uint32_t)klen;
+    a->key = span_key(q, key, klen);
     a->type = OT_VALUE_STRING;
-    a->v.s.ptr = v;
+    a->v.s.ptr = copy(q, value, q->max_value, &vlen);
     a->v.s.len = (uint32_t)vlen;
 }
 
@@ -129,22 +144,19 @@ void ot_api_set_str(ot_api_request *q, ot_span *s, int is_server,
         || !(klen = accepted_key(s, is_server, key))) {
         return;
     }
-    copy_pair(q, key, klen, value, &a);
-    ot_span_set_strn_copied(s, a.key.ptr, a.key.len, a.v.s.ptr, a.v.s.len);
+    make_pair(q, key, klen, value, &a);
+    ot_span_set_key_str(s, a.key, a.v.s.ptr, a.v.s.len);
 }
 
 void ot_api_set_int(ot_api_request *q, ot_span *s, int is_server,
                     const char *key, int64_t value)
 {
     size_t klen;
-    char *k;
 
     if (q->finished || !key || !(klen = accepted_key(s, is_server, key))) {
         return;
     }
-    k = apr_palloc(q->pool, klen + 1);
-    put(k, key, klen);
-    ot_span_set_intn_copied(s, k, klen, value);
+    ot_span_set_key_int(s, span_key(q, key, klen), value);
 }
 
 void ot_api_add_event(ot_api_request *q, ot_span *s, const char *name,
@@ -173,11 +185,11 @@ void ot_api_add_event(ot_api_request *q, ot_span *s, const char *name,
             size_t kl = e[i].key ? key_len(e[i].key) : 0;
 
             if (kl && e[i].val) {
-                copy_pair(q, e[i].key, kl, e[i].val, &a[n++]);
+                make_pair(q, e[i].key, kl, e[i].val, &a[n++]);
             }
         }
     }
-    ot_span_add_event_copied(s, nm, now_ns, a, n);
+    ot_span_add_event_attrs(s, nm, now_ns, a, n);
 }
 
 void ot_api_set_name(ot_api_request *q, const char *name)

@@ -11,8 +11,11 @@
  * dropped attributes, names cut to OT_API_MAX_NAME bytes, error messages
  * to OT_API_MAX_MESSAGE, string values to the tracer's
  * max_attribute_length (the cut the queue would make, done before the
- * copy), always at a UTF-8 boundary.  Keys are copied by the queue too
- * (OT_QUEUE_COPY_KEY): they live only as long as the request.
+ * copy), always at a UTF-8 boundary.  Keys are the exception: each has
+ * one lasting copy for the process (ot_intern.h), so the spans carry it
+ * as they carry the module's own keys; only when that table has no room
+ * for it is a key copied into the pool, and then by the queue too
+ * (OT_QUEUE_COPY_KEY).
  *
  * At most OT_API_MAX_SPANS child spans per request; start beyond it
  * returns NULL, counted, and the server span carries the count as

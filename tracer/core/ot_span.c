@@ -247,40 +247,50 @@ void ot_span_set_str_array(ot_span *s, const char *key, const ot_str *items,
     }
 }
 
-/* The attribute with this key, or a new one, its key marked for the queue
- * to copy (NULL: none left). */
-static ot_attribute *copied_attr(ot_span *s, const char *key, size_t klen)
+/* The attribute with key, or a new one (NULL: none left), keyed by it. */
+static ot_attribute *keyed_attr(ot_span *s, ot_str key)
 {
-    ot_attribute *a = attr_by_key(s, key, klen);
+    size_t klen = key.len & ~OT_QUEUE_COPY_KEY;
+    ot_attribute *a = attr_by_key(s, key.ptr, klen);
 
     s->set_keys = 1;
     if (a) {
-        a->key.ptr = key;
-        a->key.len = (uint32_t)klen | OT_QUEUE_COPY_KEY;
-        s->attr_bytes += klen;
+        a->key = key;
+        if (key.len & OT_QUEUE_COPY_KEY) {
+            s->attr_bytes += klen;
+        }
     }
     return a;
 }
 
-void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
-                             const char *val, size_t vlen)
+void ot_span_set_key_str(ot_span *s, ot_str key, const char *val,
+                         size_t vlen)
 {
-    ot_attribute *a = copied_attr(s, key, klen);
+    ot_attribute *a = keyed_attr(s, key);
 
     if (a) {
         set_str_value(s, a, val, vlen);
     }
 }
 
-void ot_span_set_intn_copied(ot_span *s, const char *key, size_t klen,
-                             int64_t v)
+void ot_span_set_key_int(ot_span *s, ot_str key, int64_t v)
 {
-    ot_attribute *a = copied_attr(s, key, klen);
+    ot_attribute *a = keyed_attr(s, key);
 
     if (a) {
         a->type = OT_VALUE_INT;
         a->v.i = v;
     }
+}
+
+void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
+                             const char *val, size_t vlen)
+{
+    ot_str k;
+
+    k.ptr = key;
+    k.len = (uint32_t)klen | OT_QUEUE_COPY_KEY;
+    ot_span_set_key_str(s, k, val, vlen);
 }
 
 void ot_span_add_booln(ot_span *s, const char *key, size_t klen, int v)
@@ -308,24 +318,31 @@ void ot_span_add_event(ot_span *s, const char *name, int64_t time_ns)
     e->n_attributes = 0;
 }
 
-void ot_span_add_event_copied(ot_span *s, ot_str name, int64_t time_ns,
-                              ot_attribute *attrs, uint32_t n)
+void ot_span_add_event_attrs(ot_span *s, ot_str name, int64_t time_ns,
+                             ot_attribute *attrs, uint32_t n)
 {
     ot_event *e;
-    uint32_t i;
 
     if (s->rec.n_events >= OT_SPAN_MAX_EVENTS) {
         s->rec.dropped_events++;
         return;
-    }
-    for (i = 0; i < n; i++) {
-        attrs[i].key.len |= OT_QUEUE_COPY_KEY;
     }
     e = &s->events[s->rec.n_events++];
     e->name = name;
     e->time_ns = time_ns;
     e->attributes = attrs;
     e->n_attributes = n;
+}
+
+void ot_span_add_event_copied(ot_span *s, ot_str name, int64_t time_ns,
+                              ot_attribute *attrs, uint32_t n)
+{
+    uint32_t i;
+
+    for (i = 0; i < n; i++) {
+        attrs[i].key.len |= OT_QUEUE_COPY_KEY;
+    }
+    ot_span_add_event_attrs(s, name, time_ns, attrs, n);
 }
 
 void ot_span_add_link(ot_span *s, const ot_span_context *ctx)

@@ -9,8 +9,8 @@
  * OpenTelemetry span limits say.  Strings are not copied: they must live as
  * long as the span (the request pool); the queue copies the finished span,
  * except attribute keys, which must outlive the span's export: constants,
- * or strings of the configuration (see ot_queue.h), unless added by the
- * *_copied functions, which mark them for the queue to copy.
+ * or strings of the configuration (see ot_queue.h), unless marked for the
+ * queue to copy (OT_QUEUE_COPY_KEY: ot_span_set_key_*, *_copied).
  */
 
 #ifndef OT_SPAN_H
@@ -70,14 +70,16 @@ void ot_span_tag_intn(ot_span *s, const char *key, size_t klen,
 void ot_span_tag_booln(ot_span *s, const char *key, size_t klen,
                        int may_be_fixed, int v);
 
-/* Replace the attribute with this key, or append it; the key lives only
- * as long as the span: the queue copies it (OT_QUEUE_COPY_KEY). */
+/* Replace the attribute with key, or append it.  A key whose len is
+ * marked with OT_QUEUE_COPY_KEY lives only as long as the span: the queue
+ * copies it (see ot_queue.h); else it must outlive the export. */
+void ot_span_set_key_str(ot_span *s, ot_str key, const char *val,
+                         size_t vlen);
+void ot_span_set_key_int(ot_span *s, ot_str key, int64_t v);
+
+/* ot_span_set_key_str() with a key (klen bytes) to be copied. */
 void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
                              const char *val, size_t vlen);
-
-/* The same for an integer value. */
-void ot_span_set_intn_copied(ot_span *s, const char *key, size_t klen,
-                             int64_t v);
 
 /* A string array attribute (string[]): n items, NULL when n is 0.  The
  * items and their strings are not copied either: they must live as long
@@ -89,8 +91,11 @@ void ot_span_set_str_array(ot_span *s, const char *key, const ot_str *items,
                            uint32_t n);
 
 void ot_span_add_event(ot_span *s, const char *name, int64_t time_ns);
-/* An event with n attributes, whose array (and keys) live as long as the
- * span; their keys are marked here for the queue to copy. */
+/* An event with n attributes, whose array lives as long as the span;
+ * their keys as ot_span_set_key_str()'s: marked or lasting. */
+void ot_span_add_event_attrs(ot_span *s, ot_str name, int64_t time_ns,
+                             ot_attribute *attrs, uint32_t n);
+/* The same, with every key marked here for the queue to copy. */
 void ot_span_add_event_copied(ot_span *s, ot_str name, int64_t time_ns,
                               ot_attribute *attrs, uint32_t n);
 void ot_span_add_link(ot_span *s, const ot_span_context *ctx);

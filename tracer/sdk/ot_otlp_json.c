@@ -24,14 +24,23 @@
 #include <stdlib.h>
 
 /*
- * Most spans have the same keys in the same order: one encoder call
- * remembers the JSON of the key at each place of a list of attributes,
- * ",{\"key\":\"...\",\"value\":{", to copy it at once (a whole
- * KEY_FRAG_MAX) when the key at that place has the same address and length
- * again.  Keys do not change during a call (see ot_queue.h).
+ * Most spans of a kind have the same keys in the same order: one encoder
+ * call remembers the JSON of the key at each place of a list of
+ * attributes, ",{\"key\":\"...\",\"value\":{", to copy it at once (a
+ * whole KEY_FRAG_MAX) when the key at that place has the same address and
+ * length again.  Keys do not change during a call (see ot_queue.h).  Each
+ * kind of list has its own memos, so that a batch where spans of two
+ * kinds take turns (a server span and its client or internal child), or a
+ * span and its events, does not lose them at every turn: the attributes of
+ * the spans of each kind (MEMO_SPANS + kind), of events, and of links and
+ * resources.
  */
 #define KEY_MEMOS 32
 #define KEY_FRAG_MAX 64
+#define MEMO_SPANS 0
+#define MEMO_EVENTS (MEMO_SPANS + OT_SPAN_KIND_CONSUMER + 1)
+#define MEMO_OTHERS (MEMO_EVENTS + 1)
+#define MEMO_LISTS (MEMO_OTHERS + 1)
 
 typedef struct key_memo {
     const char *ptr;            /* no key's address at first */
@@ -47,7 +56,7 @@ typedef struct jctx {
     uint64_t ts_hi;             /* the last timestamp / 10^8 ... */
     size_t ts_len;
     char ts_text[24];           /* ... in decimal (ts_len bytes) */
-    key_memo memo[KEY_MEMOS];
+    key_memo memo[MEMO_LISTS][KEY_MEMOS];
 } jctx;
 
 #define ESC OT_JSON_ESC_MAX
@@ -174,7 +183,7 @@ static OT_NOINLINE char *w_str_array(char *o, char *end, const ot_str_array *sa,
 /* The array of the n attributes at a, or NULL when end comes first.  The
  * first one's comma becomes the '['. */
 static char *w_attributes(char *o, char *end, const ot_attribute *a,
-                          uint32_t n, jctx *x)
+                          uint32_t n, key_memo *memo, jctx *x)
 {
     const ot_attribute *stop = a + n;
     char *open = o;
@@ -189,7 +198,7 @@ static char *w_attributes(char *o, char *end, const ot_attribute *a,
                                    + (uint64_t)(stop - a) * ATTR_ROOM + 2) {
             return NULL;
         }
-        o = w_key(o, a->key, &x->memo[j % KEY_MEMOS]);
+        o = w_key(o, a->key, &memo[j % KEY_MEMOS]);
         switch (a->type) {
         case OT_VALUE_STRING: {
             const char *p = a->v.s.ptr;
@@ -252,15 +261,16 @@ static char *w_attributes(char *o, char *end, const ot_attribute *a,
     return o;
 }
 
-/* ",\"attributes\":" and the array, when there are attributes. */
+/* ",\"attributes\":" and the array, when there are attributes; list is
+ * their memos' (MEMO_*). */
 static char *w_attrs_field(char *o, char *end, const ot_attribute *a,
-                           uint32_t n, jctx *x)
+                           uint32_t n, unsigned list, jctx *x)
 {
     if (!n || !a) {
         return o;
     }
     o = OT_W_LIT(o, ",\"attributes\":");
-    return w_attributes(o, end, a, n, x);
+    return w_attributes(o, end, a, n, x->memo[list], x);
 }
 
 /*
@@ -298,7 +308,8 @@ static char *w_event(char *o, char *end, const ot_event *e, jctx *x)
         o = w_quoted_ts(o, (uint64_t)e->time_ns, x);
     }
     o = W_STR_FIELD(o, ",\"name\":", e->name);
-    if (!(o = w_attrs_field(o, end, e->attributes, e->n_attributes, x))) {
+    if (!(o = w_attrs_field(o, end, e->attributes, e->n_attributes,
+                             MEMO_EVENTS, x))) {
         return NULL;
     }
     return end_object(o, open);
@@ -319,7 +330,8 @@ static char *w_link(char *o, char *end, const ot_link *l, jctx *x)
     o = OT_W_LIT(o, ",\"spanId\":");
     o = w_quoted_hex(o, l->span_id, sizeof(l->span_id));
     o = W_STR_FIELD(o, ",\"traceState\":", l->trace_state);
-    if (!(o = w_attrs_field(o, end, l->attributes, l->n_attributes, x))) {
+    if (!(o = w_attrs_field(o, end, l->attributes, l->n_attributes,
+                             MEMO_OTHERS, x))) {
         return NULL;
     }
     if (l->flags) {
@@ -402,6 +414,8 @@ static char *w_span(char *o, char *end, const ot_span_record *s, int comma,
     }
     /* the tail's room is kept */
     if (!(o = w_attrs_field(o, end - tail, s->attributes, s->n_attributes,
+                            MEMO_SPANS + (s->kind <= OT_SPAN_KIND_CONSUMER
+                                          ? (unsigned)s->kind : 0),
                             x))) {
         return NULL;
     }
@@ -473,7 +487,7 @@ static char *w_resource(char *o, char *end, const ot_resource *r,
     o = OT_W_LIT(o, "{\"resource\":");
     open = o;
     if (r && !(o = w_attrs_field(o, end, r->attributes, r->n_attributes,
-                                 x))) {
+                                 MEMO_OTHERS, x))) {
         return NULL;
     }
     o = end_object(o, open);
@@ -520,9 +534,9 @@ int ot_otlp_json_encode(ot_buf *b, const ot_span_record *const *spans,
     x.lim = x.max ? x.max : SIZE_MAX;
     x.ts_hi = UINT64_MAX;
     x.ts_len = 0;
-    for (i = 0; i < KEY_MEMOS; i++) {
-        x.memo[i].ptr = (const char *)&x;
-        x.memo[i].len = 0;
+    for (i = 0; i < MEMO_LISTS * KEY_MEMOS; i++) {
+        x.memo[i / KEY_MEMOS][i % KEY_MEMOS].ptr = (const char *)&x;
+        x.memo[i / KEY_MEMOS][i % KEY_MEMOS].len = 0;
     }
     PUT_LIT(b, "{\"resourceSpans\":[");
     for (i = 0; i < n; i++) {
