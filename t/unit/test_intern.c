@@ -86,7 +86,6 @@ static void *APR_THREAD_FUNC race(apr_thread_t *t, void *arg)
             }
         }
     }
-    apr_thread_exit(t, APR_SUCCESS);
     return NULL;
 }
 
