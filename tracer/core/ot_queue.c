@@ -8,6 +8,7 @@
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 
+#include "ot_facts.h"       /* ot_fact_str_members (sdk) */
 #include "ot_utf8.h"        /* ot_utf8_cut (sdk) */
 #include "ot_write.h"       /* OT_NOINLINE, ot_copy_clean */
 
@@ -145,10 +146,39 @@ static OT_NOINLINE size_t events_links_size(const ot_span_record *rec,
     return sz;
 }
 
+/* The string member at offset off of h. */
+static OT_INLINE const ot_str *fact_str(const ot_http_facts *h, uint32_t off)
+{
+    return (const ot_str *)(const void *)((const char *)h + off);
+}
+
+/* The bytes a string value of len bytes takes once cut to maxv. */
+static OT_INLINE size_t cut_size(const ot_str *s, size_t maxv)
+{
+    return maxv && s->len > maxv ? cut_len(s, maxv) : s->len;
+}
+
+/* The bytes of the facts h and their strings (each cut as a value is),
+ * with a pad to realign what follows. */
+static size_t facts_size(const ot_http_facts *h, size_t maxv)
+{
+    size_t sz = ALIGN8(sizeof(*h)) + 8;
+    unsigned i;
+
+    for (i = 0; i < OT_FACT_STR_MEMBERS; i++) {
+        sz += cut_size(fact_str(h, ot_fact_str_members[i]), maxv);
+    }
+    return sz;
+}
+
 /* The bytes of a record but its attributes' strings. */
 static size_t size_but_values(const ot_span_record *rec, size_t maxv)
 {
     size_t sz = HDR_SIZE + ALIGN8(sizeof(ot_span_record));
+
+    if (rec->http) {
+        sz += facts_size(rec->http, maxv);
+    }
 
     sz += rec->trace_state.len + rec->name.len + rec->status_message.len;
     sz += ALIGN8(rec->n_attributes * sizeof(ot_attribute));
@@ -261,6 +291,23 @@ static const ot_attribute *copy_attrs(writer *w, const ot_attribute *src,
     return dst;
 }
 
+/* The facts h and their strings copied (each cut as a value is). */
+static const ot_http_facts *copy_facts(writer *w, const ot_http_facts *h,
+                                       size_t maxv)
+{
+    ot_http_facts *dst = take(w, sizeof(*dst), 8);
+    unsigned i;
+
+    *dst = *h;
+    for (i = 0; i < OT_FACT_STR_MEMBERS; i++) {
+        const ot_str *src = fact_str(h, ot_fact_str_members[i]);
+
+        *(ot_str *)(void *)((char *)dst + ot_fact_str_members[i])
+            = copy_str(w, src, (uint32_t)cut_size(src, maxv));
+    }
+    return dst;
+}
+
 /* rec copied at at; returns the bytes it took. */
 static size_t copy_record(char *at, const ot_span_record *src, size_t maxv)
 {
@@ -277,6 +324,9 @@ static size_t copy_record(char *at, const ot_span_record *src, size_t maxv)
     dst->name = copy_str(&w, &src->name, src->name.len);
     dst->status_message = copy_str(&w, &src->status_message,
                                    src->status_message.len);
+    if (src->http) {
+        dst->http = copy_facts(&w, src->http, maxv);
+    }
     dst->attributes = copy_attrs(&w, src->attributes, src->n_attributes, maxv);
     dst->events = NULL;
     if (src->n_events) {

@@ -19,6 +19,7 @@
  */
 
 #include "ot_write.h"
+#include "ot_facts.h"
 #include "ot_otlp_json.h"
 
 #include <stdlib.h>
@@ -180,13 +181,12 @@ static OT_NOINLINE char *w_str_array(char *o, char *end, const ot_str_array *sa,
     return OT_W_LIT(o, "]}}}");
 }
 
-/* The array of the n attributes at a, or NULL when end comes first.  The
- * first one's comma becomes the '['. */
+/* The n attributes at a, each after a comma, or NULL when end comes
+ * first (room kept for the array's closing bracket). */
 static char *w_attributes(char *o, char *end, const ot_attribute *a,
                           uint32_t n, key_memo *memo, jctx *x)
 {
     const ot_attribute *stop = a + n;
-    char *open = o;
     unsigned j = 0;
 
     if (room_left(o, end) < (uint64_t)n * ATTR_ROOM + 2) {
@@ -256,21 +256,118 @@ static char *w_attributes(char *o, char *end, const ot_attribute *a,
         }
         o = OT_W_LIT(o, "}}");
     }
-    *open = '[';
-    *o++ = ']';
     return o;
 }
 
-/* ",\"attributes\":" and the array, when there are attributes; list is
- * their memos' (MEMO_*). */
-static char *w_attrs_field(char *o, char *end, const ot_attribute *a,
-                           uint32_t n, unsigned list, jctx *x)
+/* ---- HTTP facts --------------------------------------------------------- */
+
+/* What w_attributes() writes for each fact's attribute under each of its
+ * keys up to the value: ",{\"key\":\"...\",\"value\":{\"stringValue\":\""
+ * (or "intValue"), copied whole (a fixed size: a few moves). */
+#define FACT_FRAG_MAX 72
+typedef struct fact_frag {
+    uint8_t len;
+    char text[FACT_FRAG_MAX - 1];
+} fact_frag;
+
+#define FRAG_STR(k) ",{\"key\":\"" k "\",\"value\":{\"stringValue\":\""
+#define FRAG_INT(k) ",{\"key\":\"" k "\",\"value\":{\"intValue\":\""
+#define FRAG(k, type) { (uint8_t)(sizeof(FRAG_##type(k)) - 1), FRAG_##type(k) }
+#define FACT_FRAGS(f, cur, old, member, type)                               \
+    { FRAG(cur, type), FRAG(old, type) },
+static const fact_frag fact_frags[OT_FACT_COUNT][2] = {
+    OT_FACTS_TABLE(FACT_FRAGS)
+};
+
+/* Fact f under name (0: current, 1: old) as w_attributes() writes it as
+ * an attribute, or NULL when end comes first (room for the short ones
+ * checked by the caller: ATTR_ROOM each, room in all). */
+static char *w_fact(char *o, char *end, const ot_http_facts *h, unsigned f,
+                    unsigned name, uint64_t room, jctx *x)
 {
-    if (!n || !a) {
+    const fact_frag *fr = &fact_frags[f][name];
+
+    memcpy(o, fr->text, sizeof(fr->text));
+    o += fr->len;
+    if (OT_FACTS_INT & OT_FACT_BIT(f)) {
+        o = ot_w_i64(o, ot_fact_int(h, f));
+        return OT_W_LIT(o, "\"}}");
+    }
+    else {
+        ot_str s = ot_fact_str(h, f);
+        const char *p = s.ptr;
+        size_t len = p ? s.len : 0;
+        size_t lim = len < x->lim ? len : x->lim;
+
+        if (lim > OT_VALUE_SHORT
+            && room_left(o, end) < STR_ROOM(lim) + room + 2) {
+            return NULL;
+        }
+        if (ot_copy_clean(o, (const unsigned char *)p, lim, 1)) {
+            return OT_W_LIT(o + lim, "\"}}");
+        }
+        o = ot_w_json_str_slow(o - 1, (const unsigned char *)p, len, x->max);
+        return OT_W_LIT(o, "}}");
+    }
+}
+
+/* The facts of h as w_attributes() writes their attributes
+ * (ot_facts_expand()'s, in its order), or NULL when end comes first. */
+static char *w_facts(char *o, char *end, const ot_http_facts *h, jctx *x)
+{
+    uint64_t room = (uint64_t)ot_facts_count(h) * ATTR_ROOM;
+    uint32_t bits = h->present;
+    unsigned f;
+
+    if (room_left(o, end) < room + 2) {
+        return NULL;
+    }
+    while (bits) {
+        f = (unsigned)__builtin_ctz(bits);
+        bits &= bits - 1;
+        if ((h->names & OT_FACT_NAMES_CURRENT)
+            && (OT_FACTS_CUR & OT_FACT_BIT(f))
+            && !(o = w_fact(o, end, h, f, 0, room, x))) {
+            return NULL;
+        }
+        if ((h->names & OT_FACT_NAMES_OLD) && (OT_FACTS_OLD & OT_FACT_BIT(f))
+            && !(o = w_fact(o, end, h, f, 1, room, x))) {
+            return NULL;
+        }
+    }
+    return o;
+}
+
+/* ",\"attributes\":" and the array of the facts h (NULL: none) then the n
+ * attributes at a, when there are any; list is their memos' (MEMO_*).
+ * The first one's comma becomes the '['. */
+static char *w_attrs_field(char *o, char *end, const ot_attribute *a,
+                           uint32_t n, const ot_http_facts *h,
+                           unsigned list, jctx *x)
+{
+    char *start = o, *open;
+
+    if (!a) {
+        n = 0;
+    }
+    if (!n && !h) {
         return o;
     }
     o = OT_W_LIT(o, ",\"attributes\":");
-    return w_attributes(o, end, a, n, x->memo[list], x);
+    open = o;
+    if (h && !(o = w_facts(o, end, h, x))) {
+        return NULL;
+    }
+    if (n && !(o = w_attributes(o, end, a, n, x->memo[list], x))) {
+        return NULL;
+    }
+    if (o == open) {
+        /* facts none of which has a key under the names asked for */
+        return start;
+    }
+    *open = '[';
+    *o++ = ']';
+    return o;
 }
 
 /*
@@ -308,7 +405,7 @@ static char *w_event(char *o, char *end, const ot_event *e, jctx *x)
         o = w_quoted_ts(o, (uint64_t)e->time_ns, x);
     }
     o = W_STR_FIELD(o, ",\"name\":", e->name);
-    if (!(o = w_attrs_field(o, end, e->attributes, e->n_attributes,
+    if (!(o = w_attrs_field(o, end, e->attributes, e->n_attributes, NULL,
                              MEMO_EVENTS, x))) {
         return NULL;
     }
@@ -330,7 +427,7 @@ static char *w_link(char *o, char *end, const ot_link *l, jctx *x)
     o = OT_W_LIT(o, ",\"spanId\":");
     o = w_quoted_hex(o, l->span_id, sizeof(l->span_id));
     o = W_STR_FIELD(o, ",\"traceState\":", l->trace_state);
-    if (!(o = w_attrs_field(o, end, l->attributes, l->n_attributes,
+    if (!(o = w_attrs_field(o, end, l->attributes, l->n_attributes, NULL,
                              MEMO_OTHERS, x))) {
         return NULL;
     }
@@ -370,8 +467,11 @@ static inline uint64_t tail_bound(const ot_span_record *s, const jctx *x)
 /* The most bytes w_span() writes for s. */
 static uint64_t span_bound(const ot_span_record *s, const jctx *x)
 {
+    const ot_http_facts *h = ot_record_facts(s);
+
     return head_bound(s) + tail_bound(s, x)
-           + attributes_bound(s->attributes, s->n_attributes, x);
+           + attributes_bound(s->attributes, s->n_attributes, x)
+           + (h ? ot_facts_bound(h, x->lim, ESC, ATTR_ROOM) : 0);
 }
 
 /* ",\"<lit>\":" and a number, when it is not 0. */
@@ -414,7 +514,7 @@ static char *w_span(char *o, char *end, const ot_span_record *s, int comma,
     }
     /* the tail's room is kept */
     if (!(o = w_attrs_field(o, end - tail, s->attributes, s->n_attributes,
-                            MEMO_SPANS + (s->kind <= OT_SPAN_KIND_CONSUMER
+                            ot_record_facts(s), MEMO_SPANS + (s->kind <= OT_SPAN_KIND_CONSUMER
                                           ? (unsigned)s->kind : 0),
                             x))) {
         return NULL;
@@ -487,6 +587,7 @@ static char *w_resource(char *o, char *end, const ot_resource *r,
     o = OT_W_LIT(o, "{\"resource\":");
     open = o;
     if (r && !(o = w_attrs_field(o, end, r->attributes, r->n_attributes,
+                                 NULL,
                                  MEMO_OTHERS, x))) {
         return NULL;
     }

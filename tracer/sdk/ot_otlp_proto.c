@@ -20,6 +20,7 @@
  */
 
 #include "ot_write.h"
+#include "ot_facts.h"
 #include "ot_otlp_proto.h"
 
 /* Wire types. */
@@ -459,6 +460,96 @@ static uint8_t *put_attrs(uint8_t *o, uint8_t *end, uint8_t tag,
     return o;
 }
 
+/* ---- HTTP facts ------------------------------------------------------- */
+
+/* The start of each fact's KeyValue after its tag and length, under each
+ * of its keys: the key's field, copied whole (a fixed size: a few moves);
+ * then the value's tag at 2 + len.  Keys are ASCII and short (one-byte
+ * lengths). */
+typedef struct fact_key {
+    uint8_t tag;                /* TAG_KV_KEY */
+    uint8_t len;
+    char key[OT_FACT_KEY_MAX];
+} fact_key;
+
+#define FACT_KEY(lit) { TAG_KV_KEY, (uint8_t)(sizeof(lit) - 1), lit }
+#define FACT_KEYS(f, cur, old, member, type) { FACT_KEY(cur), FACT_KEY(old) },
+static const fact_key fact_keys[OT_FACT_COUNT][2] = {
+    OT_FACTS_TABLE(FACT_KEYS)
+};
+
+/* Fact f under name (0: current, 1: old) as the KeyValue field put_attrs()
+ * writes for it as an attribute, or NULL when end comes first (room for
+ * the short ones checked by the caller: ATTR_ROOM each). */
+static uint8_t *put_fact(uint8_t *o, uint8_t *end, const ot_http_facts *h,
+                         unsigned f, unsigned name, uint64_t room, pctx *x)
+{
+    const fact_key *k = &fact_keys[f][name];
+    uint8_t *v = o + 4 + k->len, *e;
+    ot_attribute a;
+
+    o[0] = TAG_SPAN_ATTRIBUTES;
+    memcpy(o + 2, k, sizeof(*k));
+    v[0] = TAG_KV_VALUE;
+    if (OT_FACTS_INT & OT_FACT_BIT(f)) {
+        v[2] = TAG_ANY_INT;
+        e = put_varint(v + 3, (uint64_t)ot_fact_int(h, f));
+        v[1] = (uint8_t)(e - (v + 2));
+    }
+    else {
+        ot_str s = ot_fact_str(h, f);
+        size_t len = s.ptr ? s.len : 0;
+
+        ot_fact_attr(h, f, name, &a);
+        if (len > OT_VALUE_SHORT || len > x->lim) {
+            /* long: as put_attrs() writes it */
+            if (room_left(o, end) < STR_ROOM(len < x->lim ? len : x->lim)
+                                    + room) {
+                return NULL;
+            }
+            return put_attrs(o, end, TAG_SPAN_ATTRIBUTES, &a, 1, x);
+        }
+        v[1] = (uint8_t)(len + 2);
+        v[2] = TAG_ANY_STRING;
+        v[3] = (uint8_t)len;
+        if (!ot_copy_clean((char *)v + 4, (const unsigned char *)s.ptr, len,
+                           0)) {
+            return put_attr_repaired(o, TAG_SPAN_ATTRIBUTES, &a, x->max);
+        }
+        e = v + 4 + len;
+    }
+    o[1] = (uint8_t)(e - (o + 2));
+    return e;
+}
+
+/* The facts of h as the KeyValue fields of their attributes
+ * (ot_facts_expand()'s, in its order), or NULL when end comes first. */
+static uint8_t *put_facts(uint8_t *o, uint8_t *end, const ot_http_facts *h,
+                          pctx *x)
+{
+    uint64_t room = (uint64_t)ot_facts_count(h) * ATTR_ROOM;
+    uint32_t bits = h->present;
+    unsigned f;
+
+    if (room_left(o, end) < room) {
+        return NULL;
+    }
+    while (bits) {
+        f = (unsigned)__builtin_ctz(bits);
+        bits &= bits - 1;
+        if ((h->names & OT_FACT_NAMES_CURRENT)
+            && (OT_FACTS_CUR & OT_FACT_BIT(f))
+            && !(o = put_fact(o, end, h, f, 0, room, x))) {
+            return NULL;
+        }
+        if ((h->names & OT_FACT_NAMES_OLD) && (OT_FACTS_OLD & OT_FACT_BIT(f))
+            && !(o = put_fact(o, end, h, f, 1, room, x))) {
+            return NULL;
+        }
+    }
+    return o;
+}
+
 /* ---- Span ------------------------------------------------------------- */
 
 /* Room for the fields of a span before its attributes besides their
@@ -506,8 +597,11 @@ static OT_INLINE uint64_t tail_bound(const ot_span_record *s,
 /* The most room put_span() asks for s. */
 static uint64_t span_bound(const ot_span_record *s, const pctx *x)
 {
+    const ot_http_facts *h = ot_record_facts(s);
+
     return head_bound(s) + tail_bound(s, x)
-           + attrs_bound(s->attributes, s->n_attributes, x);
+           + attrs_bound(s->attributes, s->n_attributes, x)
+           + (h ? ot_facts_bound(h, x->lim, ESC, ATTR_ROOM) : 0);
 }
 
 /* A varint field, left out when v is 0. */
@@ -574,6 +668,7 @@ static uint8_t *put_span(uint8_t *o, uint8_t *end, const ot_span_record *s,
     int has_parent = !ot_id_is_zero(s->parent_span_id, 8);
     uint32_t flags = ot_otlp_span_flags(s, has_parent);
     uint64_t tail = tail_bound(s, x);
+    const ot_http_facts *h;
     uint32_t i;
 
     if (room_left(o, end) < head_bound(s) + tail) {
@@ -590,7 +685,10 @@ static uint8_t *put_span(uint8_t *o, uint8_t *end, const ot_span_record *s,
     o = put_varint_field(o, TAG_SPAN_KIND, s->kind);
     o = put_fixed64_field(o, TAG_SPAN_START, s->start_ns);
     o = put_fixed64_field(o, TAG_SPAN_END, s->end_ns);
-    /* the tail's room is kept */
+    /* the tail's room is kept; the facts come first */
+    if ((h = ot_record_facts(s)) && !(o = put_facts(o, end - tail, h, x))) {
+        return NULL;
+    }
     if (!(o = put_attrs(o, end - tail, TAG_SPAN_ATTRIBUTES, s->attributes,
                         s->n_attributes, x))) {
         return NULL;
