@@ -80,10 +80,9 @@ static void random_facts(ot_http_facts *h)
             h->present |= OT_FACT_BIT(i);
         }
     }
-    for (i = 0; i < OT_FACT_STR_MEMBERS; i++) {
-        *(ot_str *)(void *)((char *)h + ot_fact_str_members[i])
-            = str_of(values[rnd() % N_VALUES]);
-    }
+#define SET(m) h->m = str_of(values[rnd() % N_VALUES]);
+    OT_FACT_STR_MEMBERS(SET)
+#undef SET
     h->server_port = ints[rnd() % N_INTS];
     h->peer_port = ints[rnd() % N_INTS];
     h->request_body_size = ints[rnd() % N_INTS];

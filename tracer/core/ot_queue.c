@@ -8,7 +8,7 @@
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 
-#include "ot_facts.h"       /* ot_fact_str_members (sdk) */
+#include "ot_facts.h"       /* OT_FACT_STR_MEMBERS (sdk) */
 #include "ot_utf8.h"        /* ot_utf8_cut (sdk) */
 #include "ot_write.h"       /* OT_NOINLINE, ot_copy_clean */
 
@@ -146,12 +146,6 @@ static OT_NOINLINE size_t events_links_size(const ot_span_record *rec,
     return sz;
 }
 
-/* The string member at offset off of h. */
-static OT_INLINE const ot_str *fact_str(const ot_http_facts *h, uint32_t off)
-{
-    return (const ot_str *)(const void *)((const char *)h + off);
-}
-
 /* The bytes a string value of len bytes takes once cut to maxv. */
 static OT_INLINE size_t cut_size(const ot_str *s, size_t maxv)
 {
@@ -163,11 +157,10 @@ static OT_INLINE size_t cut_size(const ot_str *s, size_t maxv)
 static size_t facts_size(const ot_http_facts *h, size_t maxv)
 {
     size_t sz = ALIGN8(sizeof(*h)) + 8;
-    unsigned i;
 
-    for (i = 0; i < OT_FACT_STR_MEMBERS; i++) {
-        sz += cut_size(fact_str(h, ot_fact_str_members[i]), maxv);
-    }
+#define ADD(m) sz += cut_size(&h->m, maxv);
+    OT_FACT_STR_MEMBERS(ADD)
+#undef ADD
     return sz;
 }
 
@@ -296,15 +289,11 @@ static const ot_http_facts *copy_facts(writer *w, const ot_http_facts *h,
                                        size_t maxv)
 {
     ot_http_facts *dst = take(w, sizeof(*dst), 8);
-    unsigned i;
 
     *dst = *h;
-    for (i = 0; i < OT_FACT_STR_MEMBERS; i++) {
-        const ot_str *src = fact_str(h, ot_fact_str_members[i]);
-
-        *(ot_str *)(void *)((char *)dst + ot_fact_str_members[i])
-            = copy_str(w, src, (uint32_t)cut_size(src, maxv));
-    }
+#define COPY(m) dst->m = copy_str(w, &h->m, (uint32_t)cut_size(&h->m, maxv));
+    OT_FACT_STR_MEMBERS(COPY)
+#undef COPY
     return dst;
 }
 

@@ -75,9 +75,18 @@ ot_span_record *ot_span_record_get(ot_span *s)
 ot_http_facts *ot_span_facts(ot_span *s)
 {
     if (!s->rec.http) {
-        memset(&s->facts, 0, sizeof(s->facts));
-        s->facts.struct_size = (uint32_t)sizeof(s->facts);
-        s->rec.http = &s->facts;
+        /* member by member: the queue copies every string, the numbers
+         * only count where their bit is set (a memset of the whole costs
+         * a call and more) */
+        ot_http_facts *h = &s->facts;
+
+        h->struct_size = (uint32_t)sizeof(*h);
+        h->present = 0;
+        h->names = 0;
+#define CLEAR(m) h->m.ptr = NULL; h->m.len = 0;
+        OT_FACT_STR_MEMBERS(CLEAR)
+#undef CLEAR
+        s->rec.http = h;
     }
     return &s->facts;
 }

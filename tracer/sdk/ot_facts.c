@@ -106,20 +106,6 @@ int ot_fact_by_key(const ot_http_facts *h, const char *key, size_t n,
     return -1;
 }
 
-const uint32_t ot_fact_str_members[OT_FACT_STR_MEMBERS] = {
-    offsetof(ot_http_facts, method),
-    offsetof(ot_http_facts, method_original),
-    offsetof(ot_http_facts, url_path),
-    offsetof(ot_http_facts, url_query),
-    offsetof(ot_http_facts, target),
-    offsetof(ot_http_facts, url_scheme),
-    offsetof(ot_http_facts, server_address),
-    offsetof(ot_http_facts, client_address),
-    offsetof(ot_http_facts, peer_address),
-    offsetof(ot_http_facts, protocol_version),
-    offsetof(ot_http_facts, user_agent)
-};
-
 const ot_span_record *ot_facts_flatten(const ot_span_record *src,
                                        ot_span_record *dst,
                                        ot_attribute *attrs, uint32_t max)

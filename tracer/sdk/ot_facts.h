@@ -133,9 +133,11 @@ uint64_t ot_facts_bound(const ot_http_facts *h, size_t lim, unsigned esc,
 int ot_fact_by_key(const ot_http_facts *h, const char *key, size_t n,
                    unsigned *name);
 
-/* The offsets of the string members of ot_http_facts (a string may be
- * the value of two facts: it is listed once). */
-#define OT_FACT_STR_MEMBERS 11
-extern const uint32_t ot_fact_str_members[OT_FACT_STR_MEMBERS];
+/* X(member) for each string member of ot_http_facts (a string may be the
+ * value of two facts: it is listed once). */
+#define OT_FACT_STR_MEMBERS(X)                                              \
+    X(method) X(method_original) X(url_path) X(url_query) X(target)         \
+    X(url_scheme) X(server_address) X(client_address) X(peer_address)       \
+    X(protocol_version) X(user_agent)
 
 #endif /* OT_FACTS_H */

@@ -261,80 +261,82 @@ static char *w_attributes(char *o, char *end, const ot_attribute *a,
 
 /* ---- HTTP facts --------------------------------------------------------- */
 
-/* What w_attributes() writes for each fact's attribute under each of its
- * keys up to the value: ",{\"key\":\"...\",\"value\":{\"stringValue\":\""
- * (or "intValue"), copied whole (a fixed size: a few moves). */
-#define FACT_FRAG_MAX 72
-typedef struct fact_frag {
-    uint8_t len;
-    char text[FACT_FRAG_MAX - 1];
-} fact_frag;
-
+/*
+ * The facts are written as w_attributes() writes the attributes
+ * ot_facts_expand() makes of them, by code unrolled from OT_FACTS_TABLE:
+ * each attribute's JSON up to its value,
+ * ",{\"key\":\"...\",\"value\":{\"stringValue\":\"" (or "intValue"), a
+ * literal copied at once.
+ */
 #define FRAG_STR(k) ",{\"key\":\"" k "\",\"value\":{\"stringValue\":\""
 #define FRAG_INT(k) ",{\"key\":\"" k "\",\"value\":{\"intValue\":\""
-#define FRAG(k, type) { (uint8_t)(sizeof(FRAG_##type(k)) - 1), FRAG_##type(k) }
-#define FACT_FRAGS(f, cur, old, member, type)                               \
-    { FRAG(cur, type), FRAG(old, type) },
-static const fact_frag fact_frags[OT_FACT_COUNT][2] = {
-    OT_FACTS_TABLE(FACT_FRAGS)
-};
 
-/* Fact f under name (0: current, 1: old) as w_attributes() writes it as
- * an attribute, or NULL when end comes first (room for the short ones
- * checked by the caller: ATTR_ROOM each, room in all). */
-static char *w_fact(char *o, char *end, const ot_http_facts *h, unsigned f,
-                    unsigned name, uint64_t room, jctx *x)
+/* A string value s after its fragment at o, as w_attributes() writes one
+ * that is long or to escape or repair; NULL when end comes first (room:
+ * what the facts' short attributes take). */
+static OT_NOINLINE char *w_fact_str_slow(char *o, char *end, ot_str s,
+                                         uint64_t room, jctx *x)
 {
-    const fact_frag *fr = &fact_frags[f][name];
+    size_t len = s.ptr ? s.len : 0;
+    size_t lim = len < x->lim ? len : x->lim;
 
-    memcpy(o, fr->text, sizeof(fr->text));
-    o += fr->len;
-    if (OT_FACTS_INT & OT_FACT_BIT(f)) {
-        o = ot_w_i64(o, ot_fact_int(h, f));
-        return OT_W_LIT(o, "\"}}");
+    if (lim > OT_VALUE_SHORT
+        && room_left(o, end) < STR_ROOM(lim) + room + 2) {
+        return NULL;
     }
-    else {
-        ot_str s = ot_fact_str(h, f);
-        const char *p = s.ptr;
-        size_t len = p ? s.len : 0;
-        size_t lim = len < x->lim ? len : x->lim;
-
-        if (lim > OT_VALUE_SHORT
-            && room_left(o, end) < STR_ROOM(lim) + room + 2) {
-            return NULL;
-        }
-        if (ot_copy_clean(o, (const unsigned char *)p, lim, 1)) {
-            return OT_W_LIT(o + lim, "\"}}");
-        }
-        o = ot_w_json_str_slow(o - 1, (const unsigned char *)p, len, x->max);
-        return OT_W_LIT(o, "}}");
+    if (ot_copy_clean(o, (const unsigned char *)s.ptr, lim, 1)) {
+        return OT_W_LIT(o + lim, "\"}}");
     }
+    o = ot_w_json_str_slow(o - 1, (const unsigned char *)s.ptr, len, x->max);
+    return OT_W_LIT(o, "}}");
 }
+
+/* A string value s after its fragment at o and the end of its KeyValue. */
+static OT_INLINE char *w_fact_str(char *o, char *end, ot_str s,
+                                  uint64_t room, jctx *x)
+{
+    size_t len = s.ptr ? s.len : 0;
+
+    if (len <= OT_VALUE_SHORT && len <= x->lim
+        && ot_copy_clean(o, (const unsigned char *)s.ptr, len, 1)) {
+        return OT_W_LIT(o + len, "\"}}");
+    }
+    return w_fact_str_slow(o, end, s, room, x);
+}
+
+/* An integer value i after its fragment at o and the end of its
+ * KeyValue. */
+static OT_INLINE char *w_fact_int(char *o, int64_t i)
+{
+    return OT_W_LIT(ot_w_i64(o, i), "\"}}");
+}
+
+#define W_FACT_STR(key, member)                                             \
+    w_fact_str(OT_W_LIT(o, FRAG_STR(key)), end, h->member, room, x)
+#define W_FACT_INT(key, member) w_fact_int(OT_W_LIT(o, FRAG_INT(key)), h->member)
+#define W_FACT(f, cur, old, member, type)                                   \
+    if (h->present & OT_FACT_BIT(OT_FACT_##f)) {                            \
+        if (sizeof(cur) > 1 && (names & OT_FACT_NAMES_CURRENT)              \
+            && !(o = W_FACT_##type(cur, member))) {                         \
+            return NULL;                                                    \
+        }                                                                   \
+        if (sizeof(old) > 1 && (names & OT_FACT_NAMES_OLD)                  \
+            && !(o = W_FACT_##type(old, member))) {                         \
+            return NULL;                                                    \
+        }                                                                   \
+    }
 
 /* The facts of h as w_attributes() writes their attributes
  * (ot_facts_expand()'s, in its order), or NULL when end comes first. */
 static char *w_facts(char *o, char *end, const ot_http_facts *h, jctx *x)
 {
+    uint32_t names = h->names;
     uint64_t room = (uint64_t)ot_facts_count(h) * ATTR_ROOM;
-    uint32_t bits = h->present;
-    unsigned f;
 
     if (room_left(o, end) < room + 2) {
         return NULL;
     }
-    while (bits) {
-        f = (unsigned)__builtin_ctz(bits);
-        bits &= bits - 1;
-        if ((h->names & OT_FACT_NAMES_CURRENT)
-            && (OT_FACTS_CUR & OT_FACT_BIT(f))
-            && !(o = w_fact(o, end, h, f, 0, room, x))) {
-            return NULL;
-        }
-        if ((h->names & OT_FACT_NAMES_OLD) && (OT_FACTS_OLD & OT_FACT_BIT(f))
-            && !(o = w_fact(o, end, h, f, 1, room, x))) {
-            return NULL;
-        }
-    }
+    OT_FACTS_TABLE(W_FACT)
     return o;
 }
 

@@ -462,91 +462,114 @@ static uint8_t *put_attrs(uint8_t *o, uint8_t *end, uint8_t tag,
 
 /* ---- HTTP facts ------------------------------------------------------- */
 
-/* The start of each fact's KeyValue after its tag and length, under each
- * of its keys: the key's field, copied whole (a fixed size: a few moves);
- * then the value's tag at 2 + len.  Keys are ASCII and short (one-byte
- * lengths). */
-typedef struct fact_key {
-    uint8_t tag;                /* TAG_KV_KEY */
-    uint8_t len;
-    char key[OT_FACT_KEY_MAX];
-} fact_key;
+/*
+ * The facts are written as put_attrs() writes the attributes
+ * ot_facts_expand() makes of them, by code unrolled from OT_FACTS_TABLE:
+ * each key a constant whose length is known, so the KeyValue's lengths and
+ * its key are written at once, in a few moves.
+ */
 
-#define FACT_KEY(lit) { TAG_KV_KEY, (uint8_t)(sizeof(lit) - 1), lit }
-#define FACT_KEYS(f, cur, old, member, type) { FACT_KEY(cur), FACT_KEY(old) },
-static const fact_key fact_keys[OT_FACT_COUNT][2] = {
-    OT_FACTS_TABLE(FACT_KEYS)
-};
-
-/* Fact f under name (0: current, 1: old) as the KeyValue field put_attrs()
- * writes for it as an attribute, or NULL when end comes first (room for
- * the short ones checked by the caller: ATTR_ROOM each). */
-static uint8_t *put_fact(uint8_t *o, uint8_t *end, const ot_http_facts *h,
-                         unsigned f, unsigned name, uint64_t room, pctx *x)
+/* Fact f under name (0: current, 1: old) as put_attrs() writes it as an
+ * attribute, when its value is long or not ASCII; NULL when end comes
+ * first (room: what the facts' short attributes take). */
+static OT_NOINLINE uint8_t *put_fact_slow(uint8_t *o, uint8_t *end,
+                                          const ot_http_facts *h, unsigned f,
+                                          unsigned name, uint64_t room,
+                                          pctx *x)
 {
-    const fact_key *k = &fact_keys[f][name];
-    uint8_t *v = o + 4 + k->len, *e;
     ot_attribute a;
+    size_t len;
 
+    ot_fact_attr(h, f, name, &a);
+    len = a.v.s.ptr ? a.v.s.len : 0;
+    if (len > OT_VALUE_SHORT || len > x->lim) {
+        if (room_left(o, end) < STR_ROOM(len < x->lim ? len : x->lim)
+                                + room) {
+            return NULL;
+        }
+        return put_attrs(o, end, TAG_SPAN_ATTRIBUTES, &a, 1, x);
+    }
+    return put_attr_repaired(o, TAG_SPAN_ATTRIBUTES, &a, x->max);
+}
+
+/* The KeyValue field's tag, its length (len bytes follow it) and its key
+ * field (klen bytes); returns the value field's start. */
+static OT_INLINE uint8_t *put_fact_key(uint8_t *o, const char *key,
+                                       size_t klen, size_t len)
+{
     o[0] = TAG_SPAN_ATTRIBUTES;
-    memcpy(o + 2, k, sizeof(*k));
-    v[0] = TAG_KV_VALUE;
-    if (OT_FACTS_INT & OT_FACT_BIT(f)) {
-        v[2] = TAG_ANY_INT;
-        e = put_varint(v + 3, (uint64_t)ot_fact_int(h, f));
-        v[1] = (uint8_t)(e - (v + 2));
-    }
-    else {
-        ot_str s = ot_fact_str(h, f);
-        size_t len = s.ptr ? s.len : 0;
+    o[1] = (uint8_t)len;
+    o[2] = TAG_KV_KEY;
+    o[3] = (uint8_t)klen;
+    memcpy(o + 4, key, klen);
+    o[4 + klen] = TAG_KV_VALUE;
+    return o + 4 + klen;
+}
 
-        ot_fact_attr(h, f, name, &a);
-        if (len > OT_VALUE_SHORT || len > x->lim) {
-            /* long: as put_attrs() writes it */
-            if (room_left(o, end) < STR_ROOM(len < x->lim ? len : x->lim)
-                                    + room) {
-                return NULL;
-            }
-            return put_attrs(o, end, TAG_SPAN_ATTRIBUTES, &a, 1, x);
-        }
-        v[1] = (uint8_t)(len + 2);
-        v[2] = TAG_ANY_STRING;
-        v[3] = (uint8_t)len;
-        if (!ot_copy_clean((char *)v + 4, (const unsigned char *)s.ptr, len,
-                           0)) {
-            return put_attr_repaired(o, TAG_SPAN_ATTRIBUTES, &a, x->max);
-        }
-        e = v + 4 + len;
+/* A string fact f (value s) under name, its key key (klen bytes, short):
+ * put_short_attr()'s KeyValue, or put_fact_slow()'s. */
+static OT_INLINE uint8_t *put_fact_str(uint8_t *o, uint8_t *end,
+                                       const ot_http_facts *h, unsigned f,
+                                       unsigned name, const char *key,
+                                       size_t klen, ot_str s, uint64_t room,
+                                       pctx *x)
+{
+    size_t len = s.ptr ? s.len : 0;
+    uint8_t *v;
+
+    if (len > OT_VALUE_SHORT || len > x->lim
+        || !ot_copy_clean((char *)o + 8 + klen,
+                          (const unsigned char *)s.ptr, len, 0)) {
+        return put_fact_slow(o, end, h, f, name, room, x);
     }
-    o[1] = (uint8_t)(e - (o + 2));
+    v = put_fact_key(o, key, klen, 6 + klen + len);
+    v[1] = (uint8_t)(len + 2);
+    v[2] = TAG_ANY_STRING;
+    v[3] = (uint8_t)len;
+    return v + 4 + len;
+}
+
+/* An integer fact (value i), its key key (klen bytes, short). */
+static OT_INLINE uint8_t *put_fact_int(uint8_t *o, const char *key,
+                                       size_t klen, int64_t i)
+{
+    uint8_t *v = o + 4 + klen, *e = put_varint(v + 3, (uint64_t)i);
+
+    put_fact_key(o, key, klen, (size_t)(e - (o + 2)));
+    v[1] = (uint8_t)(e - (v + 2));
+    v[2] = TAG_ANY_INT;
     return e;
 }
+
+#define PUT_FACT_STR(f, key, name, member)                                  \
+    put_fact_str(o, end, h, OT_FACT_##f, (name), (key), sizeof(key) - 1,    \
+                 h->member, room, x)
+#define PUT_FACT_INT(f, key, name, member)                                  \
+    put_fact_int(o, (key), sizeof(key) - 1, h->member)
+#define PUT_FACT(f, cur, old, member, type)                                 \
+    if (h->present & OT_FACT_BIT(OT_FACT_##f)) {                            \
+        if (sizeof(cur) > 1 && (names & OT_FACT_NAMES_CURRENT)              \
+            && !(o = PUT_FACT_##type(f, cur, 0, member))) {                 \
+            return NULL;                                                    \
+        }                                                                   \
+        if (sizeof(old) > 1 && (names & OT_FACT_NAMES_OLD)                  \
+            && !(o = PUT_FACT_##type(f, old, 1, member))) {                 \
+            return NULL;                                                    \
+        }                                                                   \
+    }
 
 /* The facts of h as the KeyValue fields of their attributes
  * (ot_facts_expand()'s, in its order), or NULL when end comes first. */
 static uint8_t *put_facts(uint8_t *o, uint8_t *end, const ot_http_facts *h,
                           pctx *x)
 {
+    uint32_t names = h->names;
     uint64_t room = (uint64_t)ot_facts_count(h) * ATTR_ROOM;
-    uint32_t bits = h->present;
-    unsigned f;
 
     if (room_left(o, end) < room) {
         return NULL;
     }
-    while (bits) {
-        f = (unsigned)__builtin_ctz(bits);
-        bits &= bits - 1;
-        if ((h->names & OT_FACT_NAMES_CURRENT)
-            && (OT_FACTS_CUR & OT_FACT_BIT(f))
-            && !(o = put_fact(o, end, h, f, 0, room, x))) {
-            return NULL;
-        }
-        if ((h->names & OT_FACT_NAMES_OLD) && (OT_FACTS_OLD & OT_FACT_BIT(f))
-            && !(o = put_fact(o, end, h, f, 1, room, x))) {
-            return NULL;
-        }
-    }
+    OT_FACTS_TABLE(PUT_FACT)
     return o;
 }
 
