@@ -171,54 +171,43 @@ typedef struct ot_resource {
  * attributes, and written by an encoder with its keys encoded in advance.
  * Each fact is one value under a key of the stable HTTP semantic
  * conventions (names has OT_FACT_NAMES_CURRENT), of those of v1.20.0
- * (OT_FACT_NAMES_OLD), or both (the module's TraceSemanticConventions);
- * a fact has no key of one of them where the table below says "-", and is
- * then not written under those names.  A fact is set when its bit
- * (OT_FACT_BIT) is in present; its value is the member named.  Facts come
- * before the record's attributes, in the order of the table, each under
- * its current key, then its old key.  Strings are cut as attribute values
- * are (max_attribute_length) and may hold any bytes, as attribute values.
- * No key of a fact that is set is among the record's attributes.
- *
- *   fact                    current key                     old key                     member
- *   OT_FACT_METHOD          http.request.method             -                           method (a known method or "_OTHER")
- *   OT_FACT_METHOD_ORIGINAL http.request.method_original    -                           method_original (the method as sent)
- *   OT_FACT_METHOD_OLD      -                               http.method                 method_original
- *   OT_FACT_URL_PATH        url.path                        -                           url_path
- *   OT_FACT_URL_QUERY       url.query                       -                           url_query (redacted)
- *   OT_FACT_TARGET          -                               http.target                 target (path?query)
- *   OT_FACT_URL_SCHEME      url.scheme                      http.scheme                 url_scheme
- *   OT_FACT_SERVER_ADDRESS  server.address                  net.host.name               server_address
- *   OT_FACT_SERVER_PORT     server.port                     net.host.port               server_port
- *   OT_FACT_CLIENT_ADDRESS  client.address                  http.client_ip              client_address
- *   OT_FACT_PEER_ADDRESS    network.peer.address            net.sock.peer.addr          peer_address
- *   OT_FACT_PEER_PORT       network.peer.port               net.sock.peer.port          peer_port
- *   OT_FACT_PROTOCOL_VERSION network.protocol.version       net.protocol.version        protocol_version
- *   OT_FACT_USER_AGENT      user_agent.original             http.user_agent             user_agent
- *   OT_FACT_REQUEST_BODY_SIZE http.request.body.size        http.request_content_length request_body_size
- *   OT_FACT_STATUS_CODE     http.response.status_code       http.status_code            status_code
- *   OT_FACT_RESPONSE_BODY_SIZE http.response.body.size      http.response_content_length response_body_size
- *
- * Strings are OT_VALUE_STRING values, the rest OT_VALUE_INT.
+ * (OT_FACT_NAMES_OLD), or both (the module's TraceSemanticConventions); a
+ * fact has no key of one of them where the list below says "-", and is then
+ * not written under those names.  A fact is set when its bit (OT_FACT_BIT)
+ * is in present; its value is the member the list names.  Facts come before
+ * the record's attributes, in the order of the list, each under its current
+ * key, then its old key.  Strings are cut as attribute values are
+ * (max_attribute_length) and may hold any bytes, as attribute values.  No
+ * key of a fact that is set is among the record's attributes.  Strings are
+ * OT_VALUE_STRING values, the rest (ports, sizes, the status) OT_VALUE_INT.
  */
 typedef enum ot_http_fact {
-    OT_FACT_METHOD = 0,
-    OT_FACT_METHOD_ORIGINAL,
-    OT_FACT_METHOD_OLD,
-    OT_FACT_URL_PATH,
-    OT_FACT_URL_QUERY,
-    OT_FACT_TARGET,
-    OT_FACT_URL_SCHEME,
-    OT_FACT_SERVER_ADDRESS,
-    OT_FACT_SERVER_PORT,
-    OT_FACT_CLIENT_ADDRESS,
-    OT_FACT_PEER_ADDRESS,
-    OT_FACT_PEER_PORT,
-    OT_FACT_PROTOCOL_VERSION,
-    OT_FACT_USER_AGENT,
-    OT_FACT_REQUEST_BODY_SIZE,
-    OT_FACT_STATUS_CODE,
-    OT_FACT_RESPONSE_BODY_SIZE,
+    /* current key, old key: the member, where it is not the fact's name
+     * in lower case (OT_FACT_URL_SCHEME: url_scheme) */
+    OT_FACT_METHOD = 0,         /* http.request.method, -: method (a
+                                 * known method or "_OTHER") */
+    OT_FACT_METHOD_ORIGINAL,    /* http.request.method_original, -:
+                                 * method_original (the method as sent) */
+    OT_FACT_METHOD_OLD,         /* -, http.method: method_original */
+    OT_FACT_URL_PATH,           /* url.path, -: url_path */
+    OT_FACT_URL_QUERY,          /* url.query, -: url_query (redacted) */
+    OT_FACT_TARGET,             /* -, http.target: target (path?query) */
+    OT_FACT_URL_SCHEME,         /* url.scheme, http.scheme */
+    OT_FACT_SERVER_ADDRESS,     /* server.address, net.host.name */
+    OT_FACT_SERVER_PORT,        /* server.port, net.host.port */
+    OT_FACT_CLIENT_ADDRESS,     /* client.address, http.client_ip */
+    OT_FACT_PEER_ADDRESS,       /* network.peer.address,
+                                 * net.sock.peer.addr */
+    OT_FACT_PEER_PORT,          /* network.peer.port, net.sock.peer.port */
+    OT_FACT_PROTOCOL_VERSION,   /* network.protocol.version,
+                                 * net.protocol.version */
+    OT_FACT_USER_AGENT,         /* user_agent.original, http.user_agent */
+    OT_FACT_REQUEST_BODY_SIZE,  /* http.request.body.size,
+                                 * http.request_content_length */
+    OT_FACT_STATUS_CODE,        /* http.response.status_code,
+                                 * http.status_code */
+    OT_FACT_RESPONSE_BODY_SIZE, /* http.response.body.size,
+                                 * http.response_content_length */
     OT_FACT_COUNT               /* facts of this revision of the ABI */
 } ot_http_fact;
 

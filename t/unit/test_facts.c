@@ -321,7 +321,8 @@ static void test_flatten_limit(void **state)
     memset(&h, 0, sizeof(h));
     h.struct_size = sizeof(h);
     h.names = OT_FACT_NAMES_CURRENT;
-    h.present = OT_FACT_BIT(OT_FACT_URL_PATH) | OT_FACT_BIT(OT_FACT_STATUS_CODE);
+    h.present = OT_FACT_BIT(OT_FACT_URL_PATH)
+                | OT_FACT_BIT(OT_FACT_STATUS_CODE);
     h.url_path = str_of("/p");
     h.status_code = 200;
     attrs[0] = attr_int("a", 1);

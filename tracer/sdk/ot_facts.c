@@ -20,6 +20,7 @@ const ot_fact_def ot_fact_defs[OT_FACT_COUNT] = { OT_FACTS_TABLE(DEF) };
     _Static_assert(sizeof(cur) <= OT_FACT_KEY_MAX + 1                       \
                    && sizeof(old) <= OT_FACT_KEY_MAX + 1, "key too long");
 OT_FACTS_TABLE(CHECK)
+_Static_assert(OT_FACT_KEY_MAX <= OT_KEY_SHORT, "keys written as short ones");
 #define ONE(f, cur, old, member, type) +1
 _Static_assert(0 OT_FACTS_TABLE(ONE) == OT_FACT_COUNT, "a fact missing");
 

@@ -45,7 +45,8 @@
     X(RESPONSE_BODY_SIZE, "http.response.body.size",                        \
       "http.response_content_length", response_body_size, INT)
 
-/* The longest key of a fact, and how many attributes the facts make at
+/* The longest key of a fact (the encoders write each as a short key, of
+ * at most OT_KEY_SHORT bytes), and how many attributes the facts make at
  * most (every fact under both names). */
 #define OT_FACT_KEY_MAX 32
 #define OT_FACTS_MAX_ATTRS (2 * OT_FACT_COUNT)

@@ -313,7 +313,8 @@ static OT_INLINE char *w_fact_int(char *o, int64_t i)
 
 #define W_FACT_STR(key, member)                                             \
     w_fact_str(OT_W_LIT(o, FRAG_STR(key)), end, h->member, room, x)
-#define W_FACT_INT(key, member) w_fact_int(OT_W_LIT(o, FRAG_INT(key)), h->member)
+#define W_FACT_INT(key, member)                                             \
+    w_fact_int(OT_W_LIT(o, FRAG_INT(key)), h->member)
 #define W_FACT(f, cur, old, member, type)                                   \
     if (h->present & OT_FACT_BIT(OT_FACT_##f)) {                            \
         if (sizeof(cur) > 1 && (names & OT_FACT_NAMES_CURRENT)              \
@@ -516,7 +517,8 @@ static char *w_span(char *o, char *end, const ot_span_record *s, int comma,
     }
     /* the tail's room is kept */
     if (!(o = w_attrs_field(o, end - tail, s->attributes, s->n_attributes,
-                            ot_record_facts(s), MEMO_SPANS + (s->kind <= OT_SPAN_KIND_CONSUMER
+                            ot_record_facts(s),
+                            MEMO_SPANS + (s->kind <= OT_SPAN_KIND_CONSUMER
                                           ? (unsigned)s->kind : 0),
                             x))) {
         return NULL;
