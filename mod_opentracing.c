@@ -307,6 +307,10 @@ static APR_INLINE ot_str fact_str(const char *v, size_t n)
     return r;
 }
 
+/* The facts' names are TraceSemanticConventions' bits as they are. */
+_Static_assert(OT_NAMES_CURRENT == OT_FACT_NAMES_CURRENT
+               && OT_NAMES_OLD == OT_FACT_NAMES_OLD, "names bits differ");
+
 /* The server span's method as facts (ot_record_method()'s attributes:
  * http.request.method and _original, http.method), the facts' names
  * set; returns the span's name as ot_record_method() does. */
