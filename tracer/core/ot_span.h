@@ -5,7 +5,8 @@
  *
  * One allocation from the request pool holds the record and fixed-size
  * arrays for its attributes, events and links, so recording costs no
- * further allocation; what does not fit is counted as dropped, as the
+ * further allocation (but one for the HTTP facts of a span that has them,
+ * ot_span_facts()); what does not fit is counted as dropped, as the
  * OpenTelemetry span limits say.  Strings are not copied: they must live as
  * long as the span (the request pool); the queue copies the finished span,
  * except attribute keys, which must outlive the span's export: constants,
