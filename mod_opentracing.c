@@ -295,6 +295,45 @@ static int records(request_rec *r, const ot_span_context *parent,
                              parent->trace_id);
 }
 
+static int known_method(const char *m);
+
+/* A string fact's value. */
+static APR_INLINE ot_str fact_str(const char *v, size_t n)
+{
+    ot_str r;
+
+    r.ptr = v;
+    r.len = (uint32_t)n;
+    return r;
+}
+
+/* The facts' names are TraceSemanticConventions' bits as they are. */
+_Static_assert(OT_NAMES_CURRENT == OT_FACT_NAMES_CURRENT
+               && OT_NAMES_OLD == OT_FACT_NAMES_OLD, "names bits differ");
+
+/* The server span's method as facts (ot_record_method()'s attributes:
+ * http.request.method and _original, http.method), the facts' names
+ * set; returns the span's name as ot_record_method() does. */
+static const char *record_method_facts(ot_span *s, int names,
+                                       const char *method)
+{
+    ot_http_facts *h = ot_span_facts(s);
+    int known = method && known_method(method);
+
+    h->names = (uint32_t)names;
+    h->present |= OT_FACT_BIT(OT_FACT_METHOD);
+    h->method = known ? fact_str(method, strlen(method))
+                      : fact_str("_OTHER", 6);
+    if (method) {
+        h->method_original = known ? h->method
+                                   : fact_str(method, strlen(method));
+        h->present |= OT_FACT_BIT(OT_FACT_METHOD_OLD)
+                      | (known ? 0 : OT_FACT_BIT(OT_FACT_METHOD_ORIGINAL));
+    }
+    /* no method: a request line httpd could not parse */
+    return known ? method : "HTTP";
+}
+
 /* The server span's name, http.request.method and http.route, from the
  * configuration of the URL the client asked for: TraceOperationName, else
  * "{method} {route}" where a <Location> set TraceRequest or
@@ -304,7 +343,7 @@ static int records(request_rec *r, const ot_span_context *parent,
 static void name_span(ot_span *s, request_rec *r)
 {
     ot_dir_conf *dc = ot_dir_conf_get(r);
-    const char *method = ot_record_method(s, ot_names(r), r->method);
+    const char *method = record_method_facts(s, ot_names(r), r->method);
     const char *name = NULL, *err = NULL;
 
     if (dc->operation_name) {
@@ -837,82 +876,87 @@ const char *ot_redacted_query(request_rec *r, const char *query, size_t *len)
                            keys ? (size_t)keys->nelts : 0, len);
 }
 
+/* The request's HTTP facts (see ot_tracer.h): what the semantic
+ * conventions' attributes of a server span say, in the span's fixed
+ * layout; the tracer's encoder writes them out. */
 static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
 {
     conn_rec *c = r->connection;
-    int names = ot_names(r);
+    ot_http_facts *h = ot_span_facts(s);
+    uint32_t present = h->present;
     const char *v, *query = NULL;
     size_t qlen = 0;
     int status = last->status;
     char *end;
     apr_int64_t cl;
 
+    if (!h->names) {
+        h->names = (uint32_t)ot_names(r);
+    }
     if (r->parsed_uri.query) {
         /* Signed URLs carry credentials: redacted per the semantic
          * conventions, and TraceRedactQuery. */
         query = ot_redacted_query(r, r->parsed_uri.query, &qlen);
+        h->url_query = fact_str(query, qlen);
+        present |= OT_FACT_BIT(OT_FACT_URL_QUERY);
     }
-    if (names & OT_NAMES_CURRENT) {
-        if (r->parsed_uri.path) {
-            ot_span_add_strn(s, KEY("url.path"), r->parsed_uri.path,
-                             strlen(r->parsed_uri.path));
+    if (r->parsed_uri.path) {
+        h->url_path = fact_str(r->parsed_uri.path,
+                               strlen(r->parsed_uri.path));
+        present |= OT_FACT_BIT(OT_FACT_URL_PATH);
+        if (h->names & OT_NAMES_OLD) {
+            v = query ? apr_pstrcat(r->pool, r->parsed_uri.path, "?",
+                                    apr_pstrmemdup(r->pool, query, qlen),
+                                    NULL)
+                      : r->parsed_uri.path;
+            h->target = fact_str(v, strlen(v));
+            present |= OT_FACT_BIT(OT_FACT_TARGET);
         }
-        if (query) {
-            ot_span_add_strn(s, KEY("url.query"), query, qlen);
-        }
-    }
-    if ((names & OT_NAMES_OLD) && r->parsed_uri.path) {
-        v = query ? apr_pstrcat(r->pool, r->parsed_uri.path, "?",
-                                apr_pstrmemdup(r->pool, query, qlen), NULL)
-                  : r->parsed_uri.path;
-        ot_span_add_strn(s, KEY("http.target"), v, strlen(v));
     }
     v = ap_run_http_scheme(r);
-    ot_attr_str(s, names, NAMES("url.scheme", "http.scheme"), v, strlen(v));
+    h->url_scheme = fact_str(v, strlen(v));
     v = r->hostname ? r->hostname : r->server->server_hostname;
     if (v) {
-        ot_attr_str(s, names, NAMES("server.address", "net.host.name"), v,
-                    strlen(v));
+        h->server_address = fact_str(v, strlen(v));
+        present |= OT_FACT_BIT(OT_FACT_SERVER_ADDRESS);
     }
-    ot_attr_int(s, names, NAMES("server.port", "net.host.port"),
-                ap_get_server_port(r));
+    h->server_port = ap_get_server_port(r);
+    present |= OT_FACT_BIT(OT_FACT_URL_SCHEME)
+               | OT_FACT_BIT(OT_FACT_SERVER_PORT)
+               | OT_FACT_BIT(OT_FACT_RESPONSE_BODY_SIZE);
     if (r->useragent_ip) {
-        ot_attr_str(s, names, NAMES("client.address", "http.client_ip"),
-                    r->useragent_ip, strlen(r->useragent_ip));
+        h->client_address = fact_str(r->useragent_ip,
+                                     strlen(r->useragent_ip));
+        present |= OT_FACT_BIT(OT_FACT_CLIENT_ADDRESS);
     }
     if (c->client_ip) {
-        ot_attr_str(s, names,
-                    NAMES("network.peer.address", "net.sock.peer.addr"),
-                    c->client_ip, strlen(c->client_ip));
+        h->peer_address = fact_str(c->client_ip, strlen(c->client_ip));
+        present |= OT_FACT_BIT(OT_FACT_PEER_ADDRESS);
     }
     if (c->client_addr) {
-        ot_attr_int(s, names, NAMES("network.peer.port", "net.sock.peer.port"),
-                    c->client_addr->port);
+        h->peer_port = c->client_addr->port;
+        present |= OT_FACT_BIT(OT_FACT_PEER_PORT);
     }
     if ((v = protocol_version(r->proto_num))) {
-        ot_attr_str(s, names,
-                    NAMES("network.protocol.version", "net.protocol.version"),
-                    v, strlen(v));
+        h->protocol_version = fact_str(v, strlen(v));
+        present |= OT_FACT_BIT(OT_FACT_PROTOCOL_VERSION);
     }
     if ((v = apr_table_get(r->headers_in, "User-Agent"))) {
-        ot_attr_str(s, names, NAMES("user_agent.original", "http.user_agent"),
-                    v, strlen(v));
+        h->user_agent = fact_str(v, strlen(v));
+        present |= OT_FACT_BIT(OT_FACT_USER_AGENT);
     }
     if ((v = apr_table_get(r->headers_in, "Content-Length"))
         && apr_strtoff(&cl, v, &end, 10) == APR_SUCCESS && !*end && cl >= 0) {
-        ot_attr_int(s, names,
-                    NAMES("http.request.body.size",
-                          "http.request_content_length"), cl);
+        h->request_body_size = cl;
+        present |= OT_FACT_BIT(OT_FACT_REQUEST_BODY_SIZE);
     }
     if (status > 0) {
-        ot_attr_int(s, names,
-                    NAMES("http.response.status_code", "http.status_code"),
-                    status);
+        h->status_code = status;
+        present |= OT_FACT_BIT(OT_FACT_STATUS_CODE);
     }
     /* bytes_sent counts a HEAD response's body although none is sent */
-    ot_attr_int(s, names,
-                NAMES("http.response.body.size", "http.response_content_length"),
-                last->sent_bodyct ? (int64_t)last->bytes_sent : 0);
+    h->response_body_size = last->sent_bodyct ? (int64_t)last->bytes_sent : 0;
+    h->present = present;
     if (r->connection->aborted) {
         /* the client went away before the response was sent */
         ot_span_add_event(s, "client aborted", (int64_t)apr_time_now() * 1000);

@@ -4,7 +4,7 @@
  * bench/micro.c: nanoseconds per operation of the core's hot paths.
  *
  *   hot path   what a traced request costs its own thread: ot_span_start,
- *              the 14 attributes the module records for a plain GET
+ *              the 14 HTTP facts the module records for a plain GET
  *              (mod_opentracing.c, record_attributes), ot_span_end and
  *              ot_exporter_submit into a running exporter whose plugin does
  *              nothing; the request pool is cleared each time, as httpd
@@ -53,7 +53,8 @@ static void noop_destroy(void *h)
 
 static const ot_tracer_plugin noop_plugin = {
     OT_TRACER_ABI_VERSION, sizeof(ot_tracer_plugin), "noop", "0",
-    NULL, NULL, NULL, noop_export, NULL, NULL, noop_destroy, NULL, NULL
+    NULL, NULL, NULL, noop_export, NULL, NULL, noop_destroy, NULL, NULL,
+    OT_PLUGIN_READS_FACTS       /* as the shipped plugins */
 };
 
 static int64_t now_ns(void)
@@ -77,30 +78,40 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* A string attribute as mod_opentracing.c adds one: the key a constant
- * of known length, the value's length from strlen. */
-#define ADD_STR(s, k, v) ot_span_add_strn((s), (k), sizeof(k) - 1, (v), \
-                                          strlen(v))
+/* A string fact of a constant. */
+#define FACT(h, m, f, v)                                                    \
+    ((h)->m.ptr = (v), (h)->m.len = (uint32_t)strlen(v),                    \
+     (h)->present |= OT_FACT_BIT(OT_FACT_##f))
 
-/* What record_attributes sets for "GET /index.html?x=1" over HTTP/1.1 with
- * a User-Agent and a Content-Length: 14 attributes. */
+/* What mod_opentracing.c records for "GET /index.html?x=1" over HTTP/1.1
+ * with a User-Agent and a Content-Length: 14 facts (the attributes of the
+ * semantic conventions, under their current names). */
 static void record_attributes(ot_span *s, int i)
 {
+    ot_http_facts *h = ot_span_facts(s);
+
     ot_span_set_name(s, "GET");
-    ADD_STR(s, "http.request.method", "GET");
-    ADD_STR(s, "url.path", "/index.html");
-    ADD_STR(s, "url.query", "x=1");
-    ADD_STR(s, "url.scheme", "http");
-    ADD_STR(s, "server.address", "127.0.0.1");
-    ot_span_add_intn(s, "server.port", 11, 8080);
-    ADD_STR(s, "client.address", "127.0.0.1");
-    ADD_STR(s, "network.peer.address", "127.0.0.1");
-    ot_span_add_intn(s, "network.peer.port", 17, 40000 + (i & 0x3fff));
-    ADD_STR(s, "network.protocol.version", "1.1");
-    ADD_STR(s, "user_agent.original", "wrk/4.1.0 (benchmark)");
-    ot_span_add_intn(s, "http.request.body.size", 22, 0);
-    ot_span_add_intn(s, "http.response.status_code", 25, 200);
-    ot_span_add_intn(s, "http.response.body.size", 23, 100);
+    h->names = OT_FACT_NAMES_CURRENT;
+    FACT(h, method, METHOD, "GET");
+    FACT(h, method_original, METHOD_OLD, "GET");
+    FACT(h, url_path, URL_PATH, "/index.html");
+    FACT(h, url_query, URL_QUERY, "x=1");
+    FACT(h, url_scheme, URL_SCHEME, "http");
+    FACT(h, server_address, SERVER_ADDRESS, "127.0.0.1");
+    FACT(h, client_address, CLIENT_ADDRESS, "127.0.0.1");
+    FACT(h, peer_address, PEER_ADDRESS, "127.0.0.1");
+    FACT(h, protocol_version, PROTOCOL_VERSION, "1.1");
+    FACT(h, user_agent, USER_AGENT, "wrk/4.1.0 (benchmark)");
+    h->server_port = 8080;
+    h->peer_port = 40000 + (i & 0x3fff);
+    h->request_body_size = 0;
+    h->status_code = 200;
+    h->response_body_size = 100;
+    h->present |= OT_FACT_BIT(OT_FACT_SERVER_PORT)
+                  | OT_FACT_BIT(OT_FACT_PEER_PORT)
+                  | OT_FACT_BIT(OT_FACT_REQUEST_BODY_SIZE)
+                  | OT_FACT_BIT(OT_FACT_STATUS_CODE)
+                  | OT_FACT_BIT(OT_FACT_RESPONSE_BODY_SIZE);
 }
 
 static ot_attribute res_attrs[4];

@@ -40,6 +40,14 @@
  *     plugin built before it leaves those attributes out.
  *   - New span kinds and status codes may appear: a plugin passes the
  *     number on or maps it to "unspecified".
+ *   - ot_span_record.http (the HTTP facts of a server span) and
+ *     ot_tracer_plugin.flags came within version 2, without a bump: the
+ *     module gives the facts only to a plugin whose flags say
+ *     OT_PLUGIN_READS_FACTS; for any other (built before them, or one that
+ *     does not care) its exporter thread writes them out as ordinary
+ *     attributes first, so that plugin sees the attributes it always saw.
+ *     A fact added later comes with a new flag bit: a plugin that does not
+ *     set that bit gets the facts as attributes.
  *
  * How this maps onto OpenTelemetry's SpanExporter: export_spans is
  * Export(), flush is ForceFlush(), child_exit/destroy are Shutdown() (per
@@ -157,6 +165,78 @@ typedef struct ot_resource {
     ot_str scope_version;
 } ot_resource;
 
+/*
+ * The HTTP facts of a server span: the fields every request has, recorded
+ * by the module in this fixed layout instead of as a dozen key/value
+ * attributes, and written by an encoder with its keys encoded in advance.
+ * Each fact is one value under a key of the stable HTTP semantic
+ * conventions (names has OT_FACT_NAMES_CURRENT), of those of v1.20.0
+ * (OT_FACT_NAMES_OLD), or both (the module's TraceSemanticConventions); a
+ * fact has no key of one of them where the list below says "-", and is then
+ * not written under those names.  A fact is set when its bit (OT_FACT_BIT)
+ * is in present; its value is the member the list names.  Facts come before
+ * the record's attributes, in the order of the list, each under its current
+ * key, then its old key.  Strings are cut as attribute values are
+ * (max_attribute_length) and may hold any bytes, as attribute values.  No
+ * key of a fact that is set is among the record's attributes.  Strings are
+ * OT_VALUE_STRING values, the rest (ports, sizes, the status) OT_VALUE_INT.
+ */
+typedef enum ot_http_fact {
+    /* current key, old key: the member, where it is not the fact's name
+     * in lower case (OT_FACT_URL_SCHEME: url_scheme) */
+    OT_FACT_METHOD = 0,         /* http.request.method, -: method (a
+                                 * known method or "_OTHER") */
+    OT_FACT_METHOD_ORIGINAL,    /* http.request.method_original, -:
+                                 * method_original (the method as sent) */
+    OT_FACT_METHOD_OLD,         /* -, http.method: method_original */
+    OT_FACT_URL_PATH,           /* url.path, -: url_path */
+    OT_FACT_URL_QUERY,          /* url.query, -: url_query (redacted) */
+    OT_FACT_TARGET,             /* -, http.target: target (path?query) */
+    OT_FACT_URL_SCHEME,         /* url.scheme, http.scheme */
+    OT_FACT_SERVER_ADDRESS,     /* server.address, net.host.name */
+    OT_FACT_SERVER_PORT,        /* server.port, net.host.port */
+    OT_FACT_CLIENT_ADDRESS,     /* client.address, http.client_ip */
+    OT_FACT_PEER_ADDRESS,       /* network.peer.address,
+                                 * net.sock.peer.addr */
+    OT_FACT_PEER_PORT,          /* network.peer.port, net.sock.peer.port */
+    OT_FACT_PROTOCOL_VERSION,   /* network.protocol.version,
+                                 * net.protocol.version */
+    OT_FACT_USER_AGENT,         /* user_agent.original, http.user_agent */
+    OT_FACT_REQUEST_BODY_SIZE,  /* http.request.body.size,
+                                 * http.request_content_length */
+    OT_FACT_STATUS_CODE,        /* http.response.status_code,
+                                 * http.status_code */
+    OT_FACT_RESPONSE_BODY_SIZE, /* http.response.body.size,
+                                 * http.response_content_length */
+    OT_FACT_COUNT               /* facts of this revision of the ABI */
+} ot_http_fact;
+
+#define OT_FACT_BIT(f) (1u << (f))
+#define OT_FACT_NAMES_CURRENT 1u
+#define OT_FACT_NAMES_OLD 2u
+
+typedef struct ot_http_facts {
+    uint32_t struct_size;       /* sizeof(ot_http_facts) of the module */
+    uint32_t present;           /* OT_FACT_BIT of each fact set */
+    uint32_t names;             /* OT_FACT_NAMES_*: the keys to write */
+    ot_str method;
+    ot_str method_original;
+    ot_str url_path;
+    ot_str url_query;
+    ot_str target;
+    ot_str url_scheme;
+    ot_str server_address;
+    ot_str client_address;
+    ot_str peer_address;
+    ot_str protocol_version;
+    ot_str user_agent;
+    int64_t server_port;
+    int64_t peer_port;
+    int64_t request_body_size;
+    int64_t status_code;
+    int64_t response_body_size;
+} ot_http_facts;
+
 /* Whether *s, a struct of type T made by the other side of the ABI, has
  * member m: OT_HAS_MEMBER(ot_span_record, rec, resource). */
 #define OT_HAS_MEMBER(T, s, m)                                              \
@@ -186,6 +266,10 @@ typedef struct ot_span_record {
     uint32_t n_links;
     uint32_t dropped_links;
     const ot_resource *resource;
+    /* Added within ABI 2: the span's HTTP facts, NULL when it has none.
+     * Only a plugin with OT_PLUGIN_READS_FACTS is given a record where it
+     * is set (see ot_http_facts). */
+    const ot_http_facts *http;
 } ot_span_record;
 
 typedef enum ot_export_result {
@@ -256,7 +340,14 @@ typedef struct ot_tracer_plugin {
      * path or query, nor the JSON config.  Write a NUL-terminated line
      * into buf (len bytes); return 0, or non-zero to show nothing. */
     int (*describe)(void *handle, char *buf, size_t len);
+    /* Added within ABI 2 (0 in older plugins' tables): OT_PLUGIN_* bits. */
+    uint32_t flags;
 } ot_tracer_plugin;
+
+/* The plugin reads ot_span_record.http (the facts up to OT_FACT_COUNT of
+ * this header): the module gives it records with their facts as they
+ * are; without it, the facts come as ordinary attributes. */
+#define OT_PLUGIN_READS_FACTS 0x1u
 
 typedef const ot_tracer_plugin *(*ot_tracer_entry_fn)(void);
 

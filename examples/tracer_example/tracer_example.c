@@ -124,7 +124,9 @@ static void ex_destroy(void *handle)
 static const ot_tracer_plugin example_plugin = {
     OT_TRACER_ABI_VERSION, sizeof(ot_tracer_plugin), "example", "1.0",
     ex_create, ex_open, NULL, ex_export, NULL, NULL, ex_destroy, NULL,
-    NULL
+    NULL,
+    0   /* flags: no OT_PLUGIN_READS_FACTS, so a server span's HTTP facts
+         * come as ordinary attributes */
 };
 
 OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void);

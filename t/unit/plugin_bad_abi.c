@@ -6,7 +6,7 @@
 
 static const ot_tracer_plugin future = {
     OT_TRACER_ABI_VERSION + 1, sizeof(ot_tracer_plugin), "future", "9",
-    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0
 };
 
 OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void);

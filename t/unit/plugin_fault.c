@@ -110,7 +110,7 @@ static void fault_destroy(void *handle)
 static const ot_tracer_plugin fault_plugin = {
     OT_TRACER_ABI_VERSION, sizeof(ot_tracer_plugin), "fault", "1",
     fault_create, NULL, fault_child_init, fault_export, NULL, NULL,
-    fault_destroy, NULL, NULL
+    fault_destroy, NULL, NULL, 0
 };
 
 OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void);

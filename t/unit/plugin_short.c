@@ -28,8 +28,8 @@ static void short_destroy(void *h)
 {
 }
 
-/* The table, whose cancel and describe (members it is too old to have)
- * hold words that would be taken for them if the loader copied
+/* The table, whose cancel, describe and flags (members it is too old to
+ * have) hold words that would be taken for them if the loader copied
  * sizeof(ot_tracer_plugin) bytes. */
 static const struct {
     ot_tracer_plugin t;
@@ -37,7 +37,7 @@ static const struct {
     { OT_TRACER_ABI_VERSION, offsetof(ot_tracer_plugin, cancel), "short",
       "1", short_create, NULL, NULL, short_export, NULL, NULL,
       short_destroy, (void (*)(void *))0x1,
-      (int (*)(void *, char *, size_t))0x1 }
+      (int (*)(void *, char *, size_t))0x1, 0xffffffffu }
 };
 
 OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void);

@@ -129,7 +129,7 @@ static void rec_child_exit(void *h)
 static const ot_tracer_plugin rec_plugin = {
     OT_TRACER_ABI_VERSION, sizeof(ot_tracer_plugin), "test", "0",
     NULL, NULL, NULL, rec_export, NULL, rec_child_exit, rec_destroy,
-    rec_cancel, NULL
+    rec_cancel, NULL, 0
 };
 
 /* An exporter of the recorder r, started, in pool p. */
@@ -555,7 +555,7 @@ static void test_report_while_queue_stays_full(void **state)
 static const ot_tracer_plugin rec_plugin_no_cancel = {
     OT_TRACER_ABI_VERSION, sizeof(ot_tracer_plugin), "test", "0",
     NULL, NULL, NULL, rec_export, NULL, rec_child_exit, rec_destroy, NULL,
-    NULL
+    NULL, 0
 };
 
 /* A slow plugin without cancel (it keeps to the timeout it is given), a
@@ -615,10 +615,102 @@ static void test_shutdown_joins_slow_cancel(void **state)
     assert_int_equal(apr_atomic_read32(&r.child_exits), 1);
 }
 
+/* What a plugin's export_spans() saw of the span with facts. */
+typedef struct seen {
+    volatile apr_uint32_t calls;
+    int has_facts;
+    uint32_t n_attributes;
+    uint32_t dropped;
+    char first_key[32];
+    char last_key[32];
+} seen;
+
+static ot_export_result seen_export(void *h, const ot_span_record *const *s,
+                                    size_t n, uint32_t timeout_ms,
+                                    uint32_t *retry_after_ms)
+{
+    seen *w = h;
+    const ot_span_record *r = s[0];
+
+    w->has_facts = r->http != NULL;
+    w->n_attributes = r->n_attributes;
+    w->dropped = r->dropped_attributes;
+    if (r->n_attributes) {
+        snprintf(w->first_key, sizeof(w->first_key), "%.*s",
+                 (int)r->attributes[0].key.len, r->attributes[0].key.ptr);
+        snprintf(w->last_key, sizeof(w->last_key), "%.*s",
+                 (int)r->attributes[r->n_attributes - 1].key.len,
+                 r->attributes[r->n_attributes - 1].key.ptr);
+    }
+    apr_atomic_inc32(&w->calls);
+    return OT_EXPORT_OK;
+}
+
+/* A plugin without OT_PLUGIN_READS_FACTS gets a span's facts as its first
+ * attributes, at most OT_SPAN_MAX_ATTRIBUTES in all, the rest counted as
+ * dropped; one with it gets the facts. */
+static void test_facts_for_plugins(void **state)
+{
+    static const ot_tracer_plugin plain = {
+        OT_TRACER_ABI_VERSION, sizeof(ot_tracer_plugin), "plain", "0",
+        NULL, NULL, NULL, seen_export, NULL, NULL, rec_destroy, NULL, NULL, 0
+    };
+    static const ot_tracer_plugin reads = {
+        OT_TRACER_ABI_VERSION, sizeof(ot_tracer_plugin), "reads", "0",
+        NULL, NULL, NULL, seen_export, NULL, NULL, rec_destroy, NULL, NULL,
+        OT_PLUGIN_READS_FACTS
+    };
+    const ot_tracer_plugin *plugins[2] = { &plain, &reads };
+    int k, i;
+
+    for (k = 0; k < 2; k++) {
+        apr_pool_t *p;
+        ot_batch_config c;
+        ot_exporter *e;
+        ot_http_facts *h;
+        ot_span *s;
+        seen w;
+
+        memset(&w, 0, sizeof(w));
+        apr_pool_create(&p, NULL);
+        config(&c, 100, 1, 1);
+        assert_int_equal(ot_exporter_create(&e, p, &c, plugins[k], &w),
+                         APR_SUCCESS);
+        assert_int_equal(ot_exporter_start(e), APR_SUCCESS);
+        s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_SERVER, 1);
+        h = ot_span_facts(s);
+        h->names = OT_FACT_NAMES_CURRENT | OT_FACT_NAMES_OLD;
+        h->status_code = 200;
+        h->server_port = 80;
+        h->present = OT_FACT_BIT(OT_FACT_STATUS_CODE)
+                     | OT_FACT_BIT(OT_FACT_SERVER_PORT);
+        for (i = 0; i < OT_SPAN_MAX_ATTRIBUTES - 1; i++) {
+            ot_span_add_intn(s, "app.n", 5, i);
+        }
+        ot_exporter_submit(e, s);
+        wait_for(&w.calls, 1, 5000);
+        assert_int_equal(apr_atomic_read32(&w.calls), 1);
+        if (k == 0) {
+            assert_false(w.has_facts);
+            assert_int_equal(w.n_attributes, OT_SPAN_MAX_ATTRIBUTES);
+            assert_int_equal(w.dropped, 3);
+            assert_string_equal(w.first_key, "server.port");
+            assert_string_equal(w.last_key, "app.n");
+        }
+        else {
+            assert_true(w.has_facts);
+            assert_int_equal(w.n_attributes, OT_SPAN_MAX_ATTRIBUTES - 1);
+            assert_int_equal(w.dropped, 0);
+        }
+        apr_pool_destroy(p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batches_when_full),
+        cmocka_unit_test(test_facts_for_plugins),
         cmocka_unit_test(test_shared_counters_and_traces),
         cmocka_unit_test(test_schedule_delay_and_shutdown_flush),
         cmocka_unit_test(test_drops_when_full),

@@ -66,9 +66,9 @@ static void test_load_errors(void **state)
     assert_null(pl);
 }
 
-/* A table shorter than the module's (an older plugin without cancel and
- * describe): the module works on a copy of its own size, in which they are
- * NULL. */
+/* A table shorter than the module's (an older plugin without cancel,
+ * describe and flags): the module works on a copy of its own size, in
+ * which they are NULL and 0 (it does not read facts). */
 static void test_short_table(void **state)
 {
     apr_pool_t *pool = *state;
@@ -81,6 +81,7 @@ static void test_short_table(void **state)
     assert_non_null(pl->export_spans);
     assert_null(pl->cancel);
     assert_null(pl->describe);
+    assert_int_equal(pl->flags, 0);
     assert_int_equal(pl->struct_size, sizeof(ot_tracer_plugin));
 }
 

@@ -11,6 +11,7 @@
 #include <apr_thread_proc.h>
 #include <apr_time.h>
 
+#include "ot_facts.h"       /* ot_facts_flatten (sdk) */
 #include "ot_ids.h"
 #include "ot_log.h"
 #include "ot_logger.h"
@@ -27,6 +28,12 @@ struct ot_exporter {
     ot_queue *queue;
     apr_thread_t *thread;
     const ot_span_record **batch;
+    /* for a plugin that does not read facts: the batch with the facts
+     * written out as attributes (ot_facts_flatten), in room kept for a
+     * whole batch; else NULL */
+    const ot_span_record **plain;
+    ot_span_record *plain_recs;
+    ot_attribute *plain_attrs;
     volatile apr_uint32_t stopping;
     apr_thread_mutex_t *done_lock;
     apr_thread_cond_t *done_cond;   /* the thread finished */
@@ -69,7 +76,18 @@ static int export_batch(ot_exporter *e, size_t n, apr_time_t deadline,
     ot_export_result r;
     apr_time_t now, next;
     uint32_t timeout_ms, hint, attempt = 0;
+    const ot_span_record *const *spans = e->batch;
+    size_t i;
 
+    if (e->plain) {
+        for (i = 0; i < n; i++) {
+            e->plain[i] = ot_facts_flatten(
+                e->batch[i], &e->plain_recs[i],
+                e->plain_attrs + i * OT_SPAN_MAX_ATTRIBUTES,
+                OT_SPAN_MAX_ATTRIBUTES);
+        }
+        spans = e->plain;
+    }
     for (;;) {
         now = apr_time_now();
         timeout_ms = deadline > now
@@ -78,7 +96,7 @@ static int export_batch(ot_exporter *e, size_t n, apr_time_t deadline,
             timeout_ms = 1;
         }
         hint = 0;
-        r = e->plugin->export_spans(e->handle, e->batch, n, timeout_ms,
+        r = e->plugin->export_spans(e->handle, spans, n, timeout_ms,
                                     &hint);
         if (r == OT_EXPORT_OK) {
             ot_stats_add(e->stats, OT_STAT_EXPORTED, n);
@@ -280,6 +298,17 @@ apr_status_t ot_exporter_create(ot_exporter **ep, apr_pool_t *p,
         : (size_t)cfg->max_queue_size * 1024;
     e->batch = apr_pcalloc(pool, sizeof(*e->batch)
                            * e->cfg.max_export_batch_size);
+    if (!(plugin->flags & OT_PLUGIN_READS_FACTS)) {
+        /* a span has at most OT_SPAN_MAX_ATTRIBUTES attributes, its facts
+         * included, as before there were facts */
+        e->plain = apr_palloc(pool, sizeof(*e->plain)
+                                    * e->cfg.max_export_batch_size);
+        e->plain_recs = apr_palloc(pool, sizeof(*e->plain_recs)
+                                         * e->cfg.max_export_batch_size);
+        e->plain_attrs = apr_palloc(pool, sizeof(*e->plain_attrs)
+                                          * OT_SPAN_MAX_ATTRIBUTES
+                                          * e->cfg.max_export_batch_size);
+    }
     if ((rv = ot_queue_create(&e->queue, pool, cfg->max_queue_size, bytes,
                               cfg->max_attribute_length,
                               e->cfg.max_export_batch_size)) != APR_SUCCESS

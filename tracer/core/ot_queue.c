@@ -8,6 +8,7 @@
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 
+#include "ot_facts.h"       /* OT_FACT_STR_MEMBERS (sdk) */
 #include "ot_utf8.h"        /* ot_utf8_cut (sdk) */
 #include "ot_write.h"       /* OT_NOINLINE, ot_copy_clean */
 
@@ -145,10 +146,32 @@ static OT_NOINLINE size_t events_links_size(const ot_span_record *rec,
     return sz;
 }
 
+/* The bytes a string value of len bytes takes once cut to maxv. */
+static OT_INLINE size_t cut_size(const ot_str *s, size_t maxv)
+{
+    return maxv && s->len > maxv ? cut_len(s, maxv) : s->len;
+}
+
+/* The bytes of the facts h and their strings (each cut as a value is),
+ * with a pad to realign what follows. */
+static size_t facts_size(const ot_http_facts *h, size_t maxv)
+{
+    size_t sz = ALIGN8(sizeof(*h)) + 8;
+
+#define ADD(m) sz += cut_size(&h->m, maxv);
+    OT_FACT_STR_MEMBERS(ADD)
+#undef ADD
+    return sz;
+}
+
 /* The bytes of a record but its attributes' strings. */
 static size_t size_but_values(const ot_span_record *rec, size_t maxv)
 {
     size_t sz = HDR_SIZE + ALIGN8(sizeof(ot_span_record));
+
+    if (rec->http) {
+        sz += facts_size(rec->http, maxv);
+    }
 
     sz += rec->trace_state.len + rec->name.len + rec->status_message.len;
     sz += ALIGN8(rec->n_attributes * sizeof(ot_attribute));
@@ -261,6 +284,19 @@ static const ot_attribute *copy_attrs(writer *w, const ot_attribute *src,
     return dst;
 }
 
+/* The facts h and their strings copied (each cut as a value is). */
+static const ot_http_facts *copy_facts(writer *w, const ot_http_facts *h,
+                                       size_t maxv)
+{
+    ot_http_facts *dst = take(w, sizeof(*dst), 8);
+
+    *dst = *h;
+#define COPY(m) dst->m = copy_str(w, &h->m, (uint32_t)cut_size(&h->m, maxv));
+    OT_FACT_STR_MEMBERS(COPY)
+#undef COPY
+    return dst;
+}
+
 /* rec copied at at; returns the bytes it took. */
 static size_t copy_record(char *at, const ot_span_record *src, size_t maxv)
 {
@@ -277,6 +313,9 @@ static size_t copy_record(char *at, const ot_span_record *src, size_t maxv)
     dst->name = copy_str(&w, &src->name, src->name.len);
     dst->status_message = copy_str(&w, &src->status_message,
                                    src->status_message.len);
+    if (src->http) {
+        dst->http = copy_facts(&w, src->http, maxv);
+    }
     dst->attributes = copy_attrs(&w, src->attributes, src->n_attributes, maxv);
     dst->events = NULL;
     if (src->n_events) {

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "ot_facts.h"
 #include "ot_ids.h"
 #include "ot_queue.h"       /* OT_QUEUE_COPY_KEY */
 #include "ot_write.h"       /* OT_NOINLINE */
@@ -13,6 +14,11 @@ struct ot_span {
     ot_attribute attrs[OT_SPAN_MAX_ATTRIBUTES];
     ot_event events[OT_SPAN_MAX_EVENTS];
     ot_link links[OT_SPAN_MAX_LINKS];
+    ot_http_facts *facts;       /* rec.http once ot_span_facts() ran:
+                                 * allocated then, so that spans without
+                                 * facts (the span API's) take no room
+                                 * for them */
+    apr_pool_t *pool;
     int set_keys;               /* an ot_span_set_* call added a key of
                                  * its caller's choosing: a tag must look
                                  * for it */
@@ -40,6 +46,8 @@ ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
     memset(r, 0, sizeof(*r));
     s->set_keys = 0;
     s->attr_bytes = 0;
+    s->facts = NULL;
+    s->pool = p;
     r->struct_size = (uint32_t)sizeof(*r);
     if (parent) {
         memcpy(r->trace_id, parent->trace_id, 16);
@@ -68,6 +76,26 @@ ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
 ot_span_record *ot_span_record_get(ot_span *s)
 {
     return &s->rec;
+}
+
+ot_http_facts *ot_span_facts(ot_span *s)
+{
+    if (!s->facts) {
+        /* member by member: the queue copies every string, the numbers
+         * only count where their bit is set (a memset of the whole costs
+         * a call and more) */
+        ot_http_facts *h = apr_palloc(s->pool, sizeof(*h));
+
+        h->struct_size = (uint32_t)sizeof(*h);
+        h->present = 0;
+        h->names = 0;
+#define CLEAR(m) h->m.ptr = NULL; h->m.len = 0;
+        OT_FACT_STR_MEMBERS(CLEAR)
+#undef CLEAR
+        s->facts = h;
+        s->rec.http = h;
+    }
+    return s->facts;
 }
 
 size_t ot_span_attr_bytes(const ot_span *s)
@@ -163,10 +191,38 @@ static OT_NOINLINE ot_attribute *attr_by_key(ot_span *s, const char *key,
     return next_attr_n(s, key, klen);
 }
 
+/* A tag whose key is a fact's: the fact gives way to it (the tag becomes
+ * an attribute); under both names, its key of the other names stays, as
+ * an attribute. */
+static OT_NOINLINE void tag_over_fact(ot_span *s, const char *key,
+                                      size_t klen)
+{
+    ot_http_facts *h = s->facts;
+    unsigned name, other;
+    ot_attribute *a;
+    int f = ot_fact_by_key(h, key, klen, &name);
+
+    if (f < 0 || !(h->present & OT_FACT_BIT(f))) {
+        return;
+    }
+    h->present &= ~OT_FACT_BIT(f);
+    other = 1 - name;
+    if ((h->names & (1u << other)) && ot_fact_defs[f].key[other].len
+        && (a = next_attr_n(s, NULL, 0))) {
+        ot_fact_attr(h, (unsigned)f, other, a);
+        if (a->type == OT_VALUE_STRING) {
+            s->attr_bytes += a->v.s.len;
+        }
+    }
+}
+
 /* The attribute a tag replaces, or a new one (see ot_span_tag_strn). */
 static ot_attribute *tag_attr(ot_span *s, const char *key, size_t klen,
                               int may_be_fixed)
 {
+    if (may_be_fixed && s->facts && s->facts->present) {
+        tag_over_fact(s, key, klen);
+    }
     if (may_be_fixed || s->set_keys) {
         return attr_by_key(s, key, klen);
     }

@@ -5,7 +5,8 @@
  *
  * One allocation from the request pool holds the record and fixed-size
  * arrays for its attributes, events and links, so recording costs no
- * further allocation; what does not fit is counted as dropped, as the
+ * further allocation (but one for the HTTP facts of a span that has them,
+ * ot_span_facts()); what does not fit is counted as dropped, as the
  * OpenTelemetry span limits say.  Strings are not copied: they must live as
  * long as the span (the request pool); the queue copies the finished span,
  * except attribute keys, which must outlive the span's export: constants,
@@ -43,6 +44,11 @@ ot_span_record *ot_span_record_get(ot_span *s);
  * before any cut, a marked key's length): summed as they are added, so
  * that a push need not walk them.  Replaced values stay counted: a bound. */
 size_t ot_span_attr_bytes(const ot_span *s);
+
+/* The span's HTTP facts (ot_tracer.h: ot_http_facts), for the caller to
+ * fill in: none set at first.  Their strings are not copied either.  A
+ * tag (ot_span_tag_*) with a fact's key replaces the fact. */
+ot_http_facts *ot_span_facts(ot_span *s);
 
 void ot_span_set_name(ot_span *s, const char *name);
 void ot_span_set_status(ot_span *s, ot_status_code code, const char *msg);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ot_facts.h"       /* ot_record_facts (sdk) */
 #include "ot_utf8.h"
 
 /* One trace in the store.  published_s and duration_ns repeat what t
@@ -67,6 +68,7 @@ static int key_is(const ot_attribute *a, const char *key)
 
 void ot_span_summarize(const ot_span_record *rec, ot_span_summary *out)
 {
+    const ot_http_facts *h;
     uint32_t i;
 
     memset(out, 0, sizeof(*out));
@@ -82,6 +84,12 @@ void ot_span_summarize(const ot_span_record *rec, ot_span_summary *out)
     copy_cut(out->name, sizeof(out->name), rec->name);
     copy_cut(out->status_message, sizeof(out->status_message),
              rec->status_message);
+    if ((h = ot_record_facts(rec))
+        && (h->present & OT_FACT_BIT(OT_FACT_STATUS_CODE))
+        && h->status_code > 0 && h->status_code < 1000) {
+        out->http_status = (uint16_t)h->status_code;
+    }
+    /* a TraceTag may have set it instead */
     for (i = 0; i < rec->n_attributes; i++) {
         const ot_attribute *a = &rec->attributes[i];
 

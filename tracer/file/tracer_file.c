@@ -234,6 +234,7 @@ static const ot_tracer_plugin file_plugin = {
     file_destroy,
     NULL,
     file_describe,
+    OT_PLUGIN_READS_FACTS,
 };
 
 OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void);

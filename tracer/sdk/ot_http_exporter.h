@@ -77,7 +77,7 @@ ot_logger *ot_http_exporter_logger(ot_http_exporter *x);
         OT_VERSION, http_plugin_create, NULL, ot_http_exporter_child_init,  \
         ot_http_exporter_export, NULL, ot_http_exporter_child_exit,         \
         ot_http_exporter_destroy, ot_http_exporter_cancel,                  \
-        ot_http_exporter_describe                                           \
+        ot_http_exporter_describe, OT_PLUGIN_READS_FACTS                    \
     };                                                                      \
     OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void);         \
     OT_TRACER_EXPORT const ot_tracer_plugin *ot_tracer_entry(void)          \

@@ -19,6 +19,7 @@
  */
 
 #include "ot_write.h"
+#include "ot_facts.h"
 #include "ot_otlp_json.h"
 
 #include <stdlib.h>
@@ -180,13 +181,12 @@ static OT_NOINLINE char *w_str_array(char *o, char *end, const ot_str_array *sa,
     return OT_W_LIT(o, "]}}}");
 }
 
-/* The array of the n attributes at a, or NULL when end comes first.  The
- * first one's comma becomes the '['. */
+/* The n attributes at a, each after a comma, or NULL when end comes
+ * first (room kept for the array's closing bracket). */
 static char *w_attributes(char *o, char *end, const ot_attribute *a,
                           uint32_t n, key_memo *memo, jctx *x)
 {
     const ot_attribute *stop = a + n;
-    char *open = o;
     unsigned j = 0;
 
     if (room_left(o, end) < (uint64_t)n * ATTR_ROOM + 2) {
@@ -256,21 +256,121 @@ static char *w_attributes(char *o, char *end, const ot_attribute *a,
         }
         o = OT_W_LIT(o, "}}");
     }
-    *open = '[';
-    *o++ = ']';
     return o;
 }
 
-/* ",\"attributes\":" and the array, when there are attributes; list is
- * their memos' (MEMO_*). */
-static char *w_attrs_field(char *o, char *end, const ot_attribute *a,
-                           uint32_t n, unsigned list, jctx *x)
+/* ---- HTTP facts --------------------------------------------------------- */
+
+/*
+ * The facts are written as w_attributes() writes the attributes
+ * ot_facts_expand() makes of them, by code unrolled from OT_FACTS_TABLE:
+ * each attribute's JSON up to its value,
+ * ",{\"key\":\"...\",\"value\":{\"stringValue\":\"" (or "intValue"), a
+ * literal copied at once.
+ */
+#define FRAG_STR(k) ",{\"key\":\"" k "\",\"value\":{\"stringValue\":\""
+#define FRAG_INT(k) ",{\"key\":\"" k "\",\"value\":{\"intValue\":\""
+
+/* A string value s after its fragment at o, as w_attributes() writes one
+ * that is long or to escape or repair; NULL when end comes first (room:
+ * what the facts' short attributes take). */
+static OT_NOINLINE char *w_fact_str_slow(char *o, char *end, ot_str s,
+                                         uint64_t room, jctx *x)
 {
-    if (!n || !a) {
+    size_t len = s.ptr ? s.len : 0;
+    size_t lim = len < x->lim ? len : x->lim;
+
+    if (lim > OT_VALUE_SHORT
+        && room_left(o, end) < STR_ROOM(lim) + room + 2) {
+        return NULL;
+    }
+    if (ot_copy_clean(o, (const unsigned char *)s.ptr, lim, 1)) {
+        return OT_W_LIT(o + lim, "\"}}");
+    }
+    o = ot_w_json_str_slow(o - 1, (const unsigned char *)s.ptr, len, x->max);
+    return OT_W_LIT(o, "}}");
+}
+
+/* A string value s after its fragment at o and the end of its KeyValue. */
+static OT_INLINE char *w_fact_str(char *o, char *end, ot_str s,
+                                  uint64_t room, jctx *x)
+{
+    size_t len = s.ptr ? s.len : 0;
+
+    if (len <= OT_VALUE_SHORT && len <= x->lim
+        && ot_copy_clean(o, (const unsigned char *)s.ptr, len, 1)) {
+        return OT_W_LIT(o + len, "\"}}");
+    }
+    return w_fact_str_slow(o, end, s, room, x);
+}
+
+/* An integer value i after its fragment at o and the end of its
+ * KeyValue. */
+static OT_INLINE char *w_fact_int(char *o, int64_t i)
+{
+    return OT_W_LIT(ot_w_i64(o, i), "\"}}");
+}
+
+#define W_FACT_STR(key, member)                                             \
+    w_fact_str(OT_W_LIT(o, FRAG_STR(key)), end, h->member, room, x)
+#define W_FACT_INT(key, member)                                             \
+    w_fact_int(OT_W_LIT(o, FRAG_INT(key)), h->member)
+#define W_FACT(f, cur, old, member, type)                                   \
+    if (h->present & OT_FACT_BIT(OT_FACT_##f)) {                            \
+        if (sizeof(cur) > 1 && (names & OT_FACT_NAMES_CURRENT)              \
+            && !(o = W_FACT_##type(cur, member))) {                         \
+            return NULL;                                                    \
+        }                                                                   \
+        if (sizeof(old) > 1 && (names & OT_FACT_NAMES_OLD)                  \
+            && !(o = W_FACT_##type(old, member))) {                         \
+            return NULL;                                                    \
+        }                                                                   \
+    }
+
+/* The facts of h as w_attributes() writes their attributes
+ * (ot_facts_expand()'s, in its order), or NULL when end comes first. */
+static char *w_facts(char *o, char *end, const ot_http_facts *h, jctx *x)
+{
+    uint32_t names = h->names;
+    uint64_t room = (uint64_t)ot_facts_count(h) * ATTR_ROOM;
+
+    if (room_left(o, end) < room + 2) {
+        return NULL;
+    }
+    OT_FACTS_TABLE(W_FACT)
+    return o;
+}
+
+/* ",\"attributes\":" and the array of the facts h (NULL: none) then the n
+ * attributes at a, when there are any; list is their memos' (MEMO_*).
+ * The first one's comma becomes the '['. */
+static char *w_attrs_field(char *o, char *end, const ot_attribute *a,
+                           uint32_t n, const ot_http_facts *h,
+                           unsigned list, jctx *x)
+{
+    char *start = o, *open;
+
+    if (!a) {
+        n = 0;
+    }
+    if (!n && !h) {
         return o;
     }
     o = OT_W_LIT(o, ",\"attributes\":");
-    return w_attributes(o, end, a, n, x->memo[list], x);
+    open = o;
+    if (h && !(o = w_facts(o, end, h, x))) {
+        return NULL;
+    }
+    if (n && !(o = w_attributes(o, end, a, n, x->memo[list], x))) {
+        return NULL;
+    }
+    if (o == open) {
+        /* facts none of which has a key under the names asked for */
+        return start;
+    }
+    *open = '[';
+    *o++ = ']';
+    return o;
 }
 
 /*
@@ -308,7 +408,7 @@ static char *w_event(char *o, char *end, const ot_event *e, jctx *x)
         o = w_quoted_ts(o, (uint64_t)e->time_ns, x);
     }
     o = W_STR_FIELD(o, ",\"name\":", e->name);
-    if (!(o = w_attrs_field(o, end, e->attributes, e->n_attributes,
+    if (!(o = w_attrs_field(o, end, e->attributes, e->n_attributes, NULL,
                              MEMO_EVENTS, x))) {
         return NULL;
     }
@@ -330,7 +430,7 @@ static char *w_link(char *o, char *end, const ot_link *l, jctx *x)
     o = OT_W_LIT(o, ",\"spanId\":");
     o = w_quoted_hex(o, l->span_id, sizeof(l->span_id));
     o = W_STR_FIELD(o, ",\"traceState\":", l->trace_state);
-    if (!(o = w_attrs_field(o, end, l->attributes, l->n_attributes,
+    if (!(o = w_attrs_field(o, end, l->attributes, l->n_attributes, NULL,
                              MEMO_OTHERS, x))) {
         return NULL;
     }
@@ -370,8 +470,11 @@ static inline uint64_t tail_bound(const ot_span_record *s, const jctx *x)
 /* The most bytes w_span() writes for s. */
 static uint64_t span_bound(const ot_span_record *s, const jctx *x)
 {
+    const ot_http_facts *h = ot_record_facts(s);
+
     return head_bound(s) + tail_bound(s, x)
-           + attributes_bound(s->attributes, s->n_attributes, x);
+           + attributes_bound(s->attributes, s->n_attributes, x)
+           + (h ? ot_facts_bound(h, x->lim, ESC, ATTR_ROOM) : 0);
 }
 
 /* ",\"<lit>\":" and a number, when it is not 0. */
@@ -414,6 +517,7 @@ static char *w_span(char *o, char *end, const ot_span_record *s, int comma,
     }
     /* the tail's room is kept */
     if (!(o = w_attrs_field(o, end - tail, s->attributes, s->n_attributes,
+                            ot_record_facts(s),
                             MEMO_SPANS + (s->kind <= OT_SPAN_KIND_CONSUMER
                                           ? (unsigned)s->kind : 0),
                             x))) {
@@ -487,6 +591,7 @@ static char *w_resource(char *o, char *end, const ot_resource *r,
     o = OT_W_LIT(o, "{\"resource\":");
     open = o;
     if (r && !(o = w_attrs_field(o, end, r->attributes, r->n_attributes,
+                                 NULL,
                                  MEMO_OTHERS, x))) {
         return NULL;
     }

@@ -20,6 +20,7 @@
  */
 
 #include "ot_write.h"
+#include "ot_facts.h"
 #include "ot_otlp_proto.h"
 
 /* Wire types. */
@@ -459,6 +460,119 @@ static uint8_t *put_attrs(uint8_t *o, uint8_t *end, uint8_t tag,
     return o;
 }
 
+/* ---- HTTP facts ------------------------------------------------------- */
+
+/*
+ * The facts are written as put_attrs() writes the attributes
+ * ot_facts_expand() makes of them, by code unrolled from OT_FACTS_TABLE:
+ * each key a constant whose length is known, so the KeyValue's lengths and
+ * its key are written at once, in a few moves.
+ */
+
+/* Fact f under name (0: current, 1: old) as put_attrs() writes it as an
+ * attribute, when its value is long or not ASCII; NULL when end comes
+ * first (room: what the facts' short attributes take). */
+static OT_NOINLINE uint8_t *put_fact_slow(uint8_t *o, uint8_t *end,
+                                          const ot_http_facts *h, unsigned f,
+                                          unsigned name, uint64_t room,
+                                          pctx *x)
+{
+    ot_attribute a;
+    size_t len;
+
+    ot_fact_attr(h, f, name, &a);
+    len = a.v.s.ptr ? a.v.s.len : 0;
+    if (len > OT_VALUE_SHORT || len > x->lim) {
+        if (room_left(o, end) < STR_ROOM(len < x->lim ? len : x->lim)
+                                + room) {
+            return NULL;
+        }
+        return put_attrs(o, end, TAG_SPAN_ATTRIBUTES, &a, 1, x);
+    }
+    return put_attr_repaired(o, TAG_SPAN_ATTRIBUTES, &a, x->max);
+}
+
+/* The KeyValue field's tag, its length (len bytes follow it) and its key
+ * field (klen bytes); returns the value field's start. */
+static OT_INLINE uint8_t *put_fact_key(uint8_t *o, const char *key,
+                                       size_t klen, size_t len)
+{
+    o[0] = TAG_SPAN_ATTRIBUTES;
+    o[1] = (uint8_t)len;
+    o[2] = TAG_KV_KEY;
+    o[3] = (uint8_t)klen;
+    memcpy(o + 4, key, klen);
+    o[4 + klen] = TAG_KV_VALUE;
+    return o + 4 + klen;
+}
+
+/* A string fact f (value s) under name, its key key (klen bytes, short):
+ * put_short_attr()'s KeyValue, or put_fact_slow()'s. */
+static OT_INLINE uint8_t *put_fact_str(uint8_t *o, uint8_t *end,
+                                       const ot_http_facts *h, unsigned f,
+                                       unsigned name, const char *key,
+                                       size_t klen, ot_str s, uint64_t room,
+                                       pctx *x)
+{
+    size_t len = s.ptr ? s.len : 0;
+    uint8_t *v;
+
+    if (len > OT_VALUE_SHORT || len > x->lim
+        || !ot_copy_clean((char *)o + 8 + klen,
+                          (const unsigned char *)s.ptr, len, 0)) {
+        return put_fact_slow(o, end, h, f, name, room, x);
+    }
+    v = put_fact_key(o, key, klen, 6 + klen + len);
+    v[1] = (uint8_t)(len + 2);
+    v[2] = TAG_ANY_STRING;
+    v[3] = (uint8_t)len;
+    return v + 4 + len;
+}
+
+/* An integer fact (value i), its key key (klen bytes, short). */
+static OT_INLINE uint8_t *put_fact_int(uint8_t *o, const char *key,
+                                       size_t klen, int64_t i)
+{
+    uint8_t *v = o + 4 + klen, *e = put_varint(v + 3, (uint64_t)i);
+
+    put_fact_key(o, key, klen, (size_t)(e - (o + 2)));
+    v[1] = (uint8_t)(e - (v + 2));
+    v[2] = TAG_ANY_INT;
+    return e;
+}
+
+#define PUT_FACT_STR(f, key, name, member)                                  \
+    put_fact_str(o, end, h, OT_FACT_##f, (name), (key), sizeof(key) - 1,    \
+                 h->member, room, x)
+#define PUT_FACT_INT(f, key, name, member)                                  \
+    put_fact_int(o, (key), sizeof(key) - 1, h->member)
+#define PUT_FACT(f, cur, old, member, type)                                 \
+    if (h->present & OT_FACT_BIT(OT_FACT_##f)) {                            \
+        if (sizeof(cur) > 1 && (names & OT_FACT_NAMES_CURRENT)              \
+            && !(o = PUT_FACT_##type(f, cur, 0, member))) {                 \
+            return NULL;                                                    \
+        }                                                                   \
+        if (sizeof(old) > 1 && (names & OT_FACT_NAMES_OLD)                  \
+            && !(o = PUT_FACT_##type(f, old, 1, member))) {                 \
+            return NULL;                                                    \
+        }                                                                   \
+    }
+
+/* The facts of h as the KeyValue fields of their attributes
+ * (ot_facts_expand()'s, in its order), or NULL when end comes first. */
+static uint8_t *put_facts(uint8_t *o, uint8_t *end, const ot_http_facts *h,
+                          pctx *x)
+{
+    uint32_t names = h->names;
+    uint64_t room = (uint64_t)ot_facts_count(h) * ATTR_ROOM;
+
+    if (room_left(o, end) < room) {
+        return NULL;
+    }
+    OT_FACTS_TABLE(PUT_FACT)
+    return o;
+}
+
 /* ---- Span ------------------------------------------------------------- */
 
 /* Room for the fields of a span before its attributes besides their
@@ -506,8 +620,11 @@ static OT_INLINE uint64_t tail_bound(const ot_span_record *s,
 /* The most room put_span() asks for s. */
 static uint64_t span_bound(const ot_span_record *s, const pctx *x)
 {
+    const ot_http_facts *h = ot_record_facts(s);
+
     return head_bound(s) + tail_bound(s, x)
-           + attrs_bound(s->attributes, s->n_attributes, x);
+           + attrs_bound(s->attributes, s->n_attributes, x)
+           + (h ? ot_facts_bound(h, x->lim, ESC, ATTR_ROOM) : 0);
 }
 
 /* A varint field, left out when v is 0. */
@@ -574,6 +691,7 @@ static uint8_t *put_span(uint8_t *o, uint8_t *end, const ot_span_record *s,
     int has_parent = !ot_id_is_zero(s->parent_span_id, 8);
     uint32_t flags = ot_otlp_span_flags(s, has_parent);
     uint64_t tail = tail_bound(s, x);
+    const ot_http_facts *h;
     uint32_t i;
 
     if (room_left(o, end) < head_bound(s) + tail) {
@@ -590,7 +708,10 @@ static uint8_t *put_span(uint8_t *o, uint8_t *end, const ot_span_record *s,
     o = put_varint_field(o, TAG_SPAN_KIND, s->kind);
     o = put_fixed64_field(o, TAG_SPAN_START, s->start_ns);
     o = put_fixed64_field(o, TAG_SPAN_END, s->end_ns);
-    /* the tail's room is kept */
+    /* the tail's room is kept; the facts come first */
+    if ((h = ot_record_facts(s)) && !(o = put_facts(o, end - tail, h, x))) {
+        return NULL;
+    }
     if (!(o = put_attrs(o, end - tail, TAG_SPAN_ATTRIBUTES, s->attributes,
                         s->n_attributes, x))) {
         return NULL;

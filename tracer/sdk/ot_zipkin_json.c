@@ -59,9 +59,11 @@
 
 #include "ot_zipkin_json.h"
 #include "ot_write.h"
+#include "ot_facts.h"
 
 #include <arpa/inet.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -509,11 +511,36 @@ static void put_span(ot_buf *b, const ot_span_record *s, uint32_t max,
     ot_buf_putc(b, '}');
 }
 
+/* s with its facts as attributes (Zipkin's tags and remote endpoint come
+ * from the attributes), in *attrs (room for *cap, grown as needed): the
+ * facts are few and this encoder is not the one traced requests pay
+ * for.  NULL when out of memory. */
+static const ot_span_record *flat_record(const ot_span_record *s,
+                                         ot_span_record *flat,
+                                         ot_attribute **attrs, size_t *cap)
+{
+    size_t need = (size_t)ot_facts_count(s->http) + s->n_attributes;
+
+    if (need > *cap) {
+        ot_attribute *a = realloc(*attrs, need * sizeof(*a));
+
+        if (!a) {
+            return NULL;
+        }
+        *attrs = a;
+        *cap = need;
+    }
+    return ot_facts_flatten(s, flat, *attrs, (uint32_t)need);
+}
+
 int ot_zipkin_json_encode(ot_buf *b, const ot_span_record *const *spans,
                           size_t n, const ot_zipkin_options *opt)
 {
     uint32_t max = opt ? opt->max_value_len : 0;
     ot_buf scratch;
+    ot_span_record flat;
+    ot_attribute *flat_attrs = NULL;
+    size_t flat_cap = 0;
     int first = 1;
     size_t i;
 
@@ -523,16 +550,24 @@ int ot_zipkin_json_encode(ot_buf *b, const ot_span_record *const *spans,
     ot_buf_init(&scratch, 0, b->limit);
     ot_buf_putc(b, '[');
     for (i = 0; i < n && !ot_buf_failed(b); i++) {
-        if (!spans[i]) {
+        const ot_span_record *s = spans[i];
+
+        if (!s) {
             continue;
         }
         if (!first) {
             ot_buf_putc(b, ',');
         }
         first = 0;
-        put_span(b, spans[i], max, &scratch);
+        if (ot_record_facts(s) && !(s = flat_record(s, &flat, &flat_attrs,
+                                                     &flat_cap))) {
+            b->failed = 1;
+            break;
+        }
+        put_span(b, s, max, &scratch);
     }
     ot_buf_putc(b, ']');
     ot_buf_free(&scratch);
+    free(flat_attrs);
     return ot_buf_failed(b) ? -1 : 0;
 }
