@@ -909,10 +909,13 @@ static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
                     NAMES("http.response.status_code", "http.status_code"),
                     status);
     }
-    /* bytes_sent counts a HEAD response's body although none is sent */
+    /* bytes_sent counts a HEAD response's body although none is sent;
+     * sent_bodyct alone does not say so: HTTP/1.1's header filter leaves
+     * it 0 for a HEAD, mod_http2 sets it for every response */
     ot_attr_int(s, names,
                 NAMES("http.response.body.size", "http.response_content_length"),
-                last->sent_bodyct ? (int64_t)last->bytes_sent : 0);
+                last->sent_bodyct && !last->header_only
+                    ? (int64_t)last->bytes_sent : 0);
     if (r->connection->aborted) {
         /* the client went away before the response was sent */
         ot_span_add_event(s, "client aborted", (int64_t)apr_time_now() * 1000);

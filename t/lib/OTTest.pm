@@ -614,51 +614,72 @@ END {
 # one header line per element.  Redirects are followed as HTTP::Tiny does.
 sub get {
     my ($self, $path, $headers) = @_;
-    return $self->h2_get($path, $headers) if $self->{h2};
     # HTTP::Tiny will not send a Host of our choosing.
     return $self->raw_get($path, $headers)
-        if grep { lc $_ eq 'host' } keys %{ $headers || {} };
-    my $ua = HTTP::Tiny->new(timeout => 15, keep_alive => 0,
-                             agent => 'OTTest/1.0');
-    return $ua->get($self->url($path), { headers => $headers || {} });
+        if !$self->{h2} && grep { lc $_ eq 'host' } keys %{ $headers || {} };
+    return $self->request('GET', $path, { headers => $headers });
 }
 
-# get() over HTTP/2: curl with prior knowledge (h2c), the headers as
-# HTTP::Tiny sends them (User-Agent OTTest/1.0 unless given, no Accept; a
-# Host becomes :authority).  Dies when the response is not HTTP/2: the
-# mode must not fall back to HTTP/1.1 unseen.  A request that got no
-# response is HTTP::Tiny's status 599, curl's message the content.
-sub h2_get {
-    my ($self, $path, $headers) = @_;
-    my %h = %{ $headers || {} };
-    $h{'User-Agent'} //= 'OTTest/1.0' unless grep { lc $_ eq 'user-agent' } keys %h;
+# Any method through a new connection, HTTP/2 when h2; HTTP::Tiny's
+# response hash.  %o: headers, content (a request body), max_redirect
+# (default 5; redirects of a GET or HEAD are followed).
+sub request {
+    my ($self, $method, $path, $o) = @_;
+    my %o = %{ $o || {} };
+    return $self->h2_request($method, $path, \%o) if $self->{h2};
+    my $ua = HTTP::Tiny->new(timeout => 15, keep_alive => 0, agent => 'OTTest/1.0',
+                             max_redirect => $o{max_redirect} // 5);
+    return $ua->request($method, $self->url($path), {
+        headers => $o{headers} || {},
+        (defined $o{content} ? (content => $o{content}) : ()) });
+}
+
+# request() over HTTP/2: curl with prior knowledge (h2c), the headers as
+# HTTP::Tiny sends them (User-Agent OTTest/1.0 unless given, no Accept,
+# Content-Type application/octet-stream for a body unless given; a Host
+# becomes :authority).  Dies when the response is not HTTP/2: the mode
+# must not fall back to HTTP/1.1 unseen.  A request that got no response
+# is HTTP::Tiny's status 599, curl's message the content.
+sub h2_request {
+    my ($self, $method, $path, $o) = @_;
+    my %h = %{ $o->{headers} || {} };
+    my $has = sub { my ($n) = @_; grep { lc $_ eq $n } keys %h };
+    $h{'User-Agent'} = 'OTTest/1.0' unless $has->('user-agent');
+    $h{'Content-Type'} = 'application/octet-stream'
+        if defined $o->{content} && !$has->('content-type');
     # curl's default "Accept: */*" removed
-    my @hdr = (grep { lc $_ eq 'accept' } keys %h) ? () : ('-H', 'Accept:');
+    my @hdr = $has->('accept') ? () : ('-H', 'Accept:');
     for my $k (sort keys %h) {
         for my $v (ref $h{$k} ? @{ $h{$k} } : $h{$k}) {
-            croak "h2_get: $k: a value HTTP/2 cannot carry" if $v =~ /[\r\n\0]/;
+            croak "h2_request: $k: a value HTTP/2 cannot carry" if $v =~ /[\r\n\0]/;
             # "Name;" sends an empty value ("Name:" would remove the header)
             push @hdr, '-H', $v eq '' ? "$k;" : "$k: $v";
         }
     }
-    my ($hfh, $hfile) = tempfile('ot_h2.XXXXXX', TMPDIR => 1, UNLINK => 1);
-    my ($bfh, $bfile) = tempfile('ot_h2.XXXXXX', TMPDIR => 1, UNLINK => 1);
-    my ($efh, $efile) = tempfile('ot_h2.XXXXXX', TMPDIR => 1, UNLINK => 1);
-    close $_ for $hfh, $bfh, $efh;
+    my $redirects = $o->{max_redirect} // 5;
+    my @how = $method eq 'HEAD' ? ('--head') : $method eq 'GET' ? () : ('-X', $method);
+    push @how, '--location', '--max-redirs', $redirects
+        if $redirects && ($method eq 'GET' || $method eq 'HEAD');
+    # curl's files: the request body, the header blocks, the body, errors
+    my $tmp = tempdir('ot_h2.XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    if (defined $o->{content}) {
+        $self->write_file("$tmp/request", $o->{content});
+        push @how, '--data-binary', "\@$tmp/request";
+    }
     my @cmd = ('curl', '-sS', '--http2-prior-knowledge', '--globoff', '--path-as-is',
                '--connect-timeout', 15, '--speed-limit', 1, '--speed-time', 15,
-               '--location', '--max-redirs', 5, '--stderr', $efile,
-               '-D', $hfile, '-o', $bfile, '-w', '%{http_version}', @hdr,
-               $self->url($path));
+               '--stderr', "$tmp/stderr", '-D', "$tmp/head", '-o', "$tmp/body",
+               '-w', '%{http_version}', @how, @hdr, $self->url($path));
     open my $out, '-|', @cmd or croak "curl: $!";
     my $version = do { local $/; <$out> } // '';
     close $out;
     my $exit = $? >> 8;
-    my $err = slurp($efile) // '';
-    my $content = slurp($bfile) // '';
+    my $err = slurp("$tmp/stderr") // '';
+    # (curl --head writes the header block as the body too)
+    my $content = $method eq 'HEAD' ? '' : slurp("$tmp/body") // '';
     # one header block per response: redirects first, then the last
-    my @blocks = grep { /\S/ } split /\r\n\r\n/, slurp($hfile) // '';
-    unlink $hfile, $bfile, $efile;
+    my @blocks = grep { /\S/ } split /\r\n\r\n/, slurp("$tmp/head") // '';
+    remove_tree($tmp);
     if ($version eq '0' || !@blocks) {
         return { status => 599, reason => 'Internal Exception', headers => {},
                  content => $err, success => '', url => $self->url($path) };
