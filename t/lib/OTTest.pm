@@ -616,7 +616,7 @@ sub get {
     my ($self, $path, $headers) = @_;
     # HTTP::Tiny will not send a Host of our choosing.
     return $self->raw_get($path, $headers)
-        if !$self->{h2} && grep { lc $_ eq 'host' } keys %{ $headers || {} };
+        if grep { lc $_ eq 'host' } keys %{ $headers || {} };
     return $self->request('GET', $path, { headers => $headers });
 }
 
@@ -739,10 +739,14 @@ sub raw {
     return $out;
 }
 
-# GET over a raw connection (any Host header), parsed like HTTP::Tiny's
-# response: status, reason, headers (lowercase names), content.
+# GET with any Host header and any bytes in header values (HTTP::Tiny
+# refuses both) over a raw connection, parsed like HTTP::Tiny's response:
+# protocol, status, reason, headers (lowercase names), content.  Redirects
+# are not followed.  Over HTTP/2 when h2 (a Host as :authority).
 sub raw_get {
     my ($self, $path, $headers) = @_;
+    return $self->h2_request('GET', $path, { headers => $headers, max_redirect => 0 })
+        if $self->{h2};
     my %h = (%{ $headers || {} });
     my ($host) = grep { lc $_ eq 'host' } keys %h;
     my $req = "GET $path HTTP/1.1\r\nHost: " . ($host ? delete $h{$host} : "127.0.0.1:$self->{port}")
