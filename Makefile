@@ -150,10 +150,12 @@ integration-mpm: all $(UNIT_SO) $(NPM_STAMP) $(INTEGRATION_TOOLS)
 
 # The whole integration suite over HTTP/2 (OT_H2=1, t/lib/OTTest.pm):
 # every server loads mod_http2 with "Protocols h2c http/1.1" and the
-# tests' requests (OTTest's get) go over h2c with prior knowledge, on
-# H2_MPM (event; worker too; not prefork, where mod_http2 serves
-# nothing).  Raw-socket tests stay HTTP/1.1 by nature.  H2_TESTS picks
-# tests.
+# tests' requests (OTTest's get, request, raw_get) go over h2c with prior
+# knowledge, through curl, on H2_MPM (event; worker too; not prefork,
+# where mod_http2 serves nothing: a server a test runs under prefork
+# stays HTTP/1.1).  Raw-socket and keep-alive tests stay HTTP/1.1 by
+# nature.  H2_TESTS picks tests.  CI runs the process-model tests (but
+# t/55) this way under worker (.ci/run); the whole suite is this target.
 H2_MPM ?= event
 H2_TESTS ?= t/*.t
 integration-h2: all $(UNIT_SO) $(NPM_STAMP) $(INTEGRATION_TOOLS)
