@@ -48,10 +48,10 @@ package OTTest;
 # OT_BUILD_DIR=<dir> tests <dir>/mod_opentracing.so and tracer_file.so
 # instead of the checkout's build/.
 # OT_H2=1 (make integration-h2): every server with a threaded MPM loads
-# mod_http2 with "Protocols h2c http/1.1", and get() speaks HTTP/2 to it
-# (curl --http2-prior-knowledge, h2c); a server a test runs under prefork
-# (mod_http2 serves nothing there) stays HTTP/1.1 and says so.  raw(),
-# raw_get() and a test's own HTTP::Tiny stay HTTP/1.1.
+# mod_http2 with "Protocols h2c http/1.1", and get(), request() and
+# raw_get() speak HTTP/2 to it (curl --http2-prior-knowledge, h2c); a
+# server a test runs under prefork (mod_http2 serves nothing there) stays
+# HTTP/1.1 and says so.  raw() and a test's own HTTP::Tiny stay HTTP/1.1.
 
 use strict;
 use warnings;
@@ -192,8 +192,6 @@ sub reconfigure {
 sub dir        { $_[0]{dir} }
 sub port       { $_[0]{port} }
 sub mpm        { $_[0]{mpm} }
-# True when get() speaks HTTP/2 to this server (OT_H2, a threaded MPM).
-sub h2         { $_[0]{h2} }
 sub conf_file  { "$_[0]{dir}/conf/httpd.conf" }
 sub error_log  { "$_[0]{dir}/logs/error_log" }
 sub access_log { "$_[0]{dir}/logs/access_log" }
