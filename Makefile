@@ -65,7 +65,7 @@ HTTP_LIBS := -lcurl -lz
 PLUGIN_LIBS_otlp := $(HTTP_LIBS)
 PLUGIN_LIBS_zipkin := $(HTTP_LIBS)
 
-.PHONY: all deps run view test unit integration integration-mpm integration-asan soak install fuzz fuzz-build fuzz-replay \
+.PHONY: all deps run view test unit integration integration-mpm integration-h2 integration-asan soak install fuzz fuzz-build fuzz-replay \
         clean cppcheck valgrind asan clang
 all: $(B)/mod_opentracing.so $(PLUGIN_SO)
 
@@ -147,6 +147,20 @@ integration-mpm: all $(UNIT_SO) $(NPM_STAMP) $(INTEGRATION_TOOLS)
 	    echo "== integration suite under mpm_$$m"; \
 	    OT_MPM=$$m prove -I t/lib $(MPM_TESTS) || exit 1; \
 	done
+
+# The whole integration suite over HTTP/2 (OT_H2=1, t/lib/OTTest.pm):
+# every server loads mod_http2 with "Protocols h2c http/1.1" and the
+# tests' requests (OTTest's get, request, raw_get) go over h2c with prior
+# knowledge, through curl, on H2_MPM (event; worker too; not prefork,
+# where mod_http2 serves nothing: a server a test runs under prefork
+# stays HTTP/1.1).  Raw-socket and keep-alive tests stay HTTP/1.1 by
+# nature.  H2_TESTS picks tests.  CI runs the process-model tests (but
+# t/55) this way under worker (.ci/run); the whole suite is this target.
+H2_MPM ?= event
+H2_TESTS ?= t/*.t
+integration-h2: all $(UNIT_SO) $(NPM_STAMP) $(INTEGRATION_TOOLS)
+	@echo "== integration suite over HTTP/2 (h2c), mpm_$(H2_MPM)"
+	@OT_H2=1 OT_MPM=$(H2_MPM) prove -I t/lib $(H2_TESTS)
 
 # Every test: unit, the unit tests again under ASan/UBSan and valgrind,
 # cppcheck, a short fuzz run of every parser, the integration suite.

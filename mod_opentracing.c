@@ -31,6 +31,10 @@
  * A background thread per child exports the queue through the plugin.
  */
 
+/* Before APR's headers: with offsetof defined, APR_OFFSETOF is offsetof,
+ * not the null-pointer arithmetic clang refuses in APR_BRIGADE_SENTINEL. */
+#include <stddef.h>
+
 #include "apr_lib.h"
 #include "apr_optional.h"
 #include "apr_strings.h"
@@ -77,10 +81,16 @@ typedef struct ot_request {
     request_rec *proxied;           /* the (sub)request whose call to a
                                      * backend has a CLIENT span */
     void *api;                      /* mod_opentracing_api.c's state */
+    int end_passed;                 /* HTTP/2: the response's end (EOS)
+                                     * was passed to mod_http2 */
+    int gone_at_end;                /* and the client was gone then */
 } ot_request;
 
 /* This child's exporter, set in child_init. */
 static ot_exporter *child_exporter;
+
+/* OT_H2_END: where an HTTP/2 stream's response ends (h2_end_filter). */
+static ap_filter_rec_t *h2_end_filter_handle;
 
 /* Whether a directive names one of the notes, and whether traced
  * requests get them (TraceNotes, else that), set in post_config. */
@@ -450,6 +460,12 @@ static void begin_span(ot_request *rq, request_rec *r)
         }
         name_span(rq->span, r);
         memcpy(rq->ctx.span_id, ot_span_record_get(rq->span)->span_id, 8);
+        if (r->connection->master) {
+            /* mod_http2's connection of one stream (a protocol filter:
+             * internal redirects keep it) */
+            ap_add_output_filter_handle(h2_end_filter_handle, rq, r,
+                                        r->connection);
+        }
     }
     else {
         ot_ids_span_id(rq->ctx.span_id);
@@ -468,6 +484,46 @@ static void begin_span(ot_request *rq, request_rec *r)
     rq->trace_id = buf + OT_TRACEPARENT_LEN + 1;
     rq->span_id = buf + OT_TRACEPARENT_LEN + 1 + 33;
     rq->ctx.traceparent = rq->traceparent;
+}
+
+/* Over HTTP/2, r->connection is mod_http2's connection of one stream.
+ * mod_http2 sets its aborted flag when the client's connection closes or
+ * the stream is reset, also when that happens after the whole response
+ * went out: a client that has its response may close the connection
+ * while the stream's thread is still passing the response's end (EOS) on,
+ * or logging (a quarter of t/49's h2c requests were marked so).  The
+ * client left before its response when the flag was set before the end
+ * came (a write failed), or passing the end failed with it set. */
+static apr_status_t h2_end_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    ot_request *rq = f->ctx;
+    int gone = f->c->aborted;
+    apr_status_t rv;
+    apr_bucket *b;
+    int end = 0;
+
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+         b = APR_BUCKET_NEXT(b)) {
+        if (APR_BUCKET_IS_EOS(b)) {
+            end = 1;
+            break;
+        }
+    }
+    rv = ap_pass_brigade(f->next, bb);
+    if (end) {
+        rq->end_passed = 1;
+        rq->gone_at_end = gone || (rv != APR_SUCCESS && f->c->aborted);
+        ap_remove_output_filter(f);
+    }
+    return rv;
+}
+
+/* Whether the client went away before the response was sent: over
+ * HTTP/1.x, a write failed (c->aborted); over HTTP/2, see
+ * h2_end_filter(). */
+static int client_aborted(const ot_request *rq, const request_rec *r)
+{
+    return rq->end_passed ? rq->gone_at_end : (int)r->connection->aborted;
 }
 
 /* begin_span() unless it ran: the check inline, as every hook and API
@@ -879,7 +935,8 @@ const char *ot_redacted_query(request_rec *r, const char *query, size_t *len)
 /* The request's HTTP facts (see ot_tracer.h): what the semantic
  * conventions' attributes of a server span say, in the span's fixed
  * layout; the tracer's encoder writes them out. */
-static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
+static void record_attributes(ot_span *s, const ot_request *rq, request_rec *r,
+                              request_rec *last)
 {
     conn_rec *c = r->connection;
     ot_http_facts *h = ot_span_facts(s);
@@ -954,10 +1011,13 @@ static void record_attributes(ot_span *s, request_rec *r, request_rec *last)
         h->status_code = status;
         present |= OT_FACT_BIT(OT_FACT_STATUS_CODE);
     }
-    /* bytes_sent counts a HEAD response's body although none is sent */
-    h->response_body_size = last->sent_bodyct ? (int64_t)last->bytes_sent : 0;
+    /* bytes_sent counts a HEAD response's body although none is sent;
+     * sent_bodyct alone does not say so: HTTP/1.1's header filter leaves
+     * it 0 for a HEAD, mod_http2 sets it for every response */
+    h->response_body_size = last->sent_bodyct && !last->header_only
+                                ? (int64_t)last->bytes_sent : 0;
     h->present = present;
-    if (r->connection->aborted) {
+    if (client_aborted(rq, r)) {
         /* the client went away before the response was sent */
         ot_span_add_event(s, "client aborted", (int64_t)apr_time_now() * 1000);
         ot_span_add_booln(s, KEY("mod_opentracing.client_aborted"), 1);
@@ -1327,7 +1387,7 @@ static int ot_log_transaction(request_rec *r)
     if (!rq->span || !child_exporter || r != initial) {
         return DECLINED;
     }
-    record_attributes(rq->span, initial, last);
+    record_attributes(rq->span, rq, initial, last);
     if (rq->rejected && last->status < 500) {
         /* A 4xx is the client's error and leaves the status unset, but
          * this request never got as far as being served: say why. */
@@ -1544,6 +1604,8 @@ static void ot_register_hooks(apr_pool_t *p)
     ap_hook_log_transaction(ot_log_transaction, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_post_config(ot_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(ot_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    h2_end_filter_handle = ap_register_output_filter("OT_H2_END", h2_end_filter,
+                                                     NULL, AP_FTYPE_PROTOCOL);
     APR_REGISTER_OPTIONAL_FN(opentracing_request_context);
     ot_proxy_register_hooks(p);
     ot_backend_register_hooks(p);

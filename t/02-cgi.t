@@ -23,7 +23,7 @@ for my $i (1 .. 3) {
 
 # A POST with a body: the method and the request body size.
 my $body = 'x' x 1234;
-my $post = HTTP::Tiny->new(keep_alive => 0)->request('POST', $h->url('/cgi-bin/env.cgi?cgi=post'),
+my $post = $h->request('POST', '/cgi-bin/env.cgi?cgi=post',
     { content => $body, headers => { 'Content-Type' => 'application/octet-stream' } });
 is($post->{status}, 200, 'POST to the CGI');
 my $penv = eval { decode_json($post->{content}) } || {};

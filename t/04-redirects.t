@@ -34,10 +34,9 @@ my %req = (
     'r=slash'   => ['/sub', 301, undef, '/sub'],
 );
 my %res;
-my $ua = HTTP::Tiny->new(max_redirect => 0, keep_alive => 0);
 for my $q (sort keys %req) {
     my ($path, $status) = @{ $req{$q} };
-    my $r = $ua->get($h->url("$path?$q"));
+    my $r = $h->request('GET', "$path?$q", { max_redirect => 0 });
     $res{$q} = $r;
     is($r->{status}, $status, "$path answers $status");
 }

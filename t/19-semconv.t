@@ -35,6 +35,7 @@ my %client = (
 );
 
 my %spans;
+my %version;    # the HTTP version each mode's request was answered in
 for my $mode (qw(default current old both)) {
     my $h = OTTest->new(
         modules => [qw(authz_core mime dir alias proxy proxy_http)],
@@ -42,7 +43,7 @@ for my $mode (qw(default current old both)) {
         extra => ($mode eq 'default' ? '' : "TraceSemanticConventions $mode\n")
             . "ProxyPass /p/ http://127.0.0.1:$bp/\n");
     $h->start;
-    $h->get('/index.html?q=1');
+    ($version{$mode}) = ($h->get('/index.html?q=1')->{protocol} // '') =~ m{\AHTTP/(.+)\z};
     $h->get('/p/x?q=2');
     my @all = $h->spans(min => 3);
     my ($s) = grep { $_->{kind} == 2 && ($_->{attr}{'url.query'} // $_->{attr}{'http.target'} // '') =~ /q=1/ } @all;
@@ -73,6 +74,10 @@ for my $mode (qw(default current old both)) {
 }
 is($spans{old}[0]{attr}{'http.method'}, 'GET', 'old: http.method');
 is($spans{old}[0]{attr}{'http.status_code'}, 200, 'old: http.status_code');
+# "1.1", or "2" under OT_H2 (make integration-h2)
+is($spans{old}[0]{attr}{'net.protocol.version'}, $version{old}, "old: net.protocol.version ($version{old})");
+is($spans{current}[0]{attr}{'network.protocol.version'}, $version{current},
+   "current: network.protocol.version ($version{current})");
 is($spans{old}[1]{attr}{'http.url'}, "http://127.0.0.1:$bp/x?q=2", 'old: http.url');
 
 # configtest

@@ -1,7 +1,7 @@
 # TraceCaptureRequestHeaders and TraceCaptureResponseHeaders: headers as
 # string arrays, http.request.header.<lowercase name> and
 # http.response.header.<name> (one item per field as httpd keeps them: it
-# joins repeated request fields, and mod_cgi a script's repeated response
+# joins repeated request fields (mod_http2 too), and mod_cgi a script's repeated response
 # fields, into one; mod_proxy keeps a backend's apart); a <Location> adds
 # to the server's list;
 # credentials are refused at configtest; the v1.20.0 names under
@@ -28,11 +28,9 @@ $h->write_file($h->dir . '/cgi-bin/multi.cgi', <<'CGI', 0755);
 printf 'Content-Type: text/plain\r\nX-Multi: one\r\nX-Multi: two\r\nSet-Cookie: s=secret\r\n\r\nok\n'
 CGI
 $h->start;
-$h->raw("GET /index.html?c=1 HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc-123\r\n"
-        . "X-Tenant: a\r\nX-Tenant: b\r\nAccept-Language: de\r\n"
-        . "Authorization: Basic c2VjcmV0\r\nConnection: close\r\n\r\n");
-$h->raw("GET /cgi-bin/multi.cgi?c=2 HTTP/1.1\r\nHost: x\r\nAccept-Language: fr\r\n"
-        . "Cookie: s=secret\r\nConnection: close\r\n\r\n");
+$h->get('/index.html?c=1', { Host => 'x', 'X-Request-Id' => 'abc-123', 'X-Tenant' => [qw(a b)],
+                             'Accept-Language' => 'de', Authorization => 'Basic c2VjcmV0' });
+$h->get('/cgi-bin/multi.cgi?c=2', { Host => 'x', 'Accept-Language' => 'fr', Cookie => 's=secret' });
 $h->get('/index.html?c=3');
 $h->get('/p/x?c=4');
 my $by = OTTest->by_query($h->spans(min => 4));

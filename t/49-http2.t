@@ -1,7 +1,7 @@
 # HTTP/2 (mod_http2): h2c with prior knowledge, and h2 over TLS.  Each
 # stream is a server span of its own, with its own context and
 # network.protocol.version "2"; a proxied stream gets its CLIENT span and
-# the backend its context.
+# the backend its context; a client that goes away marks its span.
 use strict;
 use warnings;
 use Test::More;
@@ -115,6 +115,36 @@ ok($c3, 'h2 over TLS, proxied: a CLIENT span');
 $b = backend_got('/q?s=t3');
 is($b && $b->{headers}{traceparent}, $c3 && OTTest->traceparent_of($c3),
    "h2 over TLS, proxied: the backend's parent is the CLIENT span");
+
+# --- a client that goes away over h2c (curl gives up after 0.2 s and
+# closes its connection; the CGI answers after 0.5 s): mod_http2 aborts the
+# stream's connection, and the span is marked as over HTTP/1.1 (t/18)
+$h->write_file("$d/cgi-bin/big.cgi", <<'CGI', 0755);
+#!/usr/bin/perl
+use Time::HiRes qw(sleep);
+sleep 0.5;
+$| = 1;
+print "Content-Type: text/plain\r\n\r\n";
+print 'x' x 65536 for 1 .. 64;
+CGI
+$out = `curl -sS --http2-prior-knowledge --max-time 0.2 -o /dev/null '$plain/cgi-bin/big.cgi?s=gone' 2>&1`;
+like($out, qr/\(28\)/, 'h2c client gone: curl timed out') or diag $out;
+my $gone = span_for('s=gone');
+is($gone && $gone->{attr}{'mod_opentracing.client_aborted'}, 1, 'h2c client gone: the span is marked');
+ok($gone && grep({ $_->{name} eq 'client aborted' } @{ $gone->{events} || [] }),
+   'h2c client gone: an event says when it was seen');
+# ... and streams answered in full are not, though curl closes each
+# connection as soon as it has the response, when mod_http2 may not have
+# let go of the stream yet (a quarter of them were marked before the
+# module looked at when the response's end was passed on)
+for my $i (1 .. 20) {
+    $out = `curl -sS --http2-prior-knowledge -o /dev/null -w '%{http_version}\n' '$plain/index.html?s=full$i' 2>&1`;
+    $out eq "2\n" or diag "full$i: $out";
+}
+my @full = grep { $_ } map { span_for("s=full$_") } 1 .. 20;
+is(scalar @full, 20, 'h2c: 20 streams answered in full, 20 spans');
+is(scalar(grep { $_->{attr}{'mod_opentracing.client_aborted'} } @full), 0,
+   'h2c: none of them marked as a client gone');
 
 # --- an https backend: this server's own TLS host, through mod_ssl's proxy
 {

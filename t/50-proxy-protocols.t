@@ -93,8 +93,7 @@ sub recorded {
 
 sub post {
     my ($path, $body, $headers) = @_;
-    return HTTP::Tiny->new(timeout => 15, keep_alive => 0)
-        ->post($h->url($path), { content => $body, headers => $headers || {} });
+    return $h->request('POST', $path, { content => $body, headers => $headers });
 }
 
 # --- SCGI and uwsgi: the variables carry the CLIENT span's context as a

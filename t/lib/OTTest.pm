@@ -47,6 +47,11 @@ package OTTest;
 # one (make integration-mpm);
 # OT_BUILD_DIR=<dir> tests <dir>/mod_opentracing.so and tracer_file.so
 # instead of the checkout's build/.
+# OT_H2=1 (make integration-h2): every server with a threaded MPM loads
+# mod_http2 with "Protocols h2c http/1.1", and get(), request() and
+# raw_get() speak HTTP/2 to it (curl --http2-prior-knowledge, h2c); a
+# server a test runs under prefork (mod_http2 serves nothing there) stays
+# HTTP/1.1 and says so.  raw() and a test's own HTTP::Tiny stay HTTP/1.1.
 
 use strict;
 use warnings;
@@ -68,6 +73,7 @@ use Time::HiRes qw(sleep time);
 our $REPO = abs_path(File::Spec->catdir(dirname(__FILE__), '..', '..'));
 our $T_DIR = "$REPO/t";
 our $APACHE = $ENV{APACHE2} || 'apache2';
+our $H2 = $ENV{OT_H2} ? 1 : 0;
 
 my $MODDIR;
 # GLIBC_TUNABLES for a process that callgrind measures.  callgrind counts
@@ -104,6 +110,8 @@ our @ALLOWED = (
     qr/\] AH00489: Apache\/[\d.]+ \(Debian\) configured -- resuming normal operations$/,
     qr/\] AH0(?:0164|0293|0490): Server built: /,
     qr/\] AH00094: Command line: '[^']*'$/,
+    qr/\] AH03090: mod_http2 \(v[\d.]+, feats=\S*, nghttp2 [\d.]+\), initializing\.\.\.$/,
+    qr/\] h2_workers: created with min=\d+ max=\d+ idle_ms=\d+$/,
     # graceful restart
     qr/\] AH00171: Graceful restart requested, doing restart$/,
     qr/\] AH00297: SIGUSR1 received\.  Doing graceful restart$/,
@@ -123,6 +131,15 @@ sub new {
     my ($class, %a) = @_;
     my $mpm = $a{mpm} || $ENV{OT_MPM} || 'event';
     croak "unknown mpm $mpm" unless $mpm =~ /^(?:event|worker|prefork)$/;
+    croak 'OT_H2 needs a threaded MPM (mod_http2 does not serve under prefork)'
+        if $H2 && !$a{mpm} && $mpm eq 'prefork';
+    my $h2 = $H2 && $mpm ne 'prefork';
+    if ($H2 && !$h2 && defined &Test::More::note) {
+        Test::More::note('OT_H2: this server runs prefork (a choice of the test), '
+                         . 'where mod_http2 serves nothing: it stays HTTP/1.1');
+    }
+    my @modules = @{ $a{modules} || [qw(authz_core mime dir alias rewrite)] };
+    push @modules, 'http2' if $h2 && !grep { $_ eq 'http2' } @modules;
     my $dir = tempdir('mod_ot_test.XXXXXX', DIR => $a{tmpdir} // '/tmp',
                       CLEANUP => 0);
     chmod 0755, $dir or croak "chmod $dir: $!";
@@ -138,7 +155,8 @@ sub new {
         owner_pid  => $$,
         module_on  => $a{module} // 1,
         build      => $a{build},                # undef: $BUILD
-        modules    => $a{modules} || [qw(authz_core mime dir alias rewrite)],
+        modules    => \@modules,
+        h2         => $h2,
         # LoadModule opentracing before the other modules (as Debian's
         # a2enmod order does for mod_proxy: "opentracing" < "proxy")
         module_first => $a{module_first},
@@ -299,6 +317,8 @@ sub config {
     my $loads = join '', map { "LoadModule ${_}_module $m/mod_$_.so\n" }
         @{ $self->{modules} };
     my $mpm_conf = $self->{mpm_conf} // $self->default_mpm_conf;
+    # OT_H2: h2c (prior knowledge) and HTTP/1.1, for every virtual host
+    my $protocols = $self->{h2} ? "Protocols h2c http/1.1\n" : '';
     if (!defined $body) {
         $body = '';
         if (defined $self->{tracer} && $self->{module_on}) {
@@ -334,7 +354,7 @@ Group www-data
 ErrorLog $d/logs/error_log
 LogLevel $self->{loglevel}
 LoadModule mpm_${mpm}_module $m/mod_mpm_${mpm}.so
-${\ ($self->{module_first} ? "$otload$loads$cgi\n" : "$loads$cgi\n$otload")}$mpm_conf
+${\ ($self->{module_first} ? "$otload$loads$cgi\n" : "$loads$cgi\n$otload")}$mpm_conf$protocols
 Timeout 30
 KeepAliveTimeout 5
 TypesConfig /etc/mime.types
@@ -587,16 +607,119 @@ END {
 
 # ------------------------------------------------------------- requests
 
-# GET through a new connection; HTTP::Tiny's response hash.  A header
-# value may be an array ref: one header line per element.
+# GET through a new connection; HTTP::Tiny's response hash (protocol
+# "HTTP/1.1", or "HTTP/2" when h2).  A header value may be an array ref:
+# one header line per element.  Redirects are followed as HTTP::Tiny does.
 sub get {
     my ($self, $path, $headers) = @_;
     # HTTP::Tiny will not send a Host of our choosing.
     return $self->raw_get($path, $headers)
         if grep { lc $_ eq 'host' } keys %{ $headers || {} };
-    my $ua = HTTP::Tiny->new(timeout => 15, keep_alive => 0,
-                             agent => 'OTTest/1.0');
-    return $ua->get($self->url($path), { headers => $headers || {} });
+    return $self->request('GET', $path, { headers => $headers });
+}
+
+# Any method through a new connection, HTTP/2 when h2; HTTP::Tiny's
+# response hash.  %o: headers, content (a request body), max_redirect
+# (default 5; redirects of a GET or HEAD are followed).
+sub request {
+    my ($self, $method, $path, $o) = @_;
+    my %o = %{ $o || {} };
+    return $self->h2_request($method, $path, \%o) if $self->{h2};
+    my $ua = HTTP::Tiny->new(timeout => 15, keep_alive => 0, agent => 'OTTest/1.0',
+                             max_redirect => $o{max_redirect} // 5);
+    return $ua->request($method, $self->url($path), {
+        headers => $o{headers} || {},
+        (defined $o{content} ? (content => $o{content}) : ()) });
+}
+
+# request() over HTTP/2: curl with prior knowledge (h2c), the headers as
+# HTTP::Tiny sends them (User-Agent OTTest/1.0 unless given, no Accept,
+# Content-Type application/octet-stream for a body unless given; a Host
+# becomes :authority).  Dies when the response is not HTTP/2: the mode
+# must not fall back to HTTP/1.1 unseen.  A request that got no response
+# is HTTP::Tiny's status 599, curl's message the content.  elapsed: the
+# seconds curl measured from connecting to the response's end (a curl
+# process's start-up, tens of ms on a loaded machine, left out).
+sub h2_request {
+    my ($self, $method, $path, $o) = @_;
+    my %h = %{ $o->{headers} || {} };
+    my $has = sub { my ($n) = @_; grep { lc $_ eq $n } keys %h };
+    $h{'User-Agent'} = 'OTTest/1.0' unless $has->('user-agent');
+    $h{'Content-Type'} = 'application/octet-stream'
+        if defined $o->{content} && !$has->('content-type');
+    # curl's default "Accept: */*" removed
+    my @hdr = $has->('accept') ? () : ('-H', 'Accept:');
+    for my $k (sort keys %h) {
+        for my $v (ref $h{$k} ? @{ $h{$k} } : $h{$k}) {
+            croak "h2_request: $k: a value HTTP/2 cannot carry" if $v =~ /[\r\n\0]/;
+            # "Name;" sends an empty value ("Name:" would remove the header)
+            push @hdr, '-H', $v eq '' ? "$k;" : "$k: $v";
+        }
+    }
+    my $redirects = $o->{max_redirect} // 5;
+    my @how = $method eq 'HEAD' ? ('--head') : $method eq 'GET' ? () : ('-X', $method);
+    push @how, '--location', '--max-redirs', $redirects
+        if $redirects && ($method eq 'GET' || $method eq 'HEAD');
+    # curl's files: the request body, the header blocks, the body, errors
+    my $tmp = tempdir('ot_h2.XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    if (defined $o->{content}) {
+        $self->write_file("$tmp/request", $o->{content});
+        push @how, '--data-binary', "\@$tmp/request";
+    }
+    my @cmd = ('curl', '-sS', '--http2-prior-knowledge', '--globoff', '--path-as-is',
+               '--connect-timeout', 15, '--speed-limit', 1, '--speed-time', 15,
+               '--stderr', "$tmp/stderr", '-D', "$tmp/head", '-o', "$tmp/body",
+               '-w', '%{http_version} %{time_total}', @how, @hdr, $self->url($path));
+    open my $out, '-|', @cmd or croak "curl: $!";
+    my ($version, $elapsed) = split ' ', do { local $/; <$out> } // '';
+    $version //= '0';
+    close $out;
+    my $exit = $? >> 8;
+    my $err = slurp("$tmp/stderr") // '';
+    # (curl --head writes the header block as the body too)
+    my $content = $method eq 'HEAD' ? '' : slurp("$tmp/body") // '';
+    # one header block per response: redirects first, then the last
+    my @blocks = grep { /\S/ } split /\r\n\r\n/, slurp("$tmp/head") // '';
+    remove_tree($tmp);
+    if ($version eq '0' || !@blocks) {
+        return { status => 599, reason => 'Internal Exception', headers => {},
+                 content => $err, success => '', url => $self->url($path) };
+    }
+    die "OT_H2: $path was answered over HTTP/$version, not HTTP/2\n"
+        unless $version eq '2';
+    my @res = map { parse_head($_) } @blocks;
+    my $res = pop @res;
+    $res->{content} = $content;
+    $res->{url} = $self->url($path);
+    $res->{redirects} = \@res if @res;
+    $res->{elapsed} = $elapsed;
+    if ($exit) {
+        # a response cut short: HTTP::Tiny's 599 too
+        @$res{qw(status reason success content)} = (599, 'Internal Exception', '', $err);
+    }
+    return $res;
+}
+
+# A response's status line and header lines as HTTP::Tiny returns them:
+# protocol, status, reason, headers (lowercase names, a repeated header
+# an array ref), success.
+sub parse_head {
+    my ($head) = @_;
+    my ($status_line, @lines) = split /\r\n/, $head;
+    my ($protocol, $status, $reason) = ($status_line // '') =~ m{^(HTTP/[\d.]+) (\d{3}) ?(.*)$};
+    my %rh;
+    for (@lines) {
+        my ($k, $v) = /^([^:]+):\s*(.*?)\s*$/ or next;
+        $k = lc $k;
+        if (!exists $rh{$k}) {
+            $rh{$k} = $v;
+        }
+        else {
+            $rh{$k} = [ ref $rh{$k} ? @{ $rh{$k} } : $rh{$k}, $v ];
+        }
+    }
+    return { protocol => $protocol, status => $status // 599, reason => $reason // '',
+             headers => \%rh, success => ($status // 0) =~ /^2/ ? 1 : '' };
 }
 
 # Send $text as is on a new connection, read until the server closes it;
@@ -618,10 +741,14 @@ sub raw {
     return $out;
 }
 
-# GET over a raw connection (any Host header), parsed like HTTP::Tiny's
-# response: status, reason, headers (lowercase names), content.
+# GET with any Host header and any bytes in header values (HTTP::Tiny
+# refuses both) over a raw connection, parsed like HTTP::Tiny's response:
+# protocol, status, reason, headers (lowercase names), content.  Redirects
+# are not followed.  Over HTTP/2 when h2 (a Host as :authority).
 sub raw_get {
     my ($self, $path, $headers) = @_;
+    return $self->h2_request('GET', $path, { headers => $headers, max_redirect => 0 })
+        if $self->{h2};
     my %h = (%{ $headers || {} });
     my ($host) = grep { lc $_ eq 'host' } keys %h;
     my $req = "GET $path HTTP/1.1\r\nHost: " . ($host ? delete $h{$host} : "127.0.0.1:$self->{port}")
@@ -632,14 +759,8 @@ sub raw_get {
     }
     my $raw = $self->raw("$req\r\n");
     my ($head, $body) = split /\r\n\r\n/, $raw, 2;
-    my ($status_line, @lines) = split /\r\n/, $head // '';
-    my ($status, $reason) = ($status_line // '') =~ m{^HTTP/\d\.\d (\d{3}) ?(.*)$};
-    my %rh;
-    for (@lines) {
-        my ($k, $v) = /^([^:]+):\s*(.*)$/ or next;
-        $rh{ lc $k } = $v;
-    }
-    if (($rh{'transfer-encoding'} // '') =~ /chunked/i) {
+    my $res = parse_head($head // '');
+    if (($res->{headers}{'transfer-encoding'} // '') =~ /chunked/i) {
         my ($in, $out) = ($body // '', '');
         while ($in =~ s/\A([0-9a-fA-F]+)[^\r\n]*\r\n//) {
             my $n = hex $1;
@@ -649,8 +770,8 @@ sub raw_get {
         }
         $body = $out;
     }
-    return { status => $status // 599, reason => $reason, headers => \%rh,
-             content => $body // '', success => ($status // 0) =~ /^2/ };
+    $res->{content} = $body // '';
+    return $res;
 }
 
 # ---------------------------------------------------------------- spans
