@@ -172,7 +172,6 @@ static size_t size_but_values(const ot_span_record *rec, size_t maxv)
     if (rec->http) {
         sz += facts_size(rec->http, maxv);
     }
-
     sz += rec->trace_state.len + rec->name.len + rec->status_message.len;
     sz += ALIGN8(rec->n_attributes * sizeof(ot_attribute));
     if (rec->n_events || rec->n_links) {

@@ -6,11 +6,9 @@
 
 #include "ot_write.h"       /* OT_STR_ROOM, OT_VALUE_SHORT */
 
-#define FACT_STR 0
-#define FACT_INT 1
 #define KEY_OF(lit) { (lit), (uint32_t)(sizeof(lit) - 1) }
 #define DEF(f, cur, old, member, type)                                      \
-    { { KEY_OF(cur), KEY_OF(old) }, FACT_##type,                            \
+    { { KEY_OF(cur), KEY_OF(old) }, OT_FACT_TYPE_##type,                            \
       (uint32_t)offsetof(ot_http_facts, member) },
 
 const ot_fact_def ot_fact_defs[OT_FACT_COUNT] = { OT_FACTS_TABLE(DEF) };
