@@ -107,6 +107,12 @@ int ot_notes_wanted(void)
  * nothing, and its requests need no state at all. */
 static int traced_in_sections;
 
+/* Whether any request may be traced, set in post_config: a server has a
+ * tracer and TraceRequest is not Off everywhere.  When not (the module
+ * loaded, tracing switched off), every request hook returns first thing:
+ * such a server pays for the hooks' calls and nothing more. */
+static int tracing_possible;
+
 /* Whether r, whose configuration is its server's or later, may be
  * traced. */
 static int may_trace(request_rec *r)
@@ -566,7 +572,8 @@ static int ot_post_read_request(request_rec *r)
 {
     ot_server_conf *sc = ot_server_conf_get(r->server);
 
-    if (!sc->tracer || r->main || r->prev || !may_trace(r)) {
+    if (!tracing_possible || !sc->tracer || r->main || r->prev
+        || !may_trace(r)) {
         return DECLINED;
     }
     ap_set_module_config(r->request_config, &opentracing_module,
@@ -586,7 +593,9 @@ static int ot_header_parser(request_rec *r)
 {
     request_rec *initial;
 
-    traced_request(r, &initial);
+    if (tracing_possible) {
+        traced_request(r, &initial);
+    }
     return DECLINED;
 }
 
@@ -647,9 +656,9 @@ static void clear_untrusted(request_rec *r, request_rec *initial)
 static int ot_fixups(request_rec *r)
 {
     request_rec *initial;
-    ot_request *rq = traced_request(r, &initial);
+    ot_request *rq;
 
-    if (!rq) {
+    if (!tracing_possible || !(rq = traced_request(r, &initial))) {
         /* Not traced here: whatever arrived passes through untouched. */
         return DECLINED;
     }
@@ -684,7 +693,8 @@ static int ot_check_authn(request_rec *r)
     request_rec *initial;
     ot_request *rq;
 
-    if (authorizers && (rq = traced_request(r, &initial))) {
+    if (authorizers && tracing_possible
+        && (rq = traced_request(r, &initial))) {
         clear_untrusted(r, initial);
         ot_inject(r, &rq->ctx, 1);
     }
@@ -815,7 +825,8 @@ static void ot_insert_filter(request_rec *r)
     request_rec *initial;
     ot_request *rq;
 
-    if ((!program_out_funcs->nelts && !program_in_funcs->nelts)
+    if (!tracing_possible
+        || (!program_out_funcs->nelts && !program_in_funcs->nelts)
         || (r->handler && strcmp(r->handler, "default-handler") != 0)
         || !starts_programs(r)
         || !(rq = traced_request(r, &initial))) {
@@ -829,9 +840,9 @@ static void ot_insert_filter(request_rec *r)
 static void ot_insert_error_filter(request_rec *r)
 {
     request_rec *initial;
-    ot_request *rq = traced_request(r, &initial);
+    ot_request *rq;
 
-    if (rq) {
+    if (tracing_possible && (rq = traced_request(r, &initial))) {
         set_traceresponse(rq, r);
     }
 }
@@ -1373,6 +1384,9 @@ static int ot_log_transaction(request_rec *r)
     request_rec *initial, *last;
     ot_request *rq;
 
+    if (!tracing_possible) {
+        return DECLINED;
+    }
     adopt_rejected(r);
     if (!(rq = traced_request(r, &initial))) {
         return DECLINED;
@@ -1410,6 +1424,7 @@ static int ot_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
     ot_server_conf *sc = ot_server_conf_get(s);
+    server_rec *v;
     char msg[512];
 
     ot_log_set(log_from_core, s);
@@ -1423,6 +1438,14 @@ static int ot_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     notes_named = 0;
     note_program_filter("includes");
     ot_config_each(ap_conftree, survey, ptemp);
+    tracing_possible = 0;
+    for (v = s; v; v = v->next) {
+        ot_dir_conf *dc = ap_get_module_config(v->lookup_defaults,
+                                               &opentracing_module);
+
+        tracing_possible |= ot_server_conf_get(v)->tracer
+                            && (traced_in_sections || dc->trace_request != 0);
+    }
     write_notes = sc->notes != OT_UNSET ? sc->notes : notes_named;
     if (!sc->tracer) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, OTLOGNO(00002)

@@ -128,4 +128,55 @@ EOC
     is(($gs[0] || {})->{attr}{'url.query'}, 'g=sub', 'server-wide Off: the span is for /sub/');
     is_deeply([$g->error_log_unexpected], [], 'server-wide Off: no unexpected error-log lines');
 }
+# Off everywhere: the module loaded with a tracer, tracing switched off
+# (every hook returns first thing): nothing recorded, nothing written, the
+# incoming context passes unchanged; a <VirtualHost> that says On is
+# traced; a graceful restart that turns tracing on again applies.
+{
+    my $vhost = <<'EOC';
+TraceRequest Off
+<VirtualHost 127.0.0.1:@PORT@>
+    ServerName off.test
+</VirtualHost>
+<VirtualHost 127.0.0.1:@PORT@>
+    ServerName on.test
+    TraceRequest On
+</VirtualHost>
+EOC
+    my $g = OTTest->new(extra => "TraceRequest Off\nTraceResponseHeader On\n");
+    $g->start;
+    my $cgi = $g->get('/cgi-bin/env.cgi?o=cgi', { traceparent => $incoming });
+    my $genv = eval { decode_json($cgi->{content}) } || {};
+    is($cgi->{status}, 200, 'Off everywhere: CGI served');
+    is($genv->{HTTP_TRACEPARENT}, $incoming, 'Off everywhere: traceparent passes unchanged');
+    ok(!exists $genv->{TRACEPARENT}, 'Off everywhere: no TRACEPARENT');
+    ok(!defined $cgi->{headers}{traceresponse}, 'Off everywhere: no traceresponse');
+    is($g->get('/static.txt?o=static')->{status}, 200, 'Off everywhere: static served');
+    is($g->get('/missing?o=404')->{status}, 404, 'Off everywhere: a 404 served');
+    $g->access_log_lines(min => 3);
+
+    $g->reconfigure(extra => $vhost);
+    $g->graceful;
+    is($g->get('/static.txt?o=vhost-off', { Host => 'off.test' })->{status}, 200,
+       'Off but in one <VirtualHost>: the other host served');
+    is($g->get('/static.txt?o=vhost-on', { Host => 'on.test' })->{status}, 200,
+       'Off but in one <VirtualHost>: that host served');
+    $g->spans(min => 1);
+
+    $g->reconfigure(extra => "TraceResponseHeader On\n");
+    $g->graceful;
+    my $on = $g->get('/static.txt?o=restarted');
+    is($on->{status}, 200, 'On again after a graceful restart: served');
+    like($on->{headers}{traceresponse} // '', qr/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[13]$/,
+         'On again after a graceful restart: traceresponse');
+    $g->spans(min => 2);
+    $g->stop;
+    my $q = OTTest->by_query($g->read_spans);
+    is_deeply([sort keys %$q], ['o=restarted', 'o=vhost-on'],
+              'spans for the <VirtualHost> that says On and after the restart, none while Off');
+    my $gd = $g->dir;
+    is_deeply([$g->error_log_unexpected(
+        qr/\] AH00128: File does not exist: \Q$gd\E\/htdocs\/missing$/,
+    )], [], 'Off everywhere: no unexpected error-log lines');
+}
 done_testing;
