@@ -195,7 +195,7 @@ static int opentracing_inject(request_rec *r, opentracing_span *span,
 void ot_api_request_done(request_rec *initial, void *api, ot_span *server)
 {
     if (api) {
-        ot_api_finish(api, server, now_ns(), submit, initial);
+        ot_api_finish(api, server, now_ns, submit, initial);
     }
 }
 

@@ -237,6 +237,15 @@ static void count_submit(void *arg, ot_span *s)
     sub->last = s;
 }
 
+/* The clock of ot_api_finish(): a time that moves on at each call,
+ * which are counted. */
+static int clock_calls;
+
+static int64_t test_clock(void)
+{
+    return 9000 + 1000 * (int64_t)clock_calls++;
+}
+
 static void test_limit_and_finish(void **state)
 {
     apr_pool_t *p = *state;
@@ -269,8 +278,10 @@ static void test_limit_and_finish(void **state)
 
     open = ot_span_record_get(ot_api_span_open(c[0]));
     assert_false(ot_api_finished(q));
-    ot_api_finish(q, server, 9000, count_submit, &sub);
+    clock_calls = 0;
+    ot_api_finish(q, server, test_clock, count_submit, &sub);
     assert_true(ot_api_finished(q));
+    assert_int_equal(clock_calls, 1);
     /* only the open one, ended now and marked */
     assert_int_equal(sub.n, 1);
     assert_ptr_equal(ot_span_record_get(sub.last), open);
@@ -300,8 +311,9 @@ static void test_limit_and_finish(void **state)
     assert_null(ot_api_span_start(q, "late", 1, 10000));
     assert_null(ot_api_span_open(c[0]));
     assert_null(ot_api_span_end(c[0], NULL, 10000));
-    ot_api_finish(q, server, 11000, count_submit, &sub);
+    ot_api_finish(q, server, test_clock, count_submit, &sub);
     assert_int_equal(sub.n, 1);
+    assert_int_equal(clock_calls, 1);
     assert_memory_equal(srec->name.ptr, "op", 2);
 }
 
@@ -315,8 +327,11 @@ static void test_finish_untouched(void **state)
     submitted sub = { 0, NULL };
 
     ot_span_set_name(server, "GET");
-    ot_api_finish(q, server, 9000, count_submit, &sub);
+    clock_calls = 0;
+    ot_api_finish(q, server, test_clock, count_submit, &sub);
     assert_int_equal(sub.n, 0);
+    /* no child open: no time asked */
+    assert_int_equal(clock_calls, 0);
     assert_int_equal(srec->n_attributes, 0);
     assert_int_equal(srec->status_code, OT_STATUS_UNSET);
     assert_memory_equal(srec->name.ptr, "GET", 3);

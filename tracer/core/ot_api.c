@@ -281,9 +281,11 @@ int ot_api_finished(const ot_api_request *q)
     return q->finished;
 }
 
-void ot_api_finish(ot_api_request *q, ot_span *server, int64_t now_ns,
+void ot_api_finish(ot_api_request *q, ot_span *server, int64_t (*now)(void),
                    void (*submit)(void *arg, ot_span *s), void *arg)
 {
+    int64_t now_ns = 0;
+    int timed = 0;
     uint32_t i;
 
     if (q->finished) {
@@ -293,6 +295,10 @@ void ot_api_finish(ot_api_request *q, ot_span *server, int64_t now_ns,
         ot_api_span *c = &q->spans[i];
 
         if (c->span) {
+            if (!timed) {
+                now_ns = now();
+                timed = 1;
+            }
             ot_span_add_booln(c->span, KEY("mod_opentracing.api.ended_at_log"),
                               1);
             ot_span_set_status(c->span, OT_STATUS_ERROR,

@@ -92,10 +92,11 @@ ot_span *ot_api_span_end(ot_api_span *s, const char *message,
 
 /* Whether ot_api_finish() has run. */
 int ot_api_finished(const ot_api_request *q);
-/* The request is logged: end the children still open (marked), calling
- * submit for each, and apply the name, error and dropped-span count to
- * server.  Later calls do nothing. */
-void ot_api_finish(ot_api_request *q, ot_span *server, int64_t now_ns,
+/* The request is logged: end the children still open (marked) at now()
+ * (asked once, and only when there is one), calling submit for each, and
+ * apply the name, error and dropped-span count to server.  Later calls do
+ * nothing. */
+void ot_api_finish(ot_api_request *q, ot_span *server, int64_t (*now)(void),
                    void (*submit)(void *arg, ot_span *s), void *arg);
 
 #endif /* OT_API_H */
