@@ -12,10 +12,17 @@
 
 #define KEY(k) k, sizeof(k) - 1
 
+/* Attributes a child span has room for when it starts: a module sets a
+ * few; the span makes room for the rest of OT_SPAN_MAX_ATTRIBUTES when
+ * they come (ot_span_init). */
+#define OT_API_SPAN_ATTRS 8
+
+/* Allocated with its span and its name, at once (ot_api_span_start). */
 struct opentracing_span {
     ot_api_request *owner;
     ot_span *span;                  /* NULL once ended */
     ot_span *record;                /* the span, ended or not */
+    ot_api_span *next;              /* the child started after it */
 };
 
 struct ot_api_request {
@@ -26,7 +33,8 @@ struct ot_api_request {
     int finished;
     uint32_t n_spans;               /* started */
     uint32_t dropped_spans;         /* refused beyond OT_API_MAX_SPANS */
-    ot_api_span spans[OT_API_MAX_SPANS];
+    ot_api_span *first;             /* the children in the order started */
+    ot_api_span **last;             /* where the next one goes */
     const char *name;               /* of the server span; NULL: none */
     int error;                      /* set_error ran */
     const char *message;            /* its message, or NULL */
@@ -117,14 +125,14 @@ ot_api_request *ot_api_request_make(apr_pool_t *p,
 {
     ot_api_request *q = apr_palloc(p, sizeof(*q));
 
-    /* the spans array is filled as it is used */
-    memset(q, 0, offsetof(ot_api_request, spans));
+    memset(q, 0, sizeof(*q));
     q->pool = p;
     q->data = data;
     q->server_ctx = server_ctx;
     q->max_value = max_value;
+    q->first = NULL;
+    q->last = &q->first;
     q->name = NULL;
-    q->error = 0;
     q->message = NULL;
     return q;
 }
@@ -217,7 +225,8 @@ ot_api_span *ot_api_span_start(ot_api_request *q, const char *name,
 {
     ot_api_span *c;
     ot_span_record *rec;
-    size_t len;
+    size_t len, size;
+    char *mem;
 
     if (q->finished || !name) {
         return NULL;
@@ -229,15 +238,24 @@ ot_api_span *ot_api_span_start(ot_api_request *q, const char *name,
     if (kind < OT_SPAN_KIND_INTERNAL || kind > OT_SPAN_KIND_CONSUMER) {
         kind = OT_SPAN_KIND_INTERNAL;
     }
-    c = &q->spans[q->n_spans++];
+    /* one allocation: the span, then its handle, then its name */
+    len = cut_len(name, OT_API_MAX_NAME);
+    size = ot_span_size(OT_API_SPAN_ATTRS);
+    mem = apr_palloc(q->pool, size + sizeof(*c) + len + 1);
+    c = (ot_api_span *)(void *)(mem + size);
     c->owner = q;
-    c->span = c->record = ot_span_start(q->pool, q->server_ctx, 0,
-                                        q->server_ctx->flags,
-                                        (ot_span_kind)kind, now_ns);
+    c->span = c->record = ot_span_init(mem, OT_API_SPAN_ATTRS, q->pool,
+                                       q->server_ctx, 0, q->server_ctx->flags,
+                                       (ot_span_kind)kind, now_ns);
+    c->next = NULL;
+    *q->last = c;
+    q->last = &c->next;
+    q->n_spans++;
     /* the name's length is known: no strlen in ot_span_set_name() */
     rec = ot_span_record_get(c->span);
-    rec->name.ptr = copy(q, name, OT_API_MAX_NAME, &len);
+    rec->name.ptr = (char *)(c + 1);
     rec->name.len = (uint32_t)len;
+    put((char *)(c + 1), name, len);
     return c;
 }
 
@@ -286,14 +304,12 @@ void ot_api_finish(ot_api_request *q, ot_span *server, int64_t (*now)(void),
 {
     int64_t now_ns = 0;
     int timed = 0;
-    uint32_t i;
+    ot_api_span *c;
 
     if (q->finished) {
         return;
     }
-    for (i = 0; i < q->n_spans; i++) {
-        ot_api_span *c = &q->spans[i];
-
+    for (c = q->first; c; c = c->next) {
         if (c->span) {
             if (!timed) {
                 now_ns = now();

@@ -2,6 +2,7 @@
 
 #include "ot_span.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "ot_facts.h"
@@ -11,7 +12,6 @@
 
 struct ot_span {
     ot_span_record rec;
-    ot_attribute attrs[OT_SPAN_MAX_ATTRIBUTES];
     ot_event events[OT_SPAN_MAX_EVENTS];
     ot_link links[OT_SPAN_MAX_LINKS];
     ot_http_facts *facts;       /* rec.http once ot_span_facts() ran:
@@ -23,7 +23,17 @@ struct ot_span {
                                  * its caller's choosing: a tag must look
                                  * for it */
     size_t attr_bytes;          /* see ot_span_attr_bytes() */
+    ot_attribute *attrs;        /* attr_slots; once they are full, an
+                                 * array of OT_SPAN_MAX_ATTRIBUTES */
+    uint32_t attr_room;         /* attributes attrs has room for */
+    ot_attribute attr_slots[];  /* allocated with the span: a span of
+                                 * the span API has room for a few (the
+                                 * request pool's block is spared 2.5 KB),
+                                 * the others for all */
 };
+
+#define SPAN_SIZE(attrs) \
+    (offsetof(ot_span, attr_slots) + (size_t)(attrs) * sizeof(ot_attribute))
 
 static ot_str mkstr(const char *s, long len)
 {
@@ -34,13 +44,15 @@ static ot_str mkstr(const char *s, long len)
     return r;
 }
 
-ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
-                       int parent_is_remote, uint8_t root_flags,
-                       ot_span_kind kind, int64_t start_ns)
+/* ot_span_init(), inline in ot_span_start(). */
+static OT_INLINE ot_span *span_init(ot_span *s, apr_pool_t *p,
+                                    uint32_t attrs,
+                                    const ot_span_context *parent,
+                                    int parent_is_remote, uint8_t root_flags,
+                                    ot_span_kind kind, int64_t start_ns)
 {
     /* Only the record header needs zeroing; the arrays are filled as
      * they are used. */
-    ot_span *s = apr_palloc(p, sizeof(*s));
     ot_span_record *r = &s->rec;
 
     memset(r, 0, sizeof(*r));
@@ -48,6 +60,8 @@ ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
     s->attr_bytes = 0;
     s->facts = NULL;
     s->pool = p;
+    s->attrs = s->attr_slots;
+    s->attr_room = attrs;
     r->struct_size = (uint32_t)sizeof(*r);
     if (parent) {
         memcpy(r->trace_id, parent->trace_id, 16);
@@ -67,10 +81,35 @@ ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
     r->end_ns = start_ns;
     r->name = mkstr(NULL, 0);
     r->status_message = mkstr(NULL, 0);
-    r->attributes = s->attrs;
+    r->attributes = s->attr_slots;
     r->events = s->events;
     r->links = s->links;
     return s;
+}
+
+ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
+                       int parent_is_remote, uint8_t root_flags,
+                       ot_span_kind kind, int64_t start_ns)
+{
+    return span_init(apr_palloc(p, SPAN_SIZE(OT_SPAN_MAX_ATTRIBUTES)), p,
+                     OT_SPAN_MAX_ATTRIBUTES, parent, parent_is_remote,
+                     root_flags, kind, start_ns);
+}
+
+size_t ot_span_size(uint32_t attrs)
+{
+    return SPAN_SIZE(attrs < OT_SPAN_MAX_ATTRIBUTES ? attrs
+                                                    : OT_SPAN_MAX_ATTRIBUTES);
+}
+
+ot_span *ot_span_init(void *mem, uint32_t attrs, apr_pool_t *p,
+                      const ot_span_context *parent, int parent_is_remote,
+                      uint8_t root_flags, ot_span_kind kind, int64_t start_ns)
+{
+    return span_init(mem, p,
+                     attrs < OT_SPAN_MAX_ATTRIBUTES ? attrs
+                                                    : OT_SPAN_MAX_ATTRIBUTES,
+                     parent, parent_is_remote, root_flags, kind, start_ns);
 }
 
 ot_span_record *ot_span_record_get(ot_span *s)
@@ -114,11 +153,28 @@ void ot_span_set_status(ot_span *s, ot_status_code code, const char *msg)
     s->rec.status_message = mkstr(msg, -1);
 }
 
+/* Room for all OT_SPAN_MAX_ATTRIBUTES attributes, when s's slots are
+ * full: whether there is. */
+static OT_NOINLINE int more_attrs(ot_span *s)
+{
+    ot_attribute *all;
+
+    if (s->attr_room >= OT_SPAN_MAX_ATTRIBUTES) {
+        return 0;
+    }
+    all = apr_palloc(s->pool, sizeof(*all) * OT_SPAN_MAX_ATTRIBUTES);
+    memcpy(all, s->attrs, sizeof(*all) * s->rec.n_attributes);
+    s->attrs = all;
+    s->attr_room = OT_SPAN_MAX_ATTRIBUTES;
+    s->rec.attributes = all;
+    return 1;
+}
+
 static ot_attribute *next_attr_n(ot_span *s, const char *key, size_t klen)
 {
     ot_attribute *a;
 
-    if (s->rec.n_attributes >= OT_SPAN_MAX_ATTRIBUTES) {
+    if (s->rec.n_attributes >= s->attr_room && !more_attrs(s)) {
         s->rec.dropped_attributes++;
         return NULL;
     }
