@@ -132,10 +132,8 @@ static opentracing_span *opentracing_start_span(request_rec *r,
 static void opentracing_span_set_attribute(opentracing_span *span,
                                            const char *key, const char *value)
 {
-    ot_span *s = span ? ot_api_span_open(span) : NULL;
-
-    if (s) {
-        ot_api_set_str(ot_api_span_request(span), s, 0, key, value);
+    if (span) {
+        ot_api_span_set_str(span, key, value);
     }
 }
 
@@ -143,10 +141,8 @@ static void opentracing_span_set_attribute_int(opentracing_span *span,
                                                const char *key,
                                                apr_int64_t value)
 {
-    ot_span *s = span ? ot_api_span_open(span) : NULL;
-
-    if (s) {
-        ot_api_set_int(ot_api_span_request(span), s, 0, key, value);
+    if (span) {
+        ot_api_span_set_int(span, key, value);
     }
 }
 

@@ -9,6 +9,7 @@
 #include "ot_queue.h"       /* OT_QUEUE_COPY_KEY */
 #include "ot_span.h"        /* ot_span_module_key */
 #include "ot_utf8.h"        /* ot_utf8_cut (sdk) */
+#include "ot_write.h"       /* OT_INLINE, OT_NOINLINE (sdk) */
 
 #define KEY(k) k, sizeof(k) - 1
 
@@ -43,13 +44,13 @@ struct ot_api_request {
 /* The length of s (not NULL) cut to max bytes (0: no cut) at a UTF-8
  * boundary; strnlen: a value far beyond the cut is not read to its
  * end. */
-static size_t cut_len(const char *s, size_t max)
+static OT_INLINE size_t cut_len(const char *s, size_t max)
 {
     return ot_utf8_cut(s, max ? strnlen(s, max + 1) : strlen(s), max);
 }
 
 /* n bytes of s into to, and a NUL: past it. */
-static char *put(char *to, const char *s, size_t n)
+static OT_INLINE char *put(char *to, const char *s, size_t n)
 {
     memcpy(to, s, n);
     to[n] = '\0';
@@ -58,7 +59,8 @@ static char *put(char *to, const char *s, size_t n)
 
 /* s (not NULL) copied into q's pool, cut to max bytes (0: no cut) at a
  * UTF-8 boundary; *len its length. */
-static char *copy(ot_api_request *q, const char *s, size_t max, size_t *len)
+static OT_INLINE char *copy(ot_api_request *q, const char *s, size_t max,
+                            size_t *len)
 {
     size_t n = cut_len(s, max);
     char *c = apr_palloc(q->pool, n + 1);
@@ -69,46 +71,44 @@ static char *copy(ot_api_request *q, const char *s, size_t max, size_t *len)
 }
 
 /* A key's length, or 0 when it is refused (empty, too long). */
-static size_t key_len(const char *key)
+static OT_INLINE size_t key_len(const char *key)
 {
     size_t n = strnlen(key, OT_API_MAX_KEY + 1);
 
     return n > OT_API_MAX_KEY ? 0 : n;
 }
 
-/* key (klen bytes) as a span keeps it: its lasting copy (ot_intern.h),
- * else a copy in q's pool, marked for the queue to copy. */
-static ot_str span_key(ot_api_request *q, const char *key, size_t klen)
+/* key (klen bytes) copied into q's pool, marked for the queue to copy:
+ * for a key the process's table has no room for. */
+static OT_NOINLINE ot_str pool_key(ot_api_request *q, const char *key,
+                                   size_t klen)
 {
     ot_str k;
-    char *c;
+    char *c = apr_palloc(q->pool, klen + 1);
 
-    k.ptr = ot_intern(key, klen);
-    k.len = (uint32_t)klen;
-    if (!k.ptr) {
-        c = apr_palloc(q->pool, klen + 1);
-        put(c, key, klen);
-        k.ptr = c;
-        k.len |= OT_QUEUE_COPY_KEY;
-    }
+    put(c, key, klen);
+    k.ptr = c;
+    k.len = (uint32_t)klen | OT_QUEUE_COPY_KEY;
     return k;
 }
 
-/* The attribute key (klen bytes) = value (cut to q's max_value). */
-static void make_pair(ot_api_request *q, const char *key, size_t klen,
-                      const char *value, ot_attribute *a)
+/* key (klen bytes) as a span keeps it: its lasting copy (ot_intern.h),
+ * else a copy in q's pool (pool_key). */
+static OT_INLINE ot_str span_key(ot_api_request *q, const char *key,
+                                 size_t klen)
 {
-    size_t vlen;
+    ot_str k;
 
-    a->key = span_key(q, key, klen);
-    a->type = OT_VALUE_STRING;
-    a->v.s.ptr = copy(q, value, q->max_value, &vlen);
-    a->v.s.len = (uint32_t)vlen;
+    k.ptr = ot_intern(key, klen);
+    k.len = (uint32_t)klen;
+    return k.ptr ? k : pool_key(q, key, klen);
 }
 
-/* The length of key, or 0 when it is refused on s (counted as
- * dropped). */
-static size_t accepted_key(ot_span *s, int is_server, const char *key)
+/* Into *k the key as span s keeps it, or 0 when it is refused on s
+ * (empty, too long, or one of the module's on the server span): counted
+ * as dropped. */
+static OT_INLINE int take_key(ot_api_request *q, ot_span *s, int is_server,
+                              const char *key, ot_str *k)
 {
     size_t n = key_len(key);
 
@@ -116,7 +116,32 @@ static size_t accepted_key(ot_span *s, int is_server, const char *key)
         ot_span_record_get(s)->dropped_attributes++;
         return 0;
     }
-    return n;
+    *k = span_key(q, key, n);
+    return 1;
+}
+
+/* ot_api_set_str(), ot_api_set_int() and their ot_api_span_* forms. */
+static OT_INLINE void set_str(ot_api_request *q, ot_span *s, int is_server,
+                              const char *key, const char *value)
+{
+    ot_str k;
+    size_t vlen;
+    char *v;
+
+    if (key && value && take_key(q, s, is_server, key, &k)) {
+        v = copy(q, value, q->max_value, &vlen);
+        ot_span_set_key_str(s, k, v, vlen);
+    }
+}
+
+static OT_INLINE void set_int(ot_api_request *q, ot_span *s, int is_server,
+                              const char *key, int64_t value)
+{
+    ot_str k;
+
+    if (key && take_key(q, s, is_server, key, &k)) {
+        ot_span_set_key_int(s, k, value);
+    }
 }
 
 ot_api_request *ot_api_request_make(apr_pool_t *p,
@@ -145,59 +170,69 @@ void *ot_api_data(const ot_api_request *q)
 void ot_api_set_str(ot_api_request *q, ot_span *s, int is_server,
                     const char *key, const char *value)
 {
-    ot_attribute a;
-    size_t klen;
-
-    if (q->finished || !key || !value
-        || !(klen = accepted_key(s, is_server, key))) {
-        return;
+    if (!q->finished) {
+        set_str(q, s, is_server, key, value);
     }
-    make_pair(q, key, klen, value, &a);
-    ot_span_set_key_str(s, a.key, a.v.s.ptr, a.v.s.len);
 }
 
 void ot_api_set_int(ot_api_request *q, ot_span *s, int is_server,
                     const char *key, int64_t value)
 {
-    size_t klen;
-
-    if (q->finished || !key || !(klen = accepted_key(s, is_server, key))) {
-        return;
+    if (!q->finished) {
+        set_int(q, s, is_server, key, value);
     }
-    ot_span_set_key_int(s, span_key(q, key, klen), value);
 }
 
 void ot_api_add_event(ot_api_request *q, ot_span *s, const char *name,
                       const apr_table_t *attrs, int64_t now_ns)
 {
-    const apr_array_header_t *arr = attrs ? apr_table_elts(attrs) : NULL;
-    const apr_table_entry_t *e;
-    ot_attribute *a = NULL;
-    uint32_t n = 0;
-    size_t len;
+    const apr_array_header_t *arr;
+    const apr_table_entry_t *e = NULL;
+    /* the entries taken: their index, key and value lengths */
+    int at[OT_API_MAX_EVENT_ATTRS];
+    size_t klen[OT_API_MAX_EVENT_ATTRS], vlen[OT_API_MAX_EVENT_ATTRS];
+    size_t nlen, size;
+    ot_attribute *a;
+    uint32_t n = 0, j;
     ot_str nm;
+    char *o;
     int i;
 
     if (q->finished || !name) {
         return;
     }
-    nm.ptr = copy(q, name, OT_API_MAX_NAME, &len);
-    nm.len = (uint32_t)len;
-    if (arr && arr->nelts) {
+    nlen = cut_len(name, OT_API_MAX_NAME);
+    size = nlen + 1;
+    if (attrs) {
+        arr = apr_table_elts(attrs);
         e = (const apr_table_entry_t *)arr->elts;
-        a = apr_palloc(q->pool, sizeof(*a)
-                       * (size_t)(arr->nelts < OT_API_MAX_EVENT_ATTRS
-                                  ? arr->nelts : OT_API_MAX_EVENT_ATTRS));
         for (i = 0; i < arr->nelts && n < OT_API_MAX_EVENT_ATTRS; i++) {
             /* a table's unset entries keep a NULL key */
             size_t kl = e[i].key ? key_len(e[i].key) : 0;
 
             if (kl && e[i].val) {
-                make_pair(q, e[i].key, kl, e[i].val, &a[n++]);
+                at[n] = i;
+                klen[n] = kl;
+                vlen[n] = cut_len(e[i].val, q->max_value);
+                size += vlen[n] + 1;
+                n++;
             }
         }
     }
-    ot_span_add_event_attrs(s, nm, now_ns, a, n);
+    /* one allocation: the attributes, then their values, then the name */
+    a = apr_palloc(q->pool, n * sizeof(*a) + size);
+    o = (char *)(a + n);
+    for (j = 0; j < n; j++) {
+        a[j].key = span_key(q, e[at[j]].key, klen[j]);
+        a[j].type = OT_VALUE_STRING;
+        a[j].v.s.ptr = o;
+        a[j].v.s.len = (uint32_t)vlen[j];
+        o = put(o, e[at[j]].val, vlen[j]);
+    }
+    nm.ptr = o;
+    nm.len = (uint32_t)nlen;
+    put(o, name, nlen);
+    ot_span_add_event_attrs(s, nm, now_ns, n ? a : NULL, n);
 }
 
 void ot_api_set_name(ot_api_request *q, const char *name)
@@ -267,6 +302,21 @@ ot_api_request *ot_api_span_request(const ot_api_span *s)
 ot_span *ot_api_span_open(const ot_api_span *s)
 {
     return s->owner->finished ? NULL : s->span;
+}
+
+/* (ot_api_finish() ends every child: none is open after it.) */
+void ot_api_span_set_str(ot_api_span *c, const char *key, const char *value)
+{
+    if (c->span) {
+        set_str(c->owner, c->span, 0, key, value);
+    }
+}
+
+void ot_api_span_set_int(ot_api_span *c, const char *key, int64_t value)
+{
+    if (c->span) {
+        set_int(c->owner, c->span, 0, key, value);
+    }
 }
 
 void ot_api_span_context(const ot_api_span *s, ot_span_context *out)
