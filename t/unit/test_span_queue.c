@@ -428,6 +428,38 @@ static void test_queue_copies(void **state)
     assert_int_equal(ot_queue_peek(q, out, 8), 0);
 }
 
+/* ot_span_set_key_*: a key replaces the attribute with the same bytes,
+ * at the same address or not, marked or not; another key of that length
+ * is another attribute. */
+static void test_set_key_replaces(void **state)
+{
+    apr_pool_t *p = *state;
+    ot_span *s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_INTERNAL, 1);
+    const ot_span_record *r = ot_span_record_get(s);
+    ot_str k = { "app.user", 8 };
+    ot_str copied = { NULL, 8 | OT_QUEUE_COPY_KEY };
+    ot_str other = { "app.used", 8 };
+
+    ot_span_add_str(s, "const.key", "c", -1);
+    ot_span_set_key_str(s, k, "1", 1);
+    ot_span_set_key_int(s, k, 2);
+    assert_int_equal(r->n_attributes, 2);
+    assert_int_equal(r->attributes[1].type, OT_VALUE_INT);
+    copied.ptr = apr_pstrdup(p, "app.user");
+    ot_span_set_key_str(s, copied, "3", 1);
+    assert_int_equal(r->n_attributes, 2);
+    assert_ptr_equal(r->attributes[1].key.ptr, copied.ptr);
+    assert_memory_equal(r->attributes[1].v.s.ptr, "3", 1);
+    copied.ptr = apr_pstrdup(p, "const.key");
+    copied.len = 9 | OT_QUEUE_COPY_KEY;
+    ot_span_set_key_int(s, copied, 4);
+    assert_int_equal(r->n_attributes, 2);
+    assert_int_equal(r->attributes[0].v.i, 4);
+    ot_span_set_key_str(s, other, "5", 1);
+    assert_int_equal(r->n_attributes, 3);
+    assert_memory_equal(r->attributes[1].v.s.ptr, "3", 1);
+}
+
 /* Keys a backend sent live in the request pool: the *_copied functions
  * mark them, the queue copies them and clears the mark. */
 static void test_queue_copies_marked_keys(void **state)
@@ -605,6 +637,7 @@ int main(void)
         POOL_TEST(test_root_span),
         POOL_TEST(test_child_span),
         POOL_TEST(test_attribute_room),
+        POOL_TEST(test_set_key_replaces),
         POOL_TEST(test_attribute_limits),
         POOL_TEST(test_tags),
         POOL_TEST(test_string_arrays),
