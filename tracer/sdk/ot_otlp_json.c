@@ -344,17 +344,15 @@ static char *w_facts(char *o, char *end, const ot_http_facts *h, jctx *x)
 /* ",\"attributes\":" and the array of the facts h (NULL: none) then the n
  * attributes at a, when there are any; list is their memos' (MEMO_*).
  * The first one's comma becomes the '['. */
-static char *w_attrs_field(char *o, char *end, const ot_attribute *a,
-                           uint32_t n, const ot_http_facts *h,
-                           unsigned list, jctx *x)
+static OT_NOINLINE char *w_facts_field(char *o, char *end,
+                                       const ot_attribute *a, uint32_t n,
+                                       const ot_http_facts *h,
+                                       unsigned list, jctx *x)
 {
     char *start = o, *open;
 
     if (!a) {
         n = 0;
-    }
-    if (!n && !h) {
-        return o;
     }
     o = OT_W_LIT(o, ",\"attributes\":");
     open = o;
@@ -368,6 +366,32 @@ static char *w_attrs_field(char *o, char *end, const ot_attribute *a,
         /* facts none of which has a key under the names asked for */
         return start;
     }
+    *open = '[';
+    *o++ = ']';
+    return o;
+}
+
+/* The same: with facts, w_facts_field(); without (the attributes of
+ * events, links, resources, and of spans of the span API), inline. */
+static OT_INLINE char *w_attrs_field(char *o, char *end,
+                                     const ot_attribute *a, uint32_t n,
+                                     const ot_http_facts *h, unsigned list,
+                                     jctx *x)
+{
+    char *open;
+
+    if (h) {
+        return w_facts_field(o, end, a, n, h, list, x);
+    }
+    if (!a || !n) {
+        return o;
+    }
+    o = OT_W_LIT(o, ",\"attributes\":");
+    open = o;
+    if (!(o = w_attributes(o, end, a, n, x->memo[list], x))) {
+        return NULL;
+    }
+    /* n > 0: the first attribute's comma is there */
     *open = '[';
     *o++ = ']';
     return o;
