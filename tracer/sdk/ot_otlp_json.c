@@ -182,9 +182,12 @@ static OT_NOINLINE char *w_str_array(char *o, char *end, const ot_str_array *sa,
 }
 
 /* The n attributes at a, each after a comma, or NULL when end comes
- * first (room kept for the array's closing bracket). */
-static char *w_attributes(char *o, char *end, const ot_attribute *a,
-                          uint32_t n, key_memo *memo, jctx *x)
+ * first (room kept for the array's closing bracket).  Inline where a span
+ * or an event has attributes but no facts (w_attrs_field), out of line
+ * after facts (w_attributes). */
+static OT_INLINE char *w_attributes_inline(char *o, char *end,
+                                           const ot_attribute *a, uint32_t n,
+                                           key_memo *memo, jctx *x)
 {
     const ot_attribute *stop = a + n;
     unsigned j = 0;
@@ -257,6 +260,13 @@ static char *w_attributes(char *o, char *end, const ot_attribute *a,
         o = OT_W_LIT(o, "}}");
     }
     return o;
+}
+
+static OT_NOINLINE char *w_attributes(char *o, char *end,
+                                      const ot_attribute *a, uint32_t n,
+                                      key_memo *memo, jctx *x)
+{
+    return w_attributes_inline(o, end, a, n, memo, x);
 }
 
 /* ---- HTTP facts --------------------------------------------------------- */
@@ -388,7 +398,7 @@ static OT_INLINE char *w_attrs_field(char *o, char *end,
     }
     o = OT_W_LIT(o, ",\"attributes\":");
     open = o;
-    if (!(o = w_attributes(o, end, a, n, x->memo[list], x))) {
+    if (!(o = w_attributes_inline(o, end, a, n, x->memo[list], x))) {
         return NULL;
     }
     /* n > 0: the first attribute's comma is there */
