@@ -196,7 +196,7 @@ static void test_event_entries(void **state)
     apr_table_t *t = apr_table_make(p, 24);
     const ot_event *e;
     char name[] = "event name";
-    char key[8], val[8];
+    char key[16], val[16];
     int i;
 
     apr_table_setn(t, "", "empty key");
