@@ -1346,11 +1346,12 @@ static inline const ot_span_context *api_context(ot_request *rq,
     return &rq->ctx;
 }
 
-/* The same once the span is started: out of line, so that the common
- * case (a span started already) makes no call and saves no register. */
+/* The same for a span not started yet, which starts here: out of line,
+ * so that the common case (a span started already) makes no call and
+ * saves no register. */
 static __attribute__((noinline)) const ot_span_context *
-api_context_started(ot_request *rq, request_rec *first,
-                    request_rec **initial, ot_span **server, void ***api)
+api_context_starting(ot_request *rq, request_rec *first,
+                     request_rec **initial, ot_span **server, void ***api)
 {
     begin_span(rq, first);
     return api_context(rq, first, initial, server, api);
@@ -1369,7 +1370,7 @@ const ot_span_context *ot_api_context(request_rec *r, request_rec **initial,
         return NULL;
     }
     if (!rq->started) {
-        return api_context_started(rq, first, initial, server, api);
+        return api_context_starting(rq, first, initial, server, api);
     }
     return api_context(rq, first, initial, server, api);
 }

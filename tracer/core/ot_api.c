@@ -155,10 +155,7 @@ ot_api_request *ot_api_request_make(apr_pool_t *p,
     q->data = data;
     q->server_ctx = server_ctx;
     q->max_value = max_value;
-    q->first = NULL;
     q->last = &q->first;
-    q->name = NULL;
-    q->message = NULL;
     return q;
 }
 
@@ -304,7 +301,8 @@ ot_span *ot_api_span_open(const ot_api_span *s)
     return s->owner->finished ? NULL : s->span;
 }
 
-/* (ot_api_finish() ends every child: none is open after it.) */
+/* No look at q->finished: ot_api_finish() ends every child, none is open
+ * after it. */
 void ot_api_span_set_str(ot_api_span *c, const char *key, const char *value)
 {
     if (c->span) {
