@@ -140,6 +140,21 @@ static void test_attribute_room(void **state)
                      OT_SPAN_MAX_ATTRIBUTES - 1);
     assert_memory_equal(mem + size, "after!!", 8);
 
+    /* the same through ot_span_set_key_*, as the span API sets them */
+    s = ot_span_init(apr_palloc(p, ot_span_size(1)), 1, p, NULL, 0, 1,
+                     OT_SPAN_KIND_INTERNAL, 1);
+    r = ot_span_record_get(s);
+    {
+        ot_str k0 = { "k0", 2 }, k1 = { "k1", 2 };
+
+        ot_span_set_key_int(s, k0, 10);
+        ot_span_set_key_str(s, k1, "eleven", 6);
+        ot_span_set_key_int(s, k0, 12);
+        assert_int_equal(r->n_attributes, 2);
+        assert_int_equal(r->attributes[0].v.i, 12);
+        assert_memory_equal(r->attributes[1].v.s.ptr, "eleven", 6);
+    }
+
     /* none at all in the span: the first goes to the array */
     s = ot_span_init(apr_palloc(p, ot_span_size(0)), 0, p, NULL, 0, 1,
                      OT_SPAN_KIND_INTERNAL, 1);

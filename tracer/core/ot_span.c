@@ -359,26 +359,12 @@ void ot_span_set_str_array(ot_span *s, const char *key, const ot_str *items,
     }
 }
 
-/* The attribute with key, or a new one (NULL: none left), keyed by it.
- * attr_by_key()'s search inline, with no call to memcmp for a key at the
- * same address (the span API's interned keys): this runs for each of
- * another module's attributes. */
-static OT_INLINE ot_attribute *keyed_attr(ot_span *s, ot_str key)
+/* a, found or new, keyed by key. */
+static OT_INLINE ot_attribute *keyed(ot_span *s, ot_attribute *a, ot_str key)
 {
     size_t klen = key.len & ~OT_QUEUE_COPY_KEY;
-    ot_attribute *a = s->attrs, *end = a + s->rec.n_attributes;
 
     s->set_keys = 1;
-    for (; a < end; a++) {
-        if ((a->key.len & ~OT_QUEUE_COPY_KEY) == klen
-            && (a->key.ptr == key.ptr
-                || memcmp(a->key.ptr, key.ptr, klen) == 0)) {
-            break;
-        }
-    }
-    if (a == end && !(a = next_attr_n(s, key.ptr, klen))) {
-        return NULL;
-    }
     a->key = key;
     if (key.len & OT_QUEUE_COPY_KEY) {
         s->attr_bytes += klen;
@@ -386,8 +372,40 @@ static OT_INLINE ot_attribute *keyed_attr(ot_span *s, ot_str key)
     return a;
 }
 
-void ot_span_set_key_str(ot_span *s, ot_str key, const char *val,
-                         size_t vlen)
+/* The attribute with key, or a new one (NULL: none left), keyed by it. */
+static OT_NOINLINE ot_attribute *keyed_attr(ot_span *s, ot_str key)
+{
+    ot_attribute *a = attr_by_key(s, key.ptr, key.len & ~OT_QUEUE_COPY_KEY);
+
+    s->set_keys = 1;
+    return a ? keyed(s, a, key) : NULL;
+}
+
+/* The same in the common case, with no call (none to save registers
+ * for): this runs for each of another module's attributes.  Found, the
+ * attribute with key at the same address (the span API's keys are
+ * interned); not found, a new one while the span has room; else NULL,
+ * and keyed_attr() decides (a key of that length elsewhere, compared
+ * byte by byte; a full span). */
+static OT_INLINE ot_attribute *keyed_attr_fast(ot_span *s, ot_str key)
+{
+    size_t klen = key.len & ~OT_QUEUE_COPY_KEY;
+    ot_attribute *a = s->attrs, *end = a + s->rec.n_attributes;
+
+    for (; a < end; a++) {
+        if ((a->key.len & ~OT_QUEUE_COPY_KEY) == klen) {
+            return a->key.ptr == key.ptr ? keyed(s, a, key) : NULL;
+        }
+    }
+    if (s->rec.n_attributes >= s->attr_room) {
+        return NULL;
+    }
+    s->rec.n_attributes++;
+    return keyed(s, a, key);
+}
+
+static OT_NOINLINE void set_key_str_slow(ot_span *s, ot_str key,
+                                         const char *val, size_t vlen)
 {
     ot_attribute *a = keyed_attr(s, key);
 
@@ -396,7 +414,19 @@ void ot_span_set_key_str(ot_span *s, ot_str key, const char *val,
     }
 }
 
-void ot_span_set_key_int(ot_span *s, ot_str key, int64_t v)
+void ot_span_set_key_str(ot_span *s, ot_str key, const char *val,
+                         size_t vlen)
+{
+    ot_attribute *a = keyed_attr_fast(s, key);
+
+    if (!a) {
+        set_key_str_slow(s, key, val, vlen);
+        return;
+    }
+    set_str_value(s, a, val, vlen);
+}
+
+static OT_NOINLINE void set_key_int_slow(ot_span *s, ot_str key, int64_t v)
 {
     ot_attribute *a = keyed_attr(s, key);
 
@@ -404,6 +434,18 @@ void ot_span_set_key_int(ot_span *s, ot_str key, int64_t v)
         a->type = OT_VALUE_INT;
         a->v.i = v;
     }
+}
+
+void ot_span_set_key_int(ot_span *s, ot_str key, int64_t v)
+{
+    ot_attribute *a = keyed_attr_fast(s, key);
+
+    if (!a) {
+        set_key_int_slow(s, key, v);
+        return;
+    }
+    a->type = OT_VALUE_INT;
+    a->v.i = v;
 }
 
 void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,
