@@ -347,22 +347,19 @@ int ot_api_finished(const ot_api_request *q)
     return q->finished;
 }
 
-void ot_api_finish(ot_api_request *q, ot_span *server, int64_t (*now)(void),
-                   void (*submit)(void *arg, ot_span *s), void *arg)
+/* ot_api_finish() past the common case: c, the first child still open
+ * (NULL: none), and the children after it ended now (the time asked
+ * once), marked, and handed to submit; the name, error and dropped-span
+ * count given for the server span applied. */
+static OT_NOINLINE void finish(ot_api_request *q, ot_api_span *c,
+                               ot_span *server, int64_t (*now)(void),
+                               void (*submit)(void *arg, ot_span *s),
+                               void *arg)
 {
-    int64_t now_ns = 0;
-    int timed = 0;
-    ot_api_span *c;
+    int64_t now_ns = c ? now() : 0;
 
-    if (q->finished) {
-        return;
-    }
-    for (c = q->first; c; c = c->next) {
+    for (; c; c = c->next) {
         if (c->span) {
-            if (!timed) {
-                now_ns = now();
-                timed = 1;
-            }
             ot_span_add_booln(c->span, KEY("mod_opentracing.api.ended_at_log"),
                               1);
             ot_span_set_status(c->span, OT_STATUS_ERROR,
@@ -383,5 +380,25 @@ void ot_api_finish(ot_api_request *q, ot_span *server, int64_t (*now)(void),
         ot_span_add_intn(server, KEY("mod_opentracing.api.dropped_spans"),
                          q->dropped_spans);
     }
+    q->finished = 1;
+}
+
+void ot_api_finish(ot_api_request *q, ot_span *server, int64_t (*now)(void),
+                   void (*submit)(void *arg, ot_span *s), void *arg)
+{
+    ot_api_span *c;
+
+    if (q->finished) {
+        return;
+    }
+    for (c = q->first; c && !c->span; c = c->next) {
+        continue;
+    }
+    if (c || q->name || q->error || q->dropped_spans) {
+        finish(q, c, server, now, submit, arg);
+        return;
+    }
+    /* the common case, every child ended by its module and nothing given
+     * for the server span: no call */
     q->finished = 1;
 }
