@@ -373,7 +373,7 @@ static OT_INLINE ot_attribute *keyed(ot_span *s, ot_attribute *a, ot_str key)
 }
 
 /* The attribute with key, or a new one (NULL: none left), keyed by it. */
-static OT_NOINLINE ot_attribute *keyed_attr(ot_span *s, ot_str key)
+static ot_attribute *keyed_attr(ot_span *s, ot_str key)
 {
     ot_attribute *a = attr_by_key(s, key.ptr, key.len & ~OT_QUEUE_COPY_KEY);
 
