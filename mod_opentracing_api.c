@@ -23,33 +23,41 @@
 #include "mod_opentracing_private.h"
 
 #include "ot_api.h"
+#include "ot_write.h"       /* OT_NOINLINE */
 
 static int64_t now_ns(void)
 {
     return (int64_t)apr_time_now() * 1000;
 }
 
+/* The API's state of the request initial (whose server span has context
+ * ctx), made in *slot. */
+static OT_NOINLINE ot_api_request *
+api_make(request_rec *initial, const ot_span_context *ctx, void **slot)
+{
+    ot_server_conf *sc = ot_server_conf_get(initial->server);
+
+    *slot = ot_api_request_make(initial->pool, ctx,
+                                sc->tracer->batch.max_attribute_length,
+                                initial);
+    return *slot;
+}
+
 /* The API's state of r's request, made on the first call, when the
  * server span is recorded and not submitted yet; else NULL.  *server: the
- * server span. */
+ * server span.  (Once the request is logged, the state is finished: the
+ * core's calls then do nothing.) */
 static ot_api_request *api_of(request_rec *r, ot_span **server)
 {
     request_rec *initial;
     const ot_span_context *ctx;
     void **slot;
-    ot_server_conf *sc;
 
     if (!r || !(ctx = ot_api_context(r, &initial, server, &slot))
         || !*server) {
         return NULL;
     }
-    if (!*slot) {
-        sc = ot_server_conf_get(initial->server);
-        *slot = ot_api_request_make(initial->pool, ctx,
-                                    sc->tracer->batch.max_attribute_length,
-                                    initial);
-    }
-    return ot_api_finished(*slot) ? NULL : *slot;
+    return *slot ? *slot : api_make(initial, ctx, slot);
 }
 
 static int opentracing_api_version(void)
@@ -120,7 +128,8 @@ static opentracing_span *opentracing_start_span(request_rec *r,
     if (!q || !name) {
         return NULL;
     }
-    if (!(s = ot_api_span_start(q, name, kind, now_ns()))) {
+    if (!(s = ot_api_span_start(q, name, kind, now_ns()))
+        && !ot_api_finished(q)) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, OTLOGNO(00040)
                       "opentracing_start_span(\"%s\"): more than %d child "
                       "spans on this request, not recorded", name,
@@ -132,10 +141,8 @@ static opentracing_span *opentracing_start_span(request_rec *r,
 static void opentracing_span_set_attribute(opentracing_span *span,
                                            const char *key, const char *value)
 {
-    ot_span *s = span ? ot_api_span_open(span) : NULL;
-
-    if (s) {
-        ot_api_set_str(ot_api_span_request(span), s, 0, key, value);
+    if (span) {
+        ot_api_span_set_str(span, key, value);
     }
 }
 
@@ -143,10 +150,8 @@ static void opentracing_span_set_attribute_int(opentracing_span *span,
                                                const char *key,
                                                apr_int64_t value)
 {
-    ot_span *s = span ? ot_api_span_open(span) : NULL;
-
-    if (s) {
-        ot_api_set_int(ot_api_span_request(span), s, 0, key, value);
+    if (span) {
+        ot_api_span_set_int(span, key, value);
     }
 }
 
@@ -195,7 +200,7 @@ static int opentracing_inject(request_rec *r, opentracing_span *span,
 void ot_api_request_done(request_rec *initial, void *api, ot_span *server)
 {
     if (api) {
-        ot_api_finish(api, server, now_ns(), submit, initial);
+        ot_api_finish(api, server, now_ns, submit, initial);
     }
 }
 

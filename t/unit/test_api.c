@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "apr_pools.h"
@@ -182,6 +183,54 @@ static void test_events(void **state)
     assert_int_equal(rec->events[1].n_attributes, 0);
 }
 
+/* An event's attributes are the first OT_API_MAX_EVENT_ATTRS entries
+ * whose key is accepted, in the table's order, refused ones skipped
+ * wherever they are; values and name are copies, whole (one allocation
+ * holds them: each must still be itself). */
+static void test_event_entries(void **state)
+{
+    apr_pool_t *p = *state;
+    ot_span *s = server_span(p);
+    ot_api_request *q = ot_api_request_make(p, &server_ctx, 0, NULL);
+    const ot_span_record *rec = ot_span_record_get(s);
+    apr_table_t *t = apr_table_make(p, 24);
+    const ot_event *e;
+    char name[] = "event name";
+    char key[16], val[16];
+    int i;
+
+    apr_table_setn(t, "", "empty key");
+    for (i = 0; i < OT_API_MAX_EVENT_ATTRS + 2; i++) {
+        if (i == 5) {
+            apr_table_setn(t, filled(p, 'k', OT_API_MAX_KEY + 1), "long");
+        }
+        apr_table_set(t, apr_psprintf(p, "e%02d", i),
+                      apr_psprintf(p, "v%d", i * 100));
+    }
+    ot_api_add_event(q, s, name, t, 5000);
+    memset(name, 'x', sizeof(name) - 1);
+    e = &rec->events[0];
+    assert_int_equal(e->name.len, 10);
+    assert_memory_equal(e->name.ptr, "event name", 11);
+    assert_int_equal(e->n_attributes, OT_API_MAX_EVENT_ATTRS);
+    for (i = 0; i < OT_API_MAX_EVENT_ATTRS; i++) {
+        snprintf(key, sizeof(key), "e%02d", i);
+        snprintf(val, sizeof(val), "v%d", i * 100);
+        assert_ptr_equal(e->attributes[i].key.ptr, ot_intern(key, 3));
+        assert_int_equal(e->attributes[i].type, OT_VALUE_STRING);
+        assert_int_equal(e->attributes[i].v.s.len, strlen(val));
+        assert_memory_equal(e->attributes[i].v.s.ptr, val, strlen(val) + 1);
+    }
+
+    /* none accepted: no attributes */
+    t = apr_table_make(p, 2);
+    apr_table_setn(t, "", "v");
+    ot_api_add_event(q, s, "none", t, 6000);
+    assert_int_equal(rec->events[1].n_attributes, 0);
+    assert_null(rec->events[1].attributes);
+    assert_memory_equal(rec->events[1].name.ptr, "none", 5);
+}
+
 static void test_child_spans(void **state)
 {
     apr_pool_t *p = *state;
@@ -209,6 +258,17 @@ static void test_child_spans(void **state)
     assert_string_equal(ctx.baggage, "b=1");
     assert_null(ctx.traceparent);
 
+    /* on the child, the module's namespaces are free; empty keys not */
+    ot_api_span_set_str(c, "http.source", "cache");
+    ot_api_span_set_int(c, "items", 3);
+    ot_api_span_set_int(c, "", 4);
+    ot_api_span_set_str(c, "items", "three");
+    assert_int_equal(rec->n_attributes, 2);
+    assert_int_equal(rec->dropped_attributes, 1);
+    assert_memory_equal(attr(rec, "http.source")->v.s.ptr, "cache", 6);
+    assert_int_equal(attr(rec, "items")->type, OT_VALUE_STRING);
+    assert_memory_equal(attr(rec, "items")->v.s.ptr, "three", 6);
+
     ended = ot_api_span_end(c, "failed", 3000);
     assert_ptr_equal(ot_span_record_get(ended), rec);
     assert_int_equal(rec->end_ns, 3000);
@@ -218,6 +278,11 @@ static void test_child_spans(void **state)
     assert_null(ot_api_span_end(c, NULL, 4000));
     assert_null(ot_api_span_open(c));
     assert_int_equal(rec->end_ns, 3000);
+    /* nothing set once ended */
+    ot_api_span_set_str(c, "late", "x");
+    ot_api_span_set_int(c, "late_n", 1);
+    assert_int_equal(rec->n_attributes, 2);
+    assert_int_equal(rec->dropped_attributes, 1);
     /* its context stays valid after its end */
     ot_api_span_context(c, &ctx);
     assert_memory_equal(ctx.span_id, rec->span_id, 8);
@@ -235,6 +300,15 @@ static void count_submit(void *arg, ot_span *s)
 
     sub->n++;
     sub->last = s;
+}
+
+/* The clock of ot_api_finish(): a time that moves on at each call,
+ * which are counted. */
+static int clock_calls;
+
+static int64_t test_clock(void)
+{
+    return 9000 + 1000 * (int64_t)clock_calls++;
 }
 
 static void test_limit_and_finish(void **state)
@@ -269,8 +343,10 @@ static void test_limit_and_finish(void **state)
 
     open = ot_span_record_get(ot_api_span_open(c[0]));
     assert_false(ot_api_finished(q));
-    ot_api_finish(q, server, 9000, count_submit, &sub);
+    clock_calls = 0;
+    ot_api_finish(q, server, test_clock, count_submit, &sub);
     assert_true(ot_api_finished(q));
+    assert_int_equal(clock_calls, 1);
     /* only the open one, ended now and marked */
     assert_int_equal(sub.n, 1);
     assert_ptr_equal(ot_span_record_get(sub.last), open);
@@ -300,8 +376,13 @@ static void test_limit_and_finish(void **state)
     assert_null(ot_api_span_start(q, "late", 1, 10000));
     assert_null(ot_api_span_open(c[0]));
     assert_null(ot_api_span_end(c[0], NULL, 10000));
-    ot_api_finish(q, server, 11000, count_submit, &sub);
+    ot_api_span_set_str(c[0], "late", "x");
+    ot_api_span_set_int(c[0], "late_n", 1);
+    assert_null(attr(open, "late"));
+    assert_null(attr(open, "late_n"));
+    ot_api_finish(q, server, test_clock, count_submit, &sub);
     assert_int_equal(sub.n, 1);
+    assert_int_equal(clock_calls, 1);
     assert_memory_equal(srec->name.ptr, "op", 2);
 }
 
@@ -315,8 +396,11 @@ static void test_finish_untouched(void **state)
     submitted sub = { 0, NULL };
 
     ot_span_set_name(server, "GET");
-    ot_api_finish(q, server, 9000, count_submit, &sub);
+    clock_calls = 0;
+    ot_api_finish(q, server, test_clock, count_submit, &sub);
     assert_int_equal(sub.n, 0);
+    /* no child open: no time asked */
+    assert_int_equal(clock_calls, 0);
     assert_int_equal(srec->n_attributes, 0);
     assert_int_equal(srec->status_code, OT_STATUS_UNSET);
     assert_memory_equal(srec->name.ptr, "GET", 3);
@@ -365,6 +449,7 @@ int main(void)
         POOL_TEST(test_key_rules),
         POOL_TEST(test_value_cut),
         POOL_TEST(test_events),
+        POOL_TEST(test_event_entries),
         POOL_TEST(test_child_spans),
         POOL_TEST(test_limit_and_finish),
         POOL_TEST(test_finish_untouched),

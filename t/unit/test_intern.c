@@ -46,6 +46,44 @@ static void test_one_copy_per_key(void **state)
     assert_string_equal(ot_intern("app.use", 7), "app.use");
 }
 
+/* Keys of up to 16 bytes are compared by two words made of their bytes
+ * (first and last eight, first and last four, or first, middle and last
+ * byte): a key with its first, middle or last byte changed, at any of
+ * these lengths, is another key, and a copy holds the key's own bytes.
+ * (A key the table has no room for is NULL: the caller copies it.) */
+static void test_short_keys_apart(void **state)
+{
+    char a[20], b[20];
+    const char *ka, *kb;
+    size_t len, i, at[3];
+    int j;
+
+    (void)state;
+    for (len = 1; len <= 17; len++) {
+        at[0] = 0;
+        at[1] = len / 2;
+        at[2] = len - 1;
+        memcpy(a, "abcdefghijklmnopq", len);
+        ka = ot_intern(a, len);
+        assert_non_null(ka);
+        assert_memory_equal(ka, a, len);
+        assert_int_equal(ka[len], '\0');
+        for (j = 0; j < 3; j++) {
+            i = at[j];
+            memcpy(b, a, len);
+            b[i] = 'Z';
+            kb = ot_intern(b, len);
+            assert_ptr_not_equal(kb, ka);
+            if (kb) {
+                assert_memory_equal(kb, b, len);
+                assert_ptr_equal(ot_intern(b, len), kb);
+            }
+        }
+        /* and a prefix of it is another key */
+        assert_ptr_not_equal(ot_intern(a, len - 1), ka);
+    }
+}
+
 /* Longer than any key the span API accepts: not kept. */
 static void test_too_long(void **state)
 {
@@ -150,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_one_copy_per_key),
         cmocka_unit_test(test_too_long),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_short_keys_apart),
         cmocka_unit_test(test_full),
     };
     int rc;

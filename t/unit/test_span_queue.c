@@ -98,6 +98,72 @@ static void test_attribute_limits(void **state)
     assert_int_equal(r->dropped_events, 2);
 }
 
+/* A span made with room for a few attributes in itself (the span API's)
+ * takes as many as any other: past the few, they move to an array of
+ * their own, all kept, in order, then the same limit.  Its own allocation
+ * is the smaller, and what follows it in that allocation is left alone. */
+static void test_attribute_room(void **state)
+{
+    apr_pool_t *p = *state;
+    size_t size = ot_span_size(2);
+    char *mem = apr_palloc(p, size + 8);
+    ot_span *s;
+    ot_span_record *r;
+    int i;
+
+    assert_true(size < ot_span_size(OT_SPAN_MAX_ATTRIBUTES));
+    assert_int_equal(ot_span_size(OT_SPAN_MAX_ATTRIBUTES + 5),
+                     ot_span_size(OT_SPAN_MAX_ATTRIBUTES));
+    memcpy(mem + size, "after!!", 8);
+    s = ot_span_init(mem, 2, p, NULL, 0, 1, OT_SPAN_KIND_INTERNAL, 1);
+    r = ot_span_record_get(s);
+    assert_ptr_equal(s, mem);
+    ot_span_add_intn(s, "k0", 2, 0);
+    ot_span_add_intn(s, "k1", 2, 1);
+    assert_ptr_equal(r->attributes, mem + size - 2 * sizeof(ot_attribute));
+    ot_span_set_str(s, "k1", "one", -1);
+    ot_span_add_intn(s, "k2", 2, 2);
+    assert_ptr_not_equal(r->attributes, mem + size - 2 * sizeof(ot_attribute));
+    assert_int_equal(r->n_attributes, 3);
+    assert_int_equal(r->attributes[0].v.i, 0);
+    assert_memory_equal(r->attributes[1].v.s.ptr, "one", 3);
+    assert_int_equal(r->attributes[2].v.i, 2);
+    ot_span_set_str(s, "k0", "zero", -1);
+    assert_int_equal(r->n_attributes, 3);
+    assert_memory_equal(r->attributes[0].v.s.ptr, "zero", 4);
+    for (i = 3; i < OT_SPAN_MAX_ATTRIBUTES + 4; i++) {
+        ot_span_add_intn(s, "k", 1, i);
+    }
+    assert_int_equal(r->n_attributes, OT_SPAN_MAX_ATTRIBUTES);
+    assert_int_equal(r->dropped_attributes, 4);
+    assert_int_equal(r->attributes[OT_SPAN_MAX_ATTRIBUTES - 1].v.i,
+                     OT_SPAN_MAX_ATTRIBUTES - 1);
+    assert_memory_equal(mem + size, "after!!", 8);
+
+    /* the same through ot_span_set_key_*, as the span API sets them */
+    s = ot_span_init(apr_palloc(p, ot_span_size(1)), 1, p, NULL, 0, 1,
+                     OT_SPAN_KIND_INTERNAL, 1);
+    r = ot_span_record_get(s);
+    {
+        ot_str k0 = { "k0", 2 }, k1 = { "k1", 2 };
+
+        ot_span_set_key_int(s, k0, 10);
+        ot_span_set_key_str(s, k1, "eleven", 6);
+        ot_span_set_key_int(s, k0, 12);
+        assert_int_equal(r->n_attributes, 2);
+        assert_int_equal(r->attributes[0].v.i, 12);
+        assert_memory_equal(r->attributes[1].v.s.ptr, "eleven", 6);
+    }
+
+    /* none at all in the span: the first goes to the array */
+    s = ot_span_init(apr_palloc(p, ot_span_size(0)), 0, p, NULL, 0, 1,
+                     OT_SPAN_KIND_INTERNAL, 1);
+    r = ot_span_record_get(s);
+    ot_span_add_strn(s, "a", 1, "v", 1);
+    assert_int_equal(r->n_attributes, 1);
+    assert_memory_equal(r->attributes[0].key.ptr, "a", 1);
+}
+
 /* Tags: typed values; a tag replaces an attribute with its key when told
  * the key may be a fixed one, or once a set_* call added any key; else it
  * is appended without a search (tags' keys are unique among tags). */
@@ -377,6 +443,38 @@ static void test_queue_copies(void **state)
     assert_int_equal(ot_queue_peek(q, out, 8), 0);
 }
 
+/* ot_span_set_key_*: a key replaces the attribute with the same bytes,
+ * at the same address or not, marked or not; another key of that length
+ * is another attribute. */
+static void test_set_key_replaces(void **state)
+{
+    apr_pool_t *p = *state;
+    ot_span *s = ot_span_start(p, NULL, 0, 1, OT_SPAN_KIND_INTERNAL, 1);
+    const ot_span_record *r = ot_span_record_get(s);
+    ot_str k = { "app.user", 8 };
+    ot_str copied = { NULL, 8 | OT_QUEUE_COPY_KEY };
+    ot_str other = { "app.used", 8 };
+
+    ot_span_add_str(s, "const.key", "c", -1);
+    ot_span_set_key_str(s, k, "1", 1);
+    ot_span_set_key_int(s, k, 2);
+    assert_int_equal(r->n_attributes, 2);
+    assert_int_equal(r->attributes[1].type, OT_VALUE_INT);
+    copied.ptr = apr_pstrdup(p, "app.user");
+    ot_span_set_key_str(s, copied, "3", 1);
+    assert_int_equal(r->n_attributes, 2);
+    assert_ptr_equal(r->attributes[1].key.ptr, copied.ptr);
+    assert_memory_equal(r->attributes[1].v.s.ptr, "3", 1);
+    copied.ptr = apr_pstrdup(p, "const.key");
+    copied.len = 9 | OT_QUEUE_COPY_KEY;
+    ot_span_set_key_int(s, copied, 4);
+    assert_int_equal(r->n_attributes, 2);
+    assert_int_equal(r->attributes[0].v.i, 4);
+    ot_span_set_key_str(s, other, "5", 1);
+    assert_int_equal(r->n_attributes, 3);
+    assert_memory_equal(r->attributes[1].v.s.ptr, "3", 1);
+}
+
 /* Keys a backend sent live in the request pool: the *_copied functions
  * mark them, the queue copies them and clears the mark. */
 static void test_queue_copies_marked_keys(void **state)
@@ -553,6 +651,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         POOL_TEST(test_root_span),
         POOL_TEST(test_child_span),
+        POOL_TEST(test_attribute_room),
+        POOL_TEST(test_set_key_replaces),
         POOL_TEST(test_attribute_limits),
         POOL_TEST(test_tags),
         POOL_TEST(test_string_arrays),

@@ -9,13 +9,21 @@
 #include "ot_queue.h"       /* OT_QUEUE_COPY_KEY */
 #include "ot_span.h"        /* ot_span_module_key */
 #include "ot_utf8.h"        /* ot_utf8_cut (sdk) */
+#include "ot_write.h"       /* OT_INLINE, OT_NOINLINE (sdk) */
 
 #define KEY(k) k, sizeof(k) - 1
 
+/* Attributes a child span has room for when it starts: a module sets a
+ * few; the span makes room for the rest of OT_SPAN_MAX_ATTRIBUTES when
+ * they come (ot_span_init). */
+#define OT_API_SPAN_ATTRS 8
+
+/* Allocated with its span and its name, at once (ot_api_span_start). */
 struct opentracing_span {
     ot_api_request *owner;
     ot_span *span;                  /* NULL once ended */
     ot_span *record;                /* the span, ended or not */
+    ot_api_span *next;              /* the child started after it */
 };
 
 struct ot_api_request {
@@ -26,7 +34,8 @@ struct ot_api_request {
     int finished;
     uint32_t n_spans;               /* started */
     uint32_t dropped_spans;         /* refused beyond OT_API_MAX_SPANS */
-    ot_api_span spans[OT_API_MAX_SPANS];
+    ot_api_span *first;             /* the children in the order started */
+    ot_api_span **last;             /* where the next one goes */
     const char *name;               /* of the server span; NULL: none */
     int error;                      /* set_error ran */
     const char *message;            /* its message, or NULL */
@@ -35,13 +44,13 @@ struct ot_api_request {
 /* The length of s (not NULL) cut to max bytes (0: no cut) at a UTF-8
  * boundary; strnlen: a value far beyond the cut is not read to its
  * end. */
-static size_t cut_len(const char *s, size_t max)
+static OT_INLINE size_t cut_len(const char *s, size_t max)
 {
     return ot_utf8_cut(s, max ? strnlen(s, max + 1) : strlen(s), max);
 }
 
 /* n bytes of s into to, and a NUL: past it. */
-static char *put(char *to, const char *s, size_t n)
+static OT_INLINE char *put(char *to, const char *s, size_t n)
 {
     memcpy(to, s, n);
     to[n] = '\0';
@@ -50,7 +59,8 @@ static char *put(char *to, const char *s, size_t n)
 
 /* s (not NULL) copied into q's pool, cut to max bytes (0: no cut) at a
  * UTF-8 boundary; *len its length. */
-static char *copy(ot_api_request *q, const char *s, size_t max, size_t *len)
+static OT_INLINE char *copy(ot_api_request *q, const char *s, size_t max,
+                            size_t *len)
 {
     size_t n = cut_len(s, max);
     char *c = apr_palloc(q->pool, n + 1);
@@ -61,46 +71,44 @@ static char *copy(ot_api_request *q, const char *s, size_t max, size_t *len)
 }
 
 /* A key's length, or 0 when it is refused (empty, too long). */
-static size_t key_len(const char *key)
+static OT_INLINE size_t key_len(const char *key)
 {
     size_t n = strnlen(key, OT_API_MAX_KEY + 1);
 
     return n > OT_API_MAX_KEY ? 0 : n;
 }
 
-/* key (klen bytes) as a span keeps it: its lasting copy (ot_intern.h),
- * else a copy in q's pool, marked for the queue to copy. */
-static ot_str span_key(ot_api_request *q, const char *key, size_t klen)
+/* key (klen bytes) copied into q's pool, marked for the queue to copy:
+ * for a key the process's table has no room for. */
+static OT_NOINLINE ot_str pool_key(ot_api_request *q, const char *key,
+                                   size_t klen)
 {
     ot_str k;
-    char *c;
+    char *c = apr_palloc(q->pool, klen + 1);
 
-    k.ptr = ot_intern(key, klen);
-    k.len = (uint32_t)klen;
-    if (!k.ptr) {
-        c = apr_palloc(q->pool, klen + 1);
-        put(c, key, klen);
-        k.ptr = c;
-        k.len |= OT_QUEUE_COPY_KEY;
-    }
+    put(c, key, klen);
+    k.ptr = c;
+    k.len = (uint32_t)klen | OT_QUEUE_COPY_KEY;
     return k;
 }
 
-/* The attribute key (klen bytes) = value (cut to q's max_value). */
-static void make_pair(ot_api_request *q, const char *key, size_t klen,
-                      const char *value, ot_attribute *a)
+/* key (klen bytes) as a span keeps it: its lasting copy (ot_intern.h),
+ * else a copy in q's pool (pool_key). */
+static OT_INLINE ot_str span_key(ot_api_request *q, const char *key,
+                                 size_t klen)
 {
-    size_t vlen;
+    ot_str k;
 
-    a->key = span_key(q, key, klen);
-    a->type = OT_VALUE_STRING;
-    a->v.s.ptr = copy(q, value, q->max_value, &vlen);
-    a->v.s.len = (uint32_t)vlen;
+    k.ptr = ot_intern(key, klen);
+    k.len = (uint32_t)klen;
+    return k.ptr ? k : pool_key(q, key, klen);
 }
 
-/* The length of key, or 0 when it is refused on s (counted as
- * dropped). */
-static size_t accepted_key(ot_span *s, int is_server, const char *key)
+/* Into *k the key as span s keeps it, or 0 when it is refused on s
+ * (empty, too long, or one of the module's on the server span): counted
+ * as dropped. */
+static OT_INLINE int take_key(ot_api_request *q, ot_span *s, int is_server,
+                              const char *key, ot_str *k)
 {
     size_t n = key_len(key);
 
@@ -108,7 +116,32 @@ static size_t accepted_key(ot_span *s, int is_server, const char *key)
         ot_span_record_get(s)->dropped_attributes++;
         return 0;
     }
-    return n;
+    *k = span_key(q, key, n);
+    return 1;
+}
+
+/* ot_api_set_str(), ot_api_set_int() and their ot_api_span_* forms. */
+static OT_INLINE void set_str(ot_api_request *q, ot_span *s, int is_server,
+                              const char *key, const char *value)
+{
+    ot_str k;
+    size_t vlen;
+    char *v;
+
+    if (key && value && take_key(q, s, is_server, key, &k)) {
+        v = copy(q, value, q->max_value, &vlen);
+        ot_span_set_key_str(s, k, v, vlen);
+    }
+}
+
+static OT_INLINE void set_int(ot_api_request *q, ot_span *s, int is_server,
+                              const char *key, int64_t value)
+{
+    ot_str k;
+
+    if (key && take_key(q, s, is_server, key, &k)) {
+        ot_span_set_key_int(s, k, value);
+    }
 }
 
 ot_api_request *ot_api_request_make(apr_pool_t *p,
@@ -117,15 +150,12 @@ ot_api_request *ot_api_request_make(apr_pool_t *p,
 {
     ot_api_request *q = apr_palloc(p, sizeof(*q));
 
-    /* the spans array is filled as it is used */
-    memset(q, 0, offsetof(ot_api_request, spans));
+    memset(q, 0, sizeof(*q));
     q->pool = p;
     q->data = data;
     q->server_ctx = server_ctx;
     q->max_value = max_value;
-    q->name = NULL;
-    q->error = 0;
-    q->message = NULL;
+    q->last = &q->first;
     return q;
 }
 
@@ -137,59 +167,69 @@ void *ot_api_data(const ot_api_request *q)
 void ot_api_set_str(ot_api_request *q, ot_span *s, int is_server,
                     const char *key, const char *value)
 {
-    ot_attribute a;
-    size_t klen;
-
-    if (q->finished || !key || !value
-        || !(klen = accepted_key(s, is_server, key))) {
-        return;
+    if (!q->finished) {
+        set_str(q, s, is_server, key, value);
     }
-    make_pair(q, key, klen, value, &a);
-    ot_span_set_key_str(s, a.key, a.v.s.ptr, a.v.s.len);
 }
 
 void ot_api_set_int(ot_api_request *q, ot_span *s, int is_server,
                     const char *key, int64_t value)
 {
-    size_t klen;
-
-    if (q->finished || !key || !(klen = accepted_key(s, is_server, key))) {
-        return;
+    if (!q->finished) {
+        set_int(q, s, is_server, key, value);
     }
-    ot_span_set_key_int(s, span_key(q, key, klen), value);
 }
 
 void ot_api_add_event(ot_api_request *q, ot_span *s, const char *name,
                       const apr_table_t *attrs, int64_t now_ns)
 {
-    const apr_array_header_t *arr = attrs ? apr_table_elts(attrs) : NULL;
-    const apr_table_entry_t *e;
-    ot_attribute *a = NULL;
-    uint32_t n = 0;
-    size_t len;
+    const apr_array_header_t *arr;
+    const apr_table_entry_t *e = NULL;
+    /* the entries taken: their index, key and value lengths */
+    int at[OT_API_MAX_EVENT_ATTRS];
+    size_t klen[OT_API_MAX_EVENT_ATTRS], vlen[OT_API_MAX_EVENT_ATTRS];
+    size_t nlen, size;
+    ot_attribute *a;
+    uint32_t n = 0, j;
     ot_str nm;
+    char *o;
     int i;
 
     if (q->finished || !name) {
         return;
     }
-    nm.ptr = copy(q, name, OT_API_MAX_NAME, &len);
-    nm.len = (uint32_t)len;
-    if (arr && arr->nelts) {
+    nlen = cut_len(name, OT_API_MAX_NAME);
+    size = nlen + 1;
+    if (attrs) {
+        arr = apr_table_elts(attrs);
         e = (const apr_table_entry_t *)arr->elts;
-        a = apr_palloc(q->pool, sizeof(*a)
-                       * (size_t)(arr->nelts < OT_API_MAX_EVENT_ATTRS
-                                  ? arr->nelts : OT_API_MAX_EVENT_ATTRS));
         for (i = 0; i < arr->nelts && n < OT_API_MAX_EVENT_ATTRS; i++) {
             /* a table's unset entries keep a NULL key */
             size_t kl = e[i].key ? key_len(e[i].key) : 0;
 
             if (kl && e[i].val) {
-                make_pair(q, e[i].key, kl, e[i].val, &a[n++]);
+                at[n] = i;
+                klen[n] = kl;
+                vlen[n] = cut_len(e[i].val, q->max_value);
+                size += vlen[n] + 1;
+                n++;
             }
         }
     }
-    ot_span_add_event_attrs(s, nm, now_ns, a, n);
+    /* one allocation: the attributes, then their values, then the name */
+    a = apr_palloc(q->pool, n * sizeof(*a) + size);
+    o = (char *)(a + n);
+    for (j = 0; j < n; j++) {
+        a[j].key = span_key(q, e[at[j]].key, klen[j]);
+        a[j].type = OT_VALUE_STRING;
+        a[j].v.s.ptr = o;
+        a[j].v.s.len = (uint32_t)vlen[j];
+        o = put(o, e[at[j]].val, vlen[j]);
+    }
+    nm.ptr = o;
+    nm.len = (uint32_t)nlen;
+    put(o, name, nlen);
+    ot_span_add_event_attrs(s, nm, now_ns, n ? a : NULL, n);
 }
 
 void ot_api_set_name(ot_api_request *q, const char *name)
@@ -217,7 +257,8 @@ ot_api_span *ot_api_span_start(ot_api_request *q, const char *name,
 {
     ot_api_span *c;
     ot_span_record *rec;
-    size_t len;
+    size_t len, size;
+    char *mem;
 
     if (q->finished || !name) {
         return NULL;
@@ -229,15 +270,24 @@ ot_api_span *ot_api_span_start(ot_api_request *q, const char *name,
     if (kind < OT_SPAN_KIND_INTERNAL || kind > OT_SPAN_KIND_CONSUMER) {
         kind = OT_SPAN_KIND_INTERNAL;
     }
-    c = &q->spans[q->n_spans++];
+    /* one allocation: the span, then its handle, then its name */
+    len = cut_len(name, OT_API_MAX_NAME);
+    size = ot_span_size(OT_API_SPAN_ATTRS);
+    mem = apr_palloc(q->pool, size + sizeof(*c) + len + 1);
+    c = (ot_api_span *)(void *)(mem + size);
     c->owner = q;
-    c->span = c->record = ot_span_start(q->pool, q->server_ctx, 0,
-                                        q->server_ctx->flags,
-                                        (ot_span_kind)kind, now_ns);
+    c->span = c->record = ot_span_init(mem, OT_API_SPAN_ATTRS, q->pool,
+                                       q->server_ctx, 0, q->server_ctx->flags,
+                                       (ot_span_kind)kind, now_ns);
+    c->next = NULL;
+    *q->last = c;
+    q->last = &c->next;
+    q->n_spans++;
     /* the name's length is known: no strlen in ot_span_set_name() */
     rec = ot_span_record_get(c->span);
-    rec->name.ptr = copy(q, name, OT_API_MAX_NAME, &len);
+    rec->name.ptr = (char *)(c + 1);
     rec->name.len = (uint32_t)len;
+    put((char *)(c + 1), name, len);
     return c;
 }
 
@@ -249,6 +299,22 @@ ot_api_request *ot_api_span_request(const ot_api_span *s)
 ot_span *ot_api_span_open(const ot_api_span *s)
 {
     return s->owner->finished ? NULL : s->span;
+}
+
+/* No look at q->finished: ot_api_finish() ends every child, none is open
+ * after it. */
+void ot_api_span_set_str(ot_api_span *c, const char *key, const char *value)
+{
+    if (c->span) {
+        set_str(c->owner, c->span, 0, key, value);
+    }
+}
+
+void ot_api_span_set_int(ot_api_span *c, const char *key, int64_t value)
+{
+    if (c->span) {
+        set_int(c->owner, c->span, 0, key, value);
+    }
 }
 
 void ot_api_span_context(const ot_api_span *s, ot_span_context *out)
@@ -281,17 +347,18 @@ int ot_api_finished(const ot_api_request *q)
     return q->finished;
 }
 
-void ot_api_finish(ot_api_request *q, ot_span *server, int64_t now_ns,
-                   void (*submit)(void *arg, ot_span *s), void *arg)
+/* ot_api_finish() past the common case: c, the first child still open
+ * (NULL: none), and the children after it ended now (the time asked
+ * once), marked, and handed to submit; the name, error and dropped-span
+ * count given for the server span applied. */
+static OT_NOINLINE void finish(ot_api_request *q, ot_api_span *c,
+                               ot_span *server, int64_t (*now)(void),
+                               void (*submit)(void *arg, ot_span *s),
+                               void *arg)
 {
-    uint32_t i;
+    int64_t now_ns = c ? now() : 0;
 
-    if (q->finished) {
-        return;
-    }
-    for (i = 0; i < q->n_spans; i++) {
-        ot_api_span *c = &q->spans[i];
-
+    for (; c; c = c->next) {
         if (c->span) {
             ot_span_add_booln(c->span, KEY("mod_opentracing.api.ended_at_log"),
                               1);
@@ -313,5 +380,25 @@ void ot_api_finish(ot_api_request *q, ot_span *server, int64_t now_ns,
         ot_span_add_intn(server, KEY("mod_opentracing.api.dropped_spans"),
                          q->dropped_spans);
     }
+    q->finished = 1;
+}
+
+void ot_api_finish(ot_api_request *q, ot_span *server, int64_t (*now)(void),
+                   void (*submit)(void *arg, ot_span *s), void *arg)
+{
+    ot_api_span *c;
+
+    if (q->finished) {
+        return;
+    }
+    for (c = q->first; c && !c->span; c = c->next) {
+        continue;
+    }
+    if (c || q->name || q->error || q->dropped_spans) {
+        finish(q, c, server, now, submit, arg);
+        return;
+    }
+    /* the common case, every child ended by its module and nothing given
+     * for the server span: no call */
     q->finished = 1;
 }

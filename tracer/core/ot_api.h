@@ -83,6 +83,10 @@ ot_api_span *ot_api_span_start(ot_api_request *q, const char *name,
 ot_api_request *ot_api_span_request(const ot_api_span *s);
 /* s's span while it is open, else NULL. */
 ot_span *ot_api_span_open(const ot_api_span *s);
+/* ot_api_set_str() and ot_api_set_int() on s while it is open (else
+ * nothing). */
+void ot_api_span_set_str(ot_api_span *s, const char *key, const char *value);
+void ot_api_span_set_int(ot_api_span *s, const char *key, int64_t value);
 /* s's context, for its outgoing calls: the server span's with s's id. */
 void ot_api_span_context(const ot_api_span *s, ot_span_context *out);
 /* End s at now_ns, as an error when message is not NULL: the span, to be
@@ -92,10 +96,11 @@ ot_span *ot_api_span_end(ot_api_span *s, const char *message,
 
 /* Whether ot_api_finish() has run. */
 int ot_api_finished(const ot_api_request *q);
-/* The request is logged: end the children still open (marked), calling
- * submit for each, and apply the name, error and dropped-span count to
- * server.  Later calls do nothing. */
-void ot_api_finish(ot_api_request *q, ot_span *server, int64_t now_ns,
+/* The request is logged: end the children still open (marked) at now()
+ * (asked once, and only when there is one), calling submit for each, and
+ * apply the name, error and dropped-span count to server.  Later calls do
+ * nothing. */
+void ot_api_finish(ot_api_request *q, ot_span *server, int64_t (*now)(void),
                    void (*submit)(void *arg, ot_span *s), void *arg);
 
 #endif /* OT_API_H */

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ot_write.h"       /* OT_NOINLINE (sdk) */
+
 /* Slots looked at from the key's own on: a full run of them, and the key
  * is copied by the caller. */
 #define PROBES 8
@@ -21,20 +23,34 @@ typedef struct slot {
 
 static slot slots[OT_INTERN_SLOTS];
 
-/* A key's first and last eight bytes (a shorter key's bytes, zero-padded,
- * and 0): with its length, the whole key when it has at most 16 bytes, as
- * most have.  They hash it and compare it, a word at a time: a lookup runs
- * on every call of the span API. */
-static void key_words(const char *key, size_t len, uint64_t *head,
-                      uint64_t *tail)
+/* Two words that, with its length, are the whole key when it has at most
+ * 16 bytes, as most have: its first and last eight bytes (overlapping
+ * below 16), or for a shorter key its first and last four (overlapping
+ * below 8), or its first, middle and last byte (below 4; 0 for tail).
+ * They hash the key and compare it, a word at a time: a lookup runs on
+ * every call of the span API.  No call to memcpy for the short ones: these
+ * are loads. */
+static inline void key_words(const char *key, size_t len, uint64_t *head,
+                             uint64_t *tail)
 {
-    *head = *tail = 0;
+    const unsigned char *k = (const unsigned char *)key;
+    uint32_t h, t;
+
     if (len >= 8) {
         memcpy(head, key, 8);
         memcpy(tail, key + len - 8, 8);
     }
+    else if (len >= 4) {
+        memcpy(&h, key, 4);
+        memcpy(&t, key + len - 4, 4);
+        *head = h;
+        *tail = t;
+    }
     else {
-        memcpy(head, key, len);
+        *head = len ? (uint64_t)k[0] | (uint64_t)k[len / 2] << 8
+                          | (uint64_t)k[len - 1] << 16
+                    : 0;
+        *tail = 0;
     }
 }
 
@@ -43,7 +59,7 @@ static void key_words(const char *key, size_t len, uint64_t *head,
  * differ only in the top bits of tail), then a multiply carries every bit
  * into the upper half.  No defence against chosen collisions is needed: a
  * run of them only means copies. */
-static unsigned first_slot(uint64_t head, uint64_t tail, size_t len)
+static inline unsigned first_slot(uint64_t head, uint64_t tail, size_t len)
 {
     uint64_t h = head * 0x9e3779b97f4a7c15u ^ tail ^ len;
 
@@ -59,17 +75,14 @@ static int same_key(const slot *s, const char *key, size_t len,
            && (len <= 16 || memcmp(s->text + 8, key + 8, len - 16) == 0);
 }
 
-const char *ot_intern(const char *key, size_t len)
+/* ot_intern() past its first look: the key's slots from at on. */
+static OT_NOINLINE const char *probe(const char *key, size_t len,
+                                     uint64_t head, uint64_t tail,
+                                     unsigned at)
 {
-    uint64_t head, tail;
-    unsigned at, i, state;
+    unsigned i, state;
     slot *s;
 
-    if (len > OT_INTERN_KEY_MAX) {
-        return NULL;
-    }
-    key_words(key, len, &head, &tail);
-    at = first_slot(head, tail, len);
     for (i = 0; i < PROBES; i++) {
         s = &slots[(at + i) % OT_INTERN_SLOTS];
         state = atomic_load_explicit(&s->state, memory_order_acquire);
@@ -96,4 +109,26 @@ const char *ot_intern(const char *key, size_t len)
         return NULL;
     }
     return NULL;
+}
+
+const char *ot_intern(const char *key, size_t len)
+{
+    uint64_t head, tail;
+    unsigned at;
+    const slot *s;
+
+    if (len > OT_INTERN_KEY_MAX) {
+        return NULL;
+    }
+    key_words(key, len, &head, &tail);
+    at = first_slot(head, tail, len);
+    s = &slots[at];
+    /* The common case, a short key found at its first slot, with nothing
+     * to save or restore: the rest out of line. */
+    if (len <= 16
+        && atomic_load_explicit(&s->state, memory_order_acquire) == SLOT_READY
+        && s->len == len && s->head == head && s->tail == tail) {
+        return s->text;
+    }
+    return probe(key, len, head, tail, at);
 }

@@ -2,6 +2,7 @@
 
 #include "ot_span.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "ot_facts.h"
@@ -11,7 +12,6 @@
 
 struct ot_span {
     ot_span_record rec;
-    ot_attribute attrs[OT_SPAN_MAX_ATTRIBUTES];
     ot_event events[OT_SPAN_MAX_EVENTS];
     ot_link links[OT_SPAN_MAX_LINKS];
     ot_http_facts *facts;       /* rec.http once ot_span_facts() ran:
@@ -23,7 +23,17 @@ struct ot_span {
                                  * its caller's choosing: a tag must look
                                  * for it */
     size_t attr_bytes;          /* see ot_span_attr_bytes() */
+    ot_attribute *attrs;        /* attr_slots; once they are full, an
+                                 * array of OT_SPAN_MAX_ATTRIBUTES */
+    uint32_t attr_room;         /* attributes attrs has room for */
+    ot_attribute attr_slots[];  /* allocated with the span: a span of
+                                 * the span API has room for a few (the
+                                 * request pool's block is spared 2.5 KB),
+                                 * the others for all */
 };
+
+#define SPAN_SIZE(attrs) \
+    (offsetof(ot_span, attr_slots) + (size_t)(attrs) * sizeof(ot_attribute))
 
 static ot_str mkstr(const char *s, long len)
 {
@@ -34,13 +44,15 @@ static ot_str mkstr(const char *s, long len)
     return r;
 }
 
-ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
-                       int parent_is_remote, uint8_t root_flags,
-                       ot_span_kind kind, int64_t start_ns)
+/* ot_span_init(), inline in ot_span_start(). */
+static OT_INLINE ot_span *span_init(ot_span *s, apr_pool_t *p,
+                                    uint32_t attrs,
+                                    const ot_span_context *parent,
+                                    int parent_is_remote, uint8_t root_flags,
+                                    ot_span_kind kind, int64_t start_ns)
 {
     /* Only the record header needs zeroing; the arrays are filled as
      * they are used. */
-    ot_span *s = apr_palloc(p, sizeof(*s));
     ot_span_record *r = &s->rec;
 
     memset(r, 0, sizeof(*r));
@@ -48,6 +60,8 @@ ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
     s->attr_bytes = 0;
     s->facts = NULL;
     s->pool = p;
+    s->attrs = s->attr_slots;
+    s->attr_room = attrs;
     r->struct_size = (uint32_t)sizeof(*r);
     if (parent) {
         memcpy(r->trace_id, parent->trace_id, 16);
@@ -67,10 +81,35 @@ ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
     r->end_ns = start_ns;
     r->name = mkstr(NULL, 0);
     r->status_message = mkstr(NULL, 0);
-    r->attributes = s->attrs;
+    r->attributes = s->attr_slots;
     r->events = s->events;
     r->links = s->links;
     return s;
+}
+
+ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
+                       int parent_is_remote, uint8_t root_flags,
+                       ot_span_kind kind, int64_t start_ns)
+{
+    return span_init(apr_palloc(p, SPAN_SIZE(OT_SPAN_MAX_ATTRIBUTES)), p,
+                     OT_SPAN_MAX_ATTRIBUTES, parent, parent_is_remote,
+                     root_flags, kind, start_ns);
+}
+
+size_t ot_span_size(uint32_t attrs)
+{
+    return SPAN_SIZE(attrs < OT_SPAN_MAX_ATTRIBUTES ? attrs
+                                                    : OT_SPAN_MAX_ATTRIBUTES);
+}
+
+ot_span *ot_span_init(void *mem, uint32_t attrs, apr_pool_t *p,
+                      const ot_span_context *parent, int parent_is_remote,
+                      uint8_t root_flags, ot_span_kind kind, int64_t start_ns)
+{
+    return span_init(mem, p,
+                     attrs < OT_SPAN_MAX_ATTRIBUTES ? attrs
+                                                    : OT_SPAN_MAX_ATTRIBUTES,
+                     parent, parent_is_remote, root_flags, kind, start_ns);
 }
 
 ot_span_record *ot_span_record_get(ot_span *s)
@@ -114,11 +153,28 @@ void ot_span_set_status(ot_span *s, ot_status_code code, const char *msg)
     s->rec.status_message = mkstr(msg, -1);
 }
 
+/* Room for all OT_SPAN_MAX_ATTRIBUTES attributes, when s's slots are
+ * full: whether there is. */
+static OT_NOINLINE int more_attrs(ot_span *s)
+{
+    ot_attribute *all;
+
+    if (s->attr_room >= OT_SPAN_MAX_ATTRIBUTES) {
+        return 0;
+    }
+    all = apr_palloc(s->pool, sizeof(*all) * OT_SPAN_MAX_ATTRIBUTES);
+    memcpy(all, s->attrs, sizeof(*all) * s->rec.n_attributes);
+    s->attrs = all;
+    s->attr_room = OT_SPAN_MAX_ATTRIBUTES;
+    s->rec.attributes = all;
+    return 1;
+}
+
 static ot_attribute *next_attr_n(ot_span *s, const char *key, size_t klen)
 {
     ot_attribute *a;
 
-    if (s->rec.n_attributes >= OT_SPAN_MAX_ATTRIBUTES) {
+    if (s->rec.n_attributes >= s->attr_room && !more_attrs(s)) {
         s->rec.dropped_attributes++;
         return NULL;
     }
@@ -303,24 +359,53 @@ void ot_span_set_str_array(ot_span *s, const char *key, const ot_str *items,
     }
 }
 
-/* The attribute with key, or a new one (NULL: none left), keyed by it. */
-static ot_attribute *keyed_attr(ot_span *s, ot_str key)
+/* a, found or new, keyed by key. */
+static OT_INLINE ot_attribute *keyed(ot_span *s, ot_attribute *a, ot_str key)
 {
     size_t klen = key.len & ~OT_QUEUE_COPY_KEY;
-    ot_attribute *a = attr_by_key(s, key.ptr, klen);
 
     s->set_keys = 1;
-    if (a) {
-        a->key = key;
-        if (key.len & OT_QUEUE_COPY_KEY) {
-            s->attr_bytes += klen;
-        }
+    a->key = key;
+    if (key.len & OT_QUEUE_COPY_KEY) {
+        s->attr_bytes += klen;
     }
     return a;
 }
 
-void ot_span_set_key_str(ot_span *s, ot_str key, const char *val,
-                         size_t vlen)
+/* The attribute with key, or a new one (NULL: none left), keyed by it. */
+static ot_attribute *keyed_attr(ot_span *s, ot_str key)
+{
+    ot_attribute *a = attr_by_key(s, key.ptr, key.len & ~OT_QUEUE_COPY_KEY);
+
+    s->set_keys = 1;
+    return a ? keyed(s, a, key) : NULL;
+}
+
+/* The same in the common case, with no call (none to save registers
+ * for): this runs for each of another module's attributes.  Found, the
+ * attribute with key at the same address (the span API's keys are
+ * interned); not found, a new one while the span has room; else NULL,
+ * and keyed_attr() decides (a key of that length elsewhere, compared
+ * byte by byte; a full span). */
+static OT_INLINE ot_attribute *keyed_attr_fast(ot_span *s, ot_str key)
+{
+    size_t klen = key.len & ~OT_QUEUE_COPY_KEY;
+    ot_attribute *a = s->attrs, *end = a + s->rec.n_attributes;
+
+    for (; a < end; a++) {
+        if ((a->key.len & ~OT_QUEUE_COPY_KEY) == klen) {
+            return a->key.ptr == key.ptr ? keyed(s, a, key) : NULL;
+        }
+    }
+    if (s->rec.n_attributes >= s->attr_room) {
+        return NULL;
+    }
+    s->rec.n_attributes++;
+    return keyed(s, a, key);
+}
+
+static OT_NOINLINE void set_key_str_slow(ot_span *s, ot_str key,
+                                         const char *val, size_t vlen)
 {
     ot_attribute *a = keyed_attr(s, key);
 
@@ -329,7 +414,19 @@ void ot_span_set_key_str(ot_span *s, ot_str key, const char *val,
     }
 }
 
-void ot_span_set_key_int(ot_span *s, ot_str key, int64_t v)
+void ot_span_set_key_str(ot_span *s, ot_str key, const char *val,
+                         size_t vlen)
+{
+    ot_attribute *a = keyed_attr_fast(s, key);
+
+    if (!a) {
+        set_key_str_slow(s, key, val, vlen);
+        return;
+    }
+    set_str_value(s, a, val, vlen);
+}
+
+static OT_NOINLINE void set_key_int_slow(ot_span *s, ot_str key, int64_t v)
 {
     ot_attribute *a = keyed_attr(s, key);
 
@@ -337,6 +434,18 @@ void ot_span_set_key_int(ot_span *s, ot_str key, int64_t v)
         a->type = OT_VALUE_INT;
         a->v.i = v;
     }
+}
+
+void ot_span_set_key_int(ot_span *s, ot_str key, int64_t v)
+{
+    ot_attribute *a = keyed_attr_fast(s, key);
+
+    if (!a) {
+        set_key_int_slow(s, key, v);
+        return;
+    }
+    a->type = OT_VALUE_INT;
+    a->v.i = v;
 }
 
 void ot_span_set_strn_copied(ot_span *s, const char *key, size_t klen,

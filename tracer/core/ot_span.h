@@ -6,7 +6,8 @@
  * One allocation from the request pool holds the record and fixed-size
  * arrays for its attributes, events and links, so recording costs no
  * further allocation (but one for the HTTP facts of a span that has them,
- * ot_span_facts()); what does not fit is counted as dropped, as the
+ * ot_span_facts(), and one for the attributes of a span made with room
+ * for a few that gets more, ot_span_init()); what does not fit is counted as dropped, as the
  * OpenTelemetry span limits say.  Strings are not copied: they must live as
  * long as the span (the request pool); the queue copies the finished span,
  * except attribute keys, which must outlive the span's export: constants,
@@ -34,6 +35,16 @@ typedef struct ot_span ot_span;
 ot_span *ot_span_start(apr_pool_t *p, const ot_span_context *parent,
                        int parent_is_remote, uint8_t root_flags,
                        ot_span_kind kind, int64_t start_ns);
+
+/* The same in mem, ot_span_size(attrs) bytes aligned as a pointer, for a
+ * caller that allocates more with the span, at once: room for attrs
+ * attributes in the span itself, and when they are full, for all
+ * OT_SPAN_MAX_ATTRIBUTES in another allocation from p (for a span that
+ * rarely has many: ot_span_start() makes room for all of them). */
+size_t ot_span_size(uint32_t attrs);
+ot_span *ot_span_init(void *mem, uint32_t attrs, apr_pool_t *p,
+                      const ot_span_context *parent, int parent_is_remote,
+                      uint8_t root_flags, ot_span_kind kind, int64_t start_ns);
 
 /* The record, for direct reads and writes of its plain fields (its
  * attributes, events and links only through the functions below). */

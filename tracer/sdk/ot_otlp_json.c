@@ -182,9 +182,12 @@ static OT_NOINLINE char *w_str_array(char *o, char *end, const ot_str_array *sa,
 }
 
 /* The n attributes at a, each after a comma, or NULL when end comes
- * first (room kept for the array's closing bracket). */
-static char *w_attributes(char *o, char *end, const ot_attribute *a,
-                          uint32_t n, key_memo *memo, jctx *x)
+ * first (room kept for the array's closing bracket).  Inline where a span
+ * or an event has attributes but no facts (w_attrs_field), out of line
+ * after facts (w_attributes). */
+static OT_INLINE char *w_attributes_inline(char *o, char *end,
+                                           const ot_attribute *a, uint32_t n,
+                                           key_memo *memo, jctx *x)
 {
     const ot_attribute *stop = a + n;
     unsigned j = 0;
@@ -257,6 +260,13 @@ static char *w_attributes(char *o, char *end, const ot_attribute *a,
         o = OT_W_LIT(o, "}}");
     }
     return o;
+}
+
+static OT_NOINLINE char *w_attributes(char *o, char *end,
+                                      const ot_attribute *a, uint32_t n,
+                                      key_memo *memo, jctx *x)
+{
+    return w_attributes_inline(o, end, a, n, memo, x);
 }
 
 /* ---- HTTP facts --------------------------------------------------------- */
@@ -344,17 +354,15 @@ static char *w_facts(char *o, char *end, const ot_http_facts *h, jctx *x)
 /* ",\"attributes\":" and the array of the facts h (NULL: none) then the n
  * attributes at a, when there are any; list is their memos' (MEMO_*).
  * The first one's comma becomes the '['. */
-static char *w_attrs_field(char *o, char *end, const ot_attribute *a,
-                           uint32_t n, const ot_http_facts *h,
-                           unsigned list, jctx *x)
+static OT_NOINLINE char *w_facts_field(char *o, char *end,
+                                       const ot_attribute *a, uint32_t n,
+                                       const ot_http_facts *h,
+                                       unsigned list, jctx *x)
 {
     char *start = o, *open;
 
     if (!a) {
         n = 0;
-    }
-    if (!n && !h) {
-        return o;
     }
     o = OT_W_LIT(o, ",\"attributes\":");
     open = o;
@@ -368,6 +376,32 @@ static char *w_attrs_field(char *o, char *end, const ot_attribute *a,
         /* facts none of which has a key under the names asked for */
         return start;
     }
+    *open = '[';
+    *o++ = ']';
+    return o;
+}
+
+/* The same: with facts, w_facts_field(); without (the attributes of
+ * events, links, resources, and of spans of the span API), inline. */
+static OT_INLINE char *w_attrs_field(char *o, char *end,
+                                     const ot_attribute *a, uint32_t n,
+                                     const ot_http_facts *h, unsigned list,
+                                     jctx *x)
+{
+    char *open;
+
+    if (h) {
+        return w_facts_field(o, end, a, n, h, list, x);
+    }
+    if (!a || !n) {
+        return o;
+    }
+    o = OT_W_LIT(o, ",\"attributes\":");
+    open = o;
+    if (!(o = w_attributes_inline(o, end, a, n, x->memo[list], x))) {
+        return NULL;
+    }
+    /* n > 0: the first attribute's comma is there */
     *open = '[';
     *o++ = ']';
     return o;
