@@ -59,6 +59,7 @@
 #include "ot_sampler.h"
 #include "ot_span.h"
 #include "ot_w3c.h"
+#include "ot_write.h"       /* OT_NOINLINE (sdk) */
 
 #include <unistd.h>
 
@@ -109,15 +110,17 @@ static int traced_in_sections;
 
 /* Whether any request may be traced, set in post_config: a server has a
  * tracer and TraceRequest is not Off everywhere.  When not (the module
- * loaded, tracing switched off), every request hook returns first thing:
- * such a server pays for the hooks' calls and nothing more. */
+ * loaded, tracing switched off), may_trace() and traced_request() say no
+ * first thing, and every request hook returns: such a server pays for the
+ * hooks' calls and nothing more. */
 static int tracing_possible;
 
 /* Whether r, whose configuration is its server's or later, may be
  * traced. */
 static int may_trace(request_rec *r)
 {
-    return traced_in_sections || ot_dir_conf_get(r)->trace_request != 0;
+    return tracing_possible
+           && (traced_in_sections || ot_dir_conf_get(r)->trace_request != 0);
 }
 
 /* TracePropagation's default, and the CGI environment's formats: the
@@ -561,8 +564,12 @@ static ot_request *settled_request(ot_request *rq, request_rec *r,
 static inline ot_request *traced_request(request_rec *r,
                                          request_rec **initial)
 {
-    ot_request *rq = get_request(r);
+    ot_request *rq;
 
+    if (!tracing_possible) {
+        return NULL;
+    }
+    rq = get_request(r);
     return rq ? settled_request(rq, r, initial) : NULL;
 }
 
@@ -572,8 +579,7 @@ static int ot_post_read_request(request_rec *r)
 {
     ot_server_conf *sc = ot_server_conf_get(r->server);
 
-    if (!tracing_possible || !sc->tracer || r->main || r->prev
-        || !may_trace(r)) {
+    if (!sc->tracer || r->main || r->prev || !may_trace(r)) {
         return DECLINED;
     }
     ap_set_module_config(r->request_config, &opentracing_module,
@@ -593,9 +599,7 @@ static int ot_header_parser(request_rec *r)
 {
     request_rec *initial;
 
-    if (tracing_possible) {
-        traced_request(r, &initial);
-    }
+    traced_request(r, &initial);
     return DECLINED;
 }
 
@@ -656,9 +660,9 @@ static void clear_untrusted(request_rec *r, request_rec *initial)
 static int ot_fixups(request_rec *r)
 {
     request_rec *initial;
-    ot_request *rq;
+    ot_request *rq = traced_request(r, &initial);
 
-    if (!tracing_possible || !(rq = traced_request(r, &initial))) {
+    if (!rq) {
         /* Not traced here: whatever arrived passes through untouched. */
         return DECLINED;
     }
@@ -693,8 +697,7 @@ static int ot_check_authn(request_rec *r)
     request_rec *initial;
     ot_request *rq;
 
-    if (authorizers && tracing_possible
-        && (rq = traced_request(r, &initial))) {
+    if (authorizers && (rq = traced_request(r, &initial))) {
         clear_untrusted(r, initial);
         ot_inject(r, &rq->ctx, 1);
     }
@@ -825,8 +828,7 @@ static void ot_insert_filter(request_rec *r)
     request_rec *initial;
     ot_request *rq;
 
-    if (!tracing_possible
-        || (!program_out_funcs->nelts && !program_in_funcs->nelts)
+    if ((!program_out_funcs->nelts && !program_in_funcs->nelts)
         || (r->handler && strcmp(r->handler, "default-handler") != 0)
         || !starts_programs(r)
         || !(rq = traced_request(r, &initial))) {
@@ -840,9 +842,9 @@ static void ot_insert_filter(request_rec *r)
 static void ot_insert_error_filter(request_rec *r)
 {
     request_rec *initial;
-    ot_request *rq;
+    ot_request *rq = traced_request(r, &initial);
 
-    if (tracing_possible && (rq = traced_request(r, &initial))) {
+    if (rq) {
         set_traceresponse(rq, r);
     }
 }
@@ -1360,7 +1362,7 @@ static inline const ot_span_context *api_context(ot_request *rq,
 /* The same for a span not started yet, which starts here: out of line,
  * so that the common case (a span started already) makes no call and
  * saves no register. */
-static __attribute__((noinline)) const ot_span_context *
+static OT_NOINLINE const ot_span_context *
 api_context_starting(ot_request *rq, request_rec *first,
                      request_rec **initial, ot_span **server, void ***api)
 {
@@ -1407,9 +1409,6 @@ static int ot_log_transaction(request_rec *r)
     request_rec *initial, *last;
     ot_request *rq;
 
-    if (!tracing_possible) {
-        return DECLINED;
-    }
     adopt_rejected(r);
     if (!(rq = traced_request(r, &initial))) {
         return DECLINED;
