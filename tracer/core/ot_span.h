@@ -7,12 +7,13 @@
  * arrays for its attributes, events and links, so recording costs no
  * further allocation (but one for the HTTP facts of a span that has them,
  * ot_span_facts(), and one for the attributes of a span made with room
- * for a few that gets more, ot_span_init()); what does not fit is counted as dropped, as the
- * OpenTelemetry span limits say.  Strings are not copied: they must live as
- * long as the span (the request pool); the queue copies the finished span,
- * except attribute keys, which must outlive the span's export: constants,
- * or strings of the configuration (see ot_queue.h), unless marked for the
- * queue to copy (OT_QUEUE_COPY_KEY: ot_span_set_key_*, *_copied).
+ * for a few that gets more, ot_span_init()); what does not fit is
+ * counted as dropped, as the OpenTelemetry span limits say.  Strings are
+ * not copied: they must live as long as the span (the request pool); the
+ * queue copies the finished span, except attribute keys, which must
+ * outlive the span's export: constants, or strings of the configuration
+ * (see ot_queue.h), unless marked for the queue to copy
+ * (OT_QUEUE_COPY_KEY: ot_span_set_key_*, *_copied).
  */
 
 #ifndef OT_SPAN_H

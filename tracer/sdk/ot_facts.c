@@ -8,7 +8,7 @@
 
 #define KEY_OF(lit) { (lit), (uint32_t)(sizeof(lit) - 1) }
 #define DEF(f, cur, old, member, type)                                      \
-    { { KEY_OF(cur), KEY_OF(old) }, OT_FACT_TYPE_##type,                            \
+    { { KEY_OF(cur), KEY_OF(old) }, OT_FACT_TYPE_##type,                  \
       (uint32_t)offsetof(ot_http_facts, member) },
 
 const ot_fact_def ot_fact_defs[OT_FACT_COUNT] = { OT_FACTS_TABLE(DEF) };
