@@ -71,7 +71,7 @@ typedef struct ot_request {
                                      * headers were read */
     ot_span_context ctx;            /* the server span's own context */
     int decided;                    /* TraceRequest settled */
-    int enabled;
+    int enabled;                    /* settled, and not Off */
     const char *trace_id;
     const char *span_id;
     const char *traceparent;
@@ -81,7 +81,8 @@ typedef struct ot_request {
                                      * the call being made */
     request_rec *proxied;           /* the (sub)request whose call to a
                                      * backend has a CLIENT span */
-    void *api;                      /* mod_opentracing_api.c's state */
+    ot_api_request *api;            /* the span API's state (ot_api.h),
+                                     * made by ot_api_state() */
     int end_passed;                 /* HTTP/2: the response's end (EOS)
                                      * was passed to mod_http2 */
     int gone_at_end;                /* and the client was gone then */
@@ -1346,46 +1347,90 @@ const ot_span_context *ot_traced_context(request_rec *r, void ***call)
     return &rq->ctx;
 }
 
-/* ot_api_context()'s answer for rq, the state of first's span. */
-static inline const ot_span_context *api_context(ot_request *rq,
-                                                 request_rec *first,
-                                                 request_rec **initial,
-                                                 ot_span **server,
-                                                 void ***api)
+/* The state of r's request for the span API once TraceRequest is settled
+ * and r is traced (as for opentracing_request_context()), else NULL;
+ * *initial: the request the client sent.  Its span may not have started
+ * yet: a call may come before fixups. */
+static inline ot_request *api_request(request_rec *r, request_rec **initial)
 {
-    *initial = first;
+    ot_request *rq;
+
+    *initial = initial_request(r);
+    rq = ap_get_module_config((*initial)->request_config,
+                              &opentracing_module);
+    return rq && rq->enabled ? rq : NULL;
+}
+
+/* ot_api_state() for a span not started yet, or a state not made yet:
+ * out of line, so that the common case makes no call and saves no
+ * register. */
+static OT_NOINLINE ot_api_request *api_state_first(ot_request *rq,
+                                                   request_rec *initial,
+                                                   ot_span **server)
+{
+    start_span(rq, initial);
+    if (!(*server = rq->span)) {
+        return NULL;
+    }
+    if (!rq->api) {
+        ot_server_conf *sc = ot_server_conf_get(initial->server);
+
+        rq->api = ot_api_request_make(initial->pool, &rq->ctx,
+                                      sc->tracer->batch.max_attribute_length,
+                                      initial);
+    }
+    return rq->api;
+}
+
+ot_api_request *ot_api_state(request_rec *r, ot_span **server)
+{
+    request_rec *initial;
+    ot_request *rq = api_request(r, &initial);
+
+    if (!rq) {
+        return NULL;
+    }
+    if (!rq->api) {
+        return api_state_first(rq, initial, server);
+    }
+    /* made: the span started, and recorded until it is submitted */
     *server = rq->span;
-    *api = &rq->api;
+    return rq->span ? rq->api : NULL;
+}
+
+/* ot_api_context()'s answer for rq, its span started. */
+static inline const ot_span_context *api_context(ot_request *rq,
+                                                 ot_span **server,
+                                                 const ot_api_request **api)
+{
+    *server = rq->span;
+    *api = rq->api;
     return &rq->ctx;
 }
 
 /* The same for a span not started yet, which starts here: out of line,
- * so that the common case (a span started already) makes no call and
- * saves no register. */
+ * as api_state_first(). */
 static OT_NOINLINE const ot_span_context *
-api_context_starting(ot_request *rq, request_rec *first,
-                     request_rec **initial, ot_span **server, void ***api)
+api_context_starting(ot_request *rq, request_rec *initial, ot_span **server,
+                     const ot_api_request **api)
 {
-    begin_span(rq, first);
-    return api_context(rq, first, initial, server, api);
+    begin_span(rq, initial);
+    return api_context(rq, server, api);
 }
 
-const ot_span_context *ot_api_context(request_rec *r, request_rec **initial,
-                                     ot_span **server, void ***api)
+const ot_span_context *ot_api_context(request_rec *r, ot_span **server,
+                                      const ot_api_request **api)
 {
-    request_rec *first = initial_request(r);
-    ot_request *rq = ap_get_module_config(first->request_config,
-                                          &opentracing_module);
+    request_rec *initial;
+    ot_request *rq = api_request(r, &initial);
 
-    /* As opentracing_request_context(): not before TraceRequest is
-     * settled. */
-    if (!rq || !rq->decided || !rq->enabled) {
+    if (!rq) {
         return NULL;
     }
     if (!rq->started) {
-        return api_context_starting(rq, first, initial, server, api);
+        return api_context_starting(rq, initial, server, api);
     }
-    return api_context(rq, first, initial, server, api);
+    return api_context(rq, server, api);
 }
 
 /* A request httpd refused while it read its request line or headers
@@ -1432,7 +1477,9 @@ static int ot_log_transaction(request_rec *r)
     }
     record_captured(rq->span, initial, last);
     record_tags(rq->span, initial, last);
-    ot_api_request_done(initial, rq->api, rq->span);
+    if (rq->api) {
+        ot_api_request_done(initial, rq->api, rq->span);
+    }
     ot_span_end(rq->span, (int64_t)apr_time_now() * 1000);
     ot_submit(initial, rq->span);
     /* Once only, whatever runs log_transaction again. */

@@ -4,12 +4,13 @@
  * mod_opentracing_api.c: the span API of mod_opentracing.h for other
  * modules, as optional functions.
  *
- * Each function finds the request's server span through
- * ot_api_context() (the request the client sent holds it: subrequests
+ * Each function finds the request's server span through ot_api_state()
+ * or ot_api_context() (the request the client sent holds it: subrequests
  * and internal redirects lead there), and does nothing unless the span is
  * recorded and not yet submitted.  What other modules set is kept in the
  * core's ot_api_request (tracer/core/ot_api.c: the copies, the limits),
- * made on the first call, in the pool of the request the client sent: the
+ * made on the first call, with the request's state in mod_opentracing.c;
+ * its copies are in the pool of the request the client sent: the
  * caller's strings are copied there, so a subrequest's pool may die
  * first.  A child span is handed to the exporter when it ends; those left
  * open are ended by ot_api_request_done() at log_transaction, before the
@@ -23,41 +24,19 @@
 #include "mod_opentracing_private.h"
 
 #include "ot_api.h"
-#include "ot_write.h"       /* OT_NOINLINE */
 
 static int64_t now_ns(void)
 {
     return (int64_t)apr_time_now() * 1000;
 }
 
-/* The API's state of the request initial (whose server span has context
- * ctx), made in *slot. */
-static OT_NOINLINE ot_api_request *
-api_make(request_rec *initial, const ot_span_context *ctx, void **slot)
+/* The API's state of r's request while its server span is recorded and
+ * not submitted yet, else NULL; *server: the server span.  (Once the
+ * request is logged, the state is finished: the core's calls then do
+ * nothing.) */
+static inline ot_api_request *api_of(request_rec *r, ot_span **server)
 {
-    ot_server_conf *sc = ot_server_conf_get(initial->server);
-
-    *slot = ot_api_request_make(initial->pool, ctx,
-                                sc->tracer->batch.max_attribute_length,
-                                initial);
-    return *slot;
-}
-
-/* The API's state of r's request, made on the first call, when the
- * server span is recorded and not submitted yet; else NULL.  *server: the
- * server span.  (Once the request is logged, the state is finished: the
- * core's calls then do nothing.) */
-static ot_api_request *api_of(request_rec *r, ot_span **server)
-{
-    request_rec *initial;
-    const ot_span_context *ctx;
-    void **slot;
-
-    if (!r || !(ctx = ot_api_context(r, &initial, server, &slot))
-        || !*server) {
-        return NULL;
-    }
-    return *slot ? *slot : api_make(initial, ctx, slot);
+    return r ? ot_api_state(r, server) : NULL;
 }
 
 static int opentracing_api_version(void)
@@ -175,19 +154,18 @@ static void opentracing_end_span(opentracing_span *span,
 static int opentracing_inject(request_rec *r, opentracing_span *span,
                               apr_table_t *headers)
 {
-    request_rec *initial;
     const ot_span_context *ctx;
+    const ot_api_request *api;
     ot_span_context child;
     ot_span *server;
-    void **slot;
 
-    if (!r || !headers || !(ctx = ot_api_context(r, &initial, &server, &slot))
+    if (!r || !headers || !(ctx = ot_api_context(r, &server, &api))
         /* sampled, and submitted: the request has been logged */
         || ((ctx->flags & OT_FLAG_SAMPLED) && !server)) {
         return 0;
     }
     if (span) {
-        if (ot_api_span_request(span) != *slot) {
+        if (ot_api_span_request(span) != api) {
             return 0;
         }
         ot_api_span_context(span, &child);
@@ -197,11 +175,10 @@ static int opentracing_inject(request_rec *r, opentracing_span *span,
     return 1;
 }
 
-void ot_api_request_done(request_rec *initial, void *api, ot_span *server)
+void ot_api_request_done(request_rec *initial, ot_api_request *api,
+                         ot_span *server)
 {
-    if (api) {
-        ot_api_finish(api, server, now_ns, submit, initial);
-    }
+    ot_api_finish(api, server, now_ns, submit, initial);
 }
 
 void ot_api_register_hooks(apr_pool_t *p)

@@ -13,6 +13,7 @@
 #include "http_log.h"
 #include "ap_expr.h"
 
+#include "ot_api.h"
 #include "ot_exporter.h"
 #include "ot_kv.h"
 #include "ot_propagation.h"
@@ -189,13 +190,17 @@ void ot_submit(request_rec *r, ot_span *s);
  * not yet finished), else NULL. */
 ot_span *ot_server_span(request_rec *r);
 
-/* For the span API: the context of the server span of r's request once
- * TraceRequest is settled and r is traced (also when it is not sampled),
- * else NULL; *initial: the request the client sent; *server: the server
- * span while it is recorded (NULL: not sampled, or submitted already);
- * *api: the request's slot for mod_opentracing_api.c's state. */
-const ot_span_context *ot_api_context(request_rec *r, request_rec **initial,
-                                     ot_span **server, void ***api);
+/* For the span API (mod_opentracing_api.c), once TraceRequest is
+ * settled and r (not NULL) is traced: the API's state of r's request
+ * while its server span (*server) is recorded and not yet submitted,
+ * made on the first call; else NULL. */
+ot_api_request *ot_api_state(request_rec *r, ot_span **server);
+/* The context of the server span of r's request, also when it is not
+ * sampled, else NULL; *server: the server span while it is recorded (NULL:
+ * not sampled, or submitted already); *api: the request's API state (the
+ * one its child spans belong to; NULL: none made yet, and no child). */
+const ot_span_context *ot_api_context(request_rec *r, ot_span **server,
+                                      const ot_api_request **api);
 
 /* mod_opentracing_proxy.c */
 void ot_proxy_register_hooks(apr_pool_t *p);
@@ -229,8 +234,9 @@ void ot_status_note(ot_log_level level, const char *msg);
 void ot_api_register_hooks(apr_pool_t *p);
 /* At log_transaction, before the server span (recorded) of initial is
  * ended and submitted: end the child spans left open, apply what the API
- * set for the server span; api: the request's API state (may be NULL). */
-void ot_api_request_done(request_rec *initial, void *api, ot_span *server);
+ * set for the server span (api: the request's API state, made). */
+void ot_api_request_done(request_rec *initial, ot_api_request *api,
+                         ot_span *server);
 
 static inline ot_server_conf *ot_server_conf_get(server_rec *s)
 {
