@@ -102,6 +102,55 @@ static void test_copies(void **state)
     assert_ptr_equal(ot_api_data(q), NULL);
 }
 
+/* The short copies share the request state's room, then the pool: each
+ * whole and apart from the others, an event's attributes aligned, none
+ * tied to the caller's buffers. */
+static void test_copies_past_the_room(void **state)
+{
+    apr_pool_t *p = *state, *caller;
+    ot_span *s = server_span(p);
+    ot_api_request *q = ot_api_request_make(p, &server_ctx, 0, NULL);
+    const ot_span_record *rec = ot_span_record_get(s);
+    char key[24], *want;
+    apr_table_t *t;
+    uint32_t k = 0;
+    int i;
+
+    apr_pool_create(&caller, p);
+    /* 40 values of 1 to 40 bytes (820 and their NULs), an event after
+     * each seventh: well past the room */
+    for (i = 0; i < 40; i++) {
+        snprintf(key, sizeof(key), "app.k%d", i);
+        ot_api_set_str(q, s, 1, apr_pstrdup(caller, key),
+                       filled(caller, (char)('a' + i % 26), (size_t)i + 1));
+        if (i % 7 == 3) {
+            t = apr_table_make(caller, 1);
+            apr_table_set(t, "app.at", filled(caller, 'e', (size_t)i));
+            ot_api_add_event(q, s, filled(caller, 'n', 3), t, 1000 + i);
+        }
+    }
+    apr_pool_destroy(caller);
+    assert_int_equal(rec->n_attributes, 40);
+    for (i = 0; i < 40; i++) {
+        snprintf(key, sizeof(key), "app.k%d", i);
+        want = filled(p, (char)('a' + i % 26), (size_t)i + 1);
+        assert_str_attr(rec, key, want);
+    }
+    assert_int_equal(rec->n_events, 6);
+    for (i = 3; i < 40; i += 7, k++) {
+        const ot_event *e = &rec->events[k];
+
+        assert_int_equal(e->time_ns, 1000 + i);
+        assert_int_equal(e->name.len, 3);
+        assert_memory_equal(e->name.ptr, "nnn", 4);
+        assert_int_equal(e->n_attributes, 1);
+        assert_int_equal((uintptr_t)e->attributes % 8, 0);
+        assert_int_equal(e->attributes[0].v.s.len, i);
+        assert_memory_equal(e->attributes[0].v.s.ptr,
+                            filled(p, 'e', (size_t)i), (size_t)i + 1);
+    }
+}
+
 static void test_key_rules(void **state)
 {
     apr_pool_t *p = *state;
@@ -446,6 +495,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         POOL_TEST(test_copies),
+        POOL_TEST(test_copies_past_the_room),
         POOL_TEST(test_key_rules),
         POOL_TEST(test_value_cut),
         POOL_TEST(test_events),

@@ -9,7 +9,7 @@
 #include "ot_queue.h"       /* OT_QUEUE_COPY_KEY */
 #include "ot_span.h"        /* ot_span_module_key */
 #include "ot_utf8.h"        /* ot_utf8_cut (sdk) */
-#include "ot_write.h"       /* OT_INLINE, OT_NOINLINE (sdk) */
+#include "ot_write.h"       /* OT_INLINE, OT_NOINLINE, ot_copy_clean (sdk) */
 
 #define KEY(k) k, sizeof(k) - 1
 
@@ -17,6 +17,10 @@
  * few; the span makes room for the rest of OT_SPAN_MAX_ATTRIBUTES when
  * they come (ot_span_init). */
 #define OT_API_SPAN_ATTRS 8
+
+/* Bytes of a request's state kept for the API's short copies (values,
+ * names, events): carved inline, each sparing a call to apr_palloc. */
+#define OT_API_ROOM 256
 
 /* Allocated with its span and its name, at once (ot_api_span_start). */
 struct opentracing_span {
@@ -39,6 +43,8 @@ struct ot_api_request {
     const char *name;               /* of the server span; NULL: none */
     int error;                      /* set_error ran */
     const char *message;            /* its message, or NULL */
+    size_t used;                    /* bytes of room taken */
+    _Alignas(8) char room[OT_API_ROOM];
 };
 
 /* The length of s (not NULL) cut to max bytes (0: no cut) at a UTF-8
@@ -49,12 +55,29 @@ static OT_INLINE size_t cut_len(const char *s, size_t max)
     return ot_utf8_cut(s, max ? strnlen(s, max + 1) : strlen(s), max);
 }
 
-/* n bytes of s into to, and a NUL: past it. */
+/* n bytes of s into to, and a NUL: past it.  Inline, as the queue copies
+ * (ot_queue.c, copy_str): for the short strings most names and values
+ * are, a call to memcpy costs more than the copy. */
 static OT_INLINE char *put(char *to, const char *s, size_t n)
 {
-    memcpy(to, s, n);
+    (void)ot_copy_clean(to, (const unsigned char *)s, n, 0);
     to[n] = '\0';
     return to + n + 1;
+}
+
+/* n bytes for a copy in q's pool: from q's room while it lasts, 8-aligned
+ * (an event's attributes come first in its bytes), else apr_palloc. */
+static OT_INLINE void *take(ot_api_request *q, size_t n)
+{
+    size_t a = (n + 7) & ~(size_t)7;
+    void *p;
+
+    if (a > OT_API_ROOM - q->used) {
+        return apr_palloc(q->pool, n);
+    }
+    p = q->room + q->used;
+    q->used += a;
+    return p;
 }
 
 /* s (not NULL) copied into q's pool, cut to max bytes (0: no cut) at a
@@ -63,7 +86,7 @@ static OT_INLINE char *copy(ot_api_request *q, const char *s, size_t max,
                             size_t *len)
 {
     size_t n = cut_len(s, max);
-    char *c = apr_palloc(q->pool, n + 1);
+    char *c = take(q, n + 1);
 
     put(c, s, n);
     *len = n;
@@ -84,7 +107,7 @@ static OT_NOINLINE ot_str pool_key(ot_api_request *q, const char *key,
                                    size_t klen)
 {
     ot_str k;
-    char *c = apr_palloc(q->pool, klen + 1);
+    char *c = take(q, klen + 1);
 
     put(c, key, klen);
     k.ptr = c;
@@ -150,7 +173,8 @@ ot_api_request *ot_api_request_make(apr_pool_t *p,
 {
     ot_api_request *q = apr_palloc(p, sizeof(*q));
 
-    memset(q, 0, sizeof(*q));
+    /* all but the room, which is written before it is read */
+    memset(q, 0, offsetof(ot_api_request, room));
     q->pool = p;
     q->data = data;
     q->server_ctx = server_ctx;
@@ -217,7 +241,7 @@ void ot_api_add_event(ot_api_request *q, ot_span *s, const char *name,
         }
     }
     /* one allocation: the attributes, then their values, then the name */
-    a = apr_palloc(q->pool, n * sizeof(*a) + size);
+    a = take(q, n * sizeof(*a) + size);
     o = (char *)(a + n);
     for (j = 0; j < n; j++) {
         a[j].key = span_key(q, e[at[j]].key, klen[j]);
@@ -270,7 +294,8 @@ ot_api_span *ot_api_span_start(ot_api_request *q, const char *name,
     if (kind < OT_SPAN_KIND_INTERNAL || kind > OT_SPAN_KIND_CONSUMER) {
         kind = OT_SPAN_KIND_INTERNAL;
     }
-    /* one allocation: the span, then its handle, then its name */
+    /* one allocation (larger than q's room): the span, then its handle,
+     * then its name */
     len = cut_len(name, OT_API_MAX_NAME);
     size = ot_span_size(OT_API_SPAN_ATTRS);
     mem = apr_palloc(q->pool, size + sizeof(*c) + len + 1);
