@@ -32,6 +32,13 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wno-unused-parameter
 OPT      ?= -O2 -g
 SAN      ?=
+# Link-time optimization of the module and the plugins (gcc): the glue,
+# the core and the SDK are many small files by design, and LTO inlines
+# across them what one file would (README, Performance).  Fat objects: the
+# libraries also hold ordinary code, so that the unit tests link them
+# without LTO, and libottracer.a (installed) links into a plugin built by
+# any compiler.  LTO= builds without (the clang and ASan builds do).
+LTO      ?= -flto=auto -ffat-lto-objects
 # The tree's headers first: an installed (older) ot_tracer.h must not win.
 TREE_INC := -I. -Itracer -Itracer/core -Itracer/sdk
 CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SAN) -fPIC -fvisibility=hidden \
@@ -70,9 +77,9 @@ PLUGIN_LIBS_zipkin := $(HTTP_LIBS)
 all: $(B)/mod_opentracing.so $(PLUGIN_SO)
 
 $(B)/obj/core/%.o: tracer/core/%.c $(HEADERS) | $(B)/obj/core
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(LTO) -c $< -o $@
 $(B)/obj/sdk/%.o: tracer/sdk/%.c $(HEADERS) | $(B)/obj/sdk
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(LTO) -c $< -o $@
 
 $(B)/obj/core $(B)/obj/sdk $(B)/unit $(B)/fuzz $(B)/fuzz/obj:
 	mkdir -p $@
@@ -83,13 +90,14 @@ $(SDK_LIB): $(SDK_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(B)/mod_opentracing.so: $(GLUE_SRC) mod_opentracing.h mod_opentracing_private.h $(CORE_LIB) $(SDK_LIB) conf/module.map
-	$(CC) $(CFLAGS_ALL) -shared -o $@ $(GLUE_SRC) $(CORE_LIB) $(SDK_LIB) $(LDFLAGS_ALL) \
+	$(CC) $(CFLAGS_ALL) $(LTO) -shared -o $@ $(GLUE_SRC) $(CORE_LIB) $(SDK_LIB) $(LDFLAGS_ALL) \
 	    -Wl,--version-script=conf/module.map $(LIBS)
 
 # tracer/<name>/*.c make build/tracer_<name>.so
 .SECONDEXPANSION:
 $(B)/tracer_%.so: $$(wildcard tracer/%/*.c) $(SDK_LIB) conf/plugin.map
-	$(CC) $(CFLAGS_ALL) -Itracer/$* -shared -o $@ $(wildcard tracer/$*/*.c) $(SDK_LIB) $(LDFLAGS_ALL) \
+	$(CC) $(CFLAGS_ALL) $(LTO) -Itracer/$* -shared -o $@ $(wildcard tracer/$*/*.c) $(SDK_LIB) \
+	    $(LDFLAGS_ALL) \
 	    -Wl,--version-script=conf/plugin.map $(LIBS) $(PLUGIN_LIBS_$*)
 
 UNIT_SO  := $(patsubst t/unit/%.c,$(B)/unit/%.so,$(wildcard t/unit/plugin_*.c))
@@ -184,12 +192,12 @@ endif
 
 # The same -Werror build with clang, in a tree of its own.
 clang:
-	$(MAKE) B=$(B)/clang CC=clang all $(B)/clang/unit/test_ids
+	$(MAKE) B=$(B)/clang CC=clang LTO= all $(B)/clang/unit/test_ids
 
 # The unit tests built with AddressSanitizer and UBSan, in a tree of their own.
 asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/t/unit/lsan.supp:print_suppressions=0 \
-	$(MAKE) B=$(B)/asan CC=$(CC) OPT="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) B=$(B)/asan CC=$(CC) OPT="-O1 -g -fno-omit-frame-pointer" LTO= \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" all unit
 
 # The integration suite against the ASan build (apache2 with the runtimes
