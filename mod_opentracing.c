@@ -71,7 +71,8 @@ typedef struct ot_request {
                                      * headers were read */
     ot_span_context ctx;            /* the server span's own context */
     int decided;                    /* TraceRequest settled */
-    int enabled;                    /* settled, and not Off */
+    int enabled;                    /* settled, and not Off: the span
+                                     * is started then */
     const char *trace_id;
     const char *span_id;
     const char *traceparent;
@@ -536,8 +537,8 @@ static int client_aborted(const ot_request *rq, const request_rec *r)
     return rq->end_passed ? rq->gone_at_end : (int)r->connection->aborted;
 }
 
-/* begin_span() unless it ran: the check inline, as every hook and API
- * call after the start makes it. */
+/* begin_span() unless it ran: the check inline, as every hook after the
+ * start makes it. */
 static inline void start_span(ot_request *rq, request_rec *r)
 {
     if (!rq->started) {
@@ -1347,11 +1348,10 @@ const ot_span_context *ot_traced_context(request_rec *r, void ***call)
     return &rq->ctx;
 }
 
-/* The state of r's request for the span API once TraceRequest is settled
- * and r is traced (as for opentracing_request_context()), else NULL;
- * *initial: the request the client sent.  Its span may not have started
- * yet: a call may come before fixups. */
-static inline ot_request *api_request(request_rec *r, request_rec **initial)
+/* rq of r's request when r is traced (TraceRequest settled and not Off:
+ * its span started then), else NULL; *initial: the request the client
+ * sent.  For the span API. */
+static inline ot_request *api_traced(request_rec *r, request_rec **initial)
 {
     ot_request *rq;
 
@@ -1361,76 +1361,43 @@ static inline ot_request *api_request(request_rec *r, request_rec **initial)
     return rq && rq->enabled ? rq : NULL;
 }
 
-/* ot_api_state() for a span not started yet, or a state not made yet:
- * out of line, so that the common case makes no call and saves no
- * register. */
-static OT_NOINLINE ot_api_request *api_state_first(ot_request *rq,
-                                                   request_rec *initial,
-                                                   ot_span **server)
+/* rq's API state made on the first call that wants it: out of line, so
+ * that the common case saves no register. */
+static OT_NOINLINE ot_api_request *api_state_make(ot_request *rq,
+                                                  request_rec *initial)
 {
-    start_span(rq, initial);
-    if (!(*server = rq->span)) {
-        return NULL;
-    }
-    if (!rq->api) {
-        ot_server_conf *sc = ot_server_conf_get(initial->server);
+    ot_server_conf *sc = ot_server_conf_get(initial->server);
 
-        rq->api = ot_api_request_make(initial->pool, &rq->ctx,
-                                      sc->tracer->batch.max_attribute_length,
-                                      initial);
-    }
+    rq->api = ot_api_request_make(initial->pool, &rq->ctx,
+                                  sc->tracer->batch.max_attribute_length,
+                                  initial);
     return rq->api;
 }
 
 ot_api_request *ot_api_state(request_rec *r, ot_span **server)
 {
     request_rec *initial;
-    ot_request *rq = api_request(r, &initial);
+    ot_request *rq = api_traced(r, &initial);
 
-    if (!rq) {
+    /* the server span: recorded until it is submitted */
+    if (!rq || !(*server = rq->span)) {
         return NULL;
     }
-    if (!rq->api) {
-        return api_state_first(rq, initial, server);
-    }
-    /* made: the span started, and recorded until it is submitted */
-    *server = rq->span;
-    return rq->span ? rq->api : NULL;
-}
-
-/* ot_api_context()'s answer for rq, its span started. */
-static inline const ot_span_context *api_context(ot_request *rq,
-                                                 ot_span **server,
-                                                 const ot_api_request **api)
-{
-    *server = rq->span;
-    *api = rq->api;
-    return &rq->ctx;
-}
-
-/* The same for a span not started yet, which starts here: out of line,
- * as api_state_first(). */
-static OT_NOINLINE const ot_span_context *
-api_context_starting(ot_request *rq, request_rec *initial, ot_span **server,
-                     const ot_api_request **api)
-{
-    begin_span(rq, initial);
-    return api_context(rq, server, api);
+    return rq->api ? rq->api : api_state_make(rq, initial);
 }
 
 const ot_span_context *ot_api_context(request_rec *r, ot_span **server,
                                       const ot_api_request **api)
 {
     request_rec *initial;
-    ot_request *rq = api_request(r, &initial);
+    ot_request *rq = api_traced(r, &initial);
 
     if (!rq) {
         return NULL;
     }
-    if (!rq->started) {
-        return api_context_starting(rq, initial, server, api);
-    }
-    return api_context(rq, server, api);
+    *server = rq->span;
+    *api = rq->api;
+    return &rq->ctx;
 }
 
 /* A request httpd refused while it read its request line or headers
@@ -1651,10 +1618,9 @@ static int opentracing_request_context(request_rec *r, opentracing_context *out)
 
     /* Before header_parser TraceRequest is not known: a context given
      * out then might never be exported nor passed on. */
-    if (!rq || !rq->decided || !rq->enabled) {
+    if (!rq || !rq->enabled) {
         return 0;
     }
-    start_span(rq, initial_request(r));
     apr_cpystrn(out->trace_id, rq->trace_id, sizeof(out->trace_id));
     apr_cpystrn(out->span_id, rq->span_id, sizeof(out->span_id));
     apr_cpystrn(out->traceparent, rq->traceparent, sizeof(out->traceparent));

@@ -23,17 +23,15 @@
 #include "mod_opentracing.h"
 #include "mod_opentracing_private.h"
 
-#include "ot_api.h"
-
 static int64_t now_ns(void)
 {
     return (int64_t)apr_time_now() * 1000;
 }
 
 /* The API's state of r's request while its server span is recorded and
- * not submitted yet, else NULL; *server: the server span.  (Once the
- * request is logged, the state is finished: the core's calls then do
- * nothing.) */
+ * not submitted yet, else NULL (also once the request is logged, when
+ * the state is finished too: the core's calls would do nothing); *server:
+ * the server span. */
 static inline ot_api_request *api_of(request_rec *r, ot_span **server)
 {
     return r ? ot_api_state(r, server) : NULL;

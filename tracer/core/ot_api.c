@@ -22,6 +22,10 @@
  * names, events): carved inline, each sparing a call to apr_palloc. */
 #define OT_API_ROOM 256
 
+/* take() aligns what it carves to 8 bytes: enough for an event's
+ * attributes, which come first in its bytes. */
+_Static_assert(_Alignof(ot_attribute) <= 8, "ot_attribute needs more than 8");
+
 /* Allocated with its span and its name, at once (ot_api_span_start). */
 struct opentracing_span {
     ot_api_request *owner;
