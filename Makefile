@@ -32,13 +32,15 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wno-unused-parameter
 OPT      ?= -O2 -g
 SAN      ?=
-# Link-time optimization of the module and the plugins (gcc): the glue,
-# the core and the SDK are many small files by design, and LTO inlines
-# across them what one file would (README, Performance).  Fat objects: the
-# libraries also hold ordinary code, so that the unit tests link them
-# without LTO, and libottracer.a (installed) links into a plugin built by
-# any compiler.  LTO= builds without (the clang and ASan builds do).
-LTO      ?= -flto=auto -ffat-lto-objects
+# Link-time optimization of the module and the plugins, with gcc: the
+# glue, the core and the SDK are many small files by design, and LTO
+# inlines across them what one file would (README, Performance).  Fat
+# objects: the libraries also hold ordinary code, which the unit tests
+# link, and which alone is installed (libottracer.a: a plugin links it
+# with any compiler).  LTO= builds without (the clang and ASan builds do;
+# after make clean, for a tree built with it).
+CC_IS_GCC := $(shell $(CC) -v 2>&1 | grep -q '^gcc version' && echo yes)
+LTO      ?= $(if $(CC_IS_GCC),-flto=auto -ffat-lto-objects)
 # The tree's headers first: an installed (older) ot_tracer.h must not win.
 TREE_INC := -I. -Itracer -Itracer/core -Itracer/sdk
 CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SAN) -fPIC -fvisibility=hidden \
@@ -192,7 +194,7 @@ endif
 
 # The same -Werror build with clang, in a tree of its own.
 clang:
-	$(MAKE) B=$(B)/clang CC=clang LTO= all $(B)/clang/unit/test_ids
+	$(MAKE) B=$(B)/clang CC=clang all $(B)/clang/unit/test_ids
 
 # The unit tests built with AddressSanitizer and UBSan, in a tree of their own.
 asan:
@@ -263,7 +265,8 @@ install: all
 	install -m 644 $(B)/mod_opentracing.so $(PLUGIN_SO) $(DESTDIR)$(APXS_LIBEXECDIR)/
 	install -m 644 mod_opentracing.h tracer/ot_tracer.h $(DESTDIR)$(APXS_INCLUDEDIR)/
 	install -m 644 tracer/sdk/*.h $(DESTDIR)$(SDK_INCDIR)/
-	install -m 644 $(SDK_LIB) $(DESTDIR)$(APXS_LIBDIR)/
+	objcopy -R '.gnu.lto_*' -R '.gnu.debuglto_*' $(SDK_LIB) $(B)/libottracer-plain.a
+	install -m 644 $(B)/libottracer-plain.a $(DESTDIR)$(APXS_LIBDIR)/libottracer.a
 	sed -e 's|@PREFIX@|$(APXS_PREFIX)|' -e 's|@INCLUDEDIR@|$(APXS_INCLUDEDIR)|' \
 	    -e 's|@LIBDIR@|$(APXS_LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    conf/ottracer.pc.in > $(B)/ottracer.pc
