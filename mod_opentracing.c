@@ -117,12 +117,18 @@ static int traced_in_sections;
  * hooks' calls and nothing more. */
 static int tracing_possible;
 
+/* Whether a request whose configuration is dc (its server's or later)
+ * may be traced, a server's tracer aside. */
+static int traceable(const ot_dir_conf *dc)
+{
+    return traced_in_sections || dc->trace_request != 0;
+}
+
 /* Whether r, whose configuration is its server's or later, may be
  * traced. */
 static int may_trace(request_rec *r)
 {
-    return tracing_possible
-           && (traced_in_sections || ot_dir_conf_get(r)->trace_request != 0);
+    return tracing_possible && traceable(ot_dir_conf_get(r));
 }
 
 /* TracePropagation's default, and the CGI environment's formats: the
@@ -163,11 +169,16 @@ static inline request_rec *initial_request(request_rec *r)
     return r;
 }
 
-/* The span's state lives with the initial request. */
+/* The span's state lives with the initial request: initial's. */
+static inline ot_request *request_state(request_rec *initial)
+{
+    return ap_get_module_config(initial->request_config, &opentracing_module);
+}
+
+/* The state of r's request. */
 static inline ot_request *get_request(request_rec *r)
 {
-    return ap_get_module_config(initial_request(r)->request_config,
-                                &opentracing_module);
+    return request_state(initial_request(r));
 }
 
 /* ------------------------------------------------------------ carriers */
@@ -1353,11 +1364,8 @@ const ot_span_context *ot_traced_context(request_rec *r, void ***call)
  * sent.  For the span API. */
 static inline ot_request *api_traced(request_rec *r, request_rec **initial)
 {
-    ot_request *rq;
+    ot_request *rq = request_state(*initial = initial_request(r));
 
-    *initial = initial_request(r);
-    rq = ap_get_module_config((*initial)->request_config,
-                              &opentracing_module);
     return rq && rq->enabled ? rq : NULL;
 }
 
@@ -1408,8 +1416,7 @@ static void adopt_rejected(request_rec *r)
     ot_request *rq;
 
     if (!r->main && !r->prev && ot_server_conf_get(r->server)->tracer
-        && !ap_get_module_config(r->request_config, &opentracing_module)
-        && may_trace(r)) {
+        && !request_state(r) && may_trace(r)) {
         rq = apr_pcalloc(r->pool, sizeof(*rq));
         rq->rejected = 1;
         ap_set_module_config(r->request_config, &opentracing_module, rq);
@@ -1479,8 +1486,7 @@ static int ot_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         ot_dir_conf *dc = ap_get_module_config(v->lookup_defaults,
                                                &opentracing_module);
 
-        tracing_possible |= ot_server_conf_get(v)->tracer
-                            && (traced_in_sections || dc->trace_request != 0);
+        tracing_possible |= ot_server_conf_get(v)->tracer && traceable(dc);
     }
     write_notes = sc->notes != OT_UNSET ? sc->notes : notes_named;
     if (!sc->tracer) {

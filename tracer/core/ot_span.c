@@ -377,7 +377,6 @@ static ot_attribute *keyed_attr(ot_span *s, ot_str key)
 {
     ot_attribute *a = attr_by_key(s, key.ptr, key.len & ~OT_QUEUE_COPY_KEY);
 
-    s->set_keys = 1;
     return a ? keyed(s, a, key) : NULL;
 }
 
